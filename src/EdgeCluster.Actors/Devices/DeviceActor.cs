@@ -1,0 +1,104 @@
+using Akka.Actor;
+using Akka.Event;
+using EdgeCluster.Domain;
+using EdgeCluster.Storage;
+using static EdgeCluster.Actors.Devices.DeviceProtocol;
+
+namespace EdgeCluster.Actors.Devices;
+
+/// <summary>
+/// One device: its registry entry, the seqs it has stored and its latest reading. It decides
+/// which seqs of a request are retries, and holds a request back while another write of the
+/// same seq is in flight, so a retry is stored once.
+/// </summary>
+public sealed class DeviceActor : ReceiveActor
+{
+    private static readonly TimeSpan IdleUnregistered = TimeSpan.FromMinutes(1);
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ReadModelStore _store;
+    private readonly IngestSettings _settings;
+    private readonly List<(Reserve Request, IActorRef Sender)> _parked = new();
+    private DeviceState _state = null!;
+
+    public DeviceActor(int deviceId, ReadModelStore store, IngestSettings settings)
+    {
+        _store = store;
+        _settings = settings;
+        DeviceId = deviceId;
+
+        Receive<Reserve>(r => HandleReserve(r, Sender));
+        Receive<Commit>(c =>
+        {
+            foreach (var reading in c.Stored) _state.Stored(reading);
+            RetryParked();
+        });
+        Receive<Release>(r =>
+        {
+            foreach (var seq in r.Seqs) _state.Release(seq);
+            RetryParked();
+        });
+        Receive<Register>(r =>
+        {
+            var created = _store.UpsertDevice(r.Device);
+            _state.Register(_store.GetDevice(DeviceId)!);
+            SetIdleTimeout();
+            Sender.Tell(new Registered(_state.Info!, created));
+        });
+        Receive<GetStatus>(_ => Sender.Tell(new DeviceStatus(DeviceId, _state.Info, _state.Latest, _state.HighestSeq)));
+        Receive<ReceiveTimeout>(_ =>
+        {
+            if (!_state.IsRegistered && _state.InFlightCount == 0 && _parked.Count == 0) Context.Stop(Self);
+        });
+    }
+
+    public int DeviceId { get; }
+
+    protected override void PreStart()
+    {
+        _state = _store.LoadDeviceState(DeviceId);
+        SetIdleTimeout();
+    }
+
+    // An actor for an id nobody registered should not stay in memory for every id a client tries.
+    private void SetIdleTimeout() => Context.SetReceiveTimeout(_state.IsRegistered ? null : IdleUnregistered);
+
+    private void HandleReserve(Reserve request, IActorRef sender)
+    {
+        if (!_state.IsRegistered)
+        {
+            if (!_settings.AutoRegister)
+            {
+                sender.Tell(new UnknownDevice(DeviceId, request.RequestId));
+                return;
+            }
+            var device = DeviceValidator.AutoRegistered(DeviceId, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            _store.UpsertDevice(device);
+            _state.Register(_store.GetDevice(DeviceId)!);
+            SetIdleTimeout();
+            _log.Info("Device {0} registered automatically on its first reading", DeviceId);
+        }
+
+        if (request.Seqs.Any(seq => _state.Check(seq) == SeqStatus.InFlight))
+        {
+            _parked.Add((request, sender));
+            return;
+        }
+
+        var duplicates = new HashSet<long>();
+        foreach (var seq in request.Seqs)
+        {
+            if (_state.Check(seq) == SeqStatus.Duplicate) duplicates.Add(seq);
+            else _state.Reserve(seq);
+        }
+        sender.Tell(new Reserved(DeviceId, request.RequestId, duplicates));
+    }
+
+    private void RetryParked()
+    {
+        if (_parked.Count == 0) return;
+        var parked = _parked.ToList();
+        _parked.Clear();
+        foreach (var (request, sender) in parked) HandleReserve(request, sender);
+    }
+}

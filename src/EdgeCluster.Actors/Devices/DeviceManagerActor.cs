@@ -1,0 +1,58 @@
+using Akka.Actor;
+using Akka.Hosting;
+using EdgeCluster.Actors.Journal;
+using EdgeCluster.Storage;
+using static EdgeCluster.Actors.Devices.DeviceProtocol;
+using static EdgeCluster.Actors.Devices.IngestProtocol;
+
+namespace EdgeCluster.Actors.Devices;
+
+/// <summary>
+/// The HTTP edge's actor: starts an ingest request per HTTP request and routes device commands to
+/// one child actor per device, created on first use.
+/// </summary>
+public sealed class DeviceManagerActor : ReceiveActor
+{
+    private readonly ReadModelStore _store;
+    private readonly IngestSettings _settings;
+    private readonly IActorRef _journal;
+    private long _nextRequestId;
+
+    public DeviceManagerActor(ReadModelStore store, IngestSettings settings, IActorRef journal)
+    {
+        _store = store;
+        _settings = settings;
+        _journal = journal;
+
+        Receive<Ingest>(ingest =>
+        {
+            var id = ++_nextRequestId;
+            Context.ActorOf(Props.Create(() => new IngestRequestActor(ingest.Readings, Sender, Self, _journal, id,
+                _settings.RequestTimeout)), $"ingest-{id}");
+        });
+        Receive<IDeviceCommand>(command => DeviceFor(command.DeviceId).Forward(command));
+        Receive<Terminated>(_ => { });
+    }
+
+    private IActorRef DeviceFor(int deviceId)
+    {
+        var name = $"device-{deviceId}";
+        var child = Context.Child(name);
+        if (!child.IsNobody()) return child;
+        child = Context.ActorOf(Props.Create(() => new DeviceActor(deviceId, _store, _settings)), name);
+        Context.Watch(child);
+        return child;
+    }
+}
+
+public static class DeviceManagerHosting
+{
+    public static AkkaConfigurationBuilder AddDeviceActors(this AkkaConfigurationBuilder builder, IngestSettings settings) =>
+        builder.WithActors((system, registry, resolver) =>
+        {
+            var store = resolver.GetService<ReadModelStore>();
+            var journal = registry.Get<ReadingJournalActor>();
+            var props = Props.Create(() => new DeviceManagerActor(store, settings, journal));
+            registry.Register<DeviceManagerActor>(system.ActorOf(props, "devices"));
+        });
+}

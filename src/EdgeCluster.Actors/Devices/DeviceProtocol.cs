@@ -1,0 +1,58 @@
+using Akka.Actor;
+using EdgeCluster.Domain;
+
+namespace EdgeCluster.Actors.Devices;
+
+public static class DeviceProtocol
+{
+    public interface IDeviceCommand
+    {
+        int DeviceId { get; }
+    }
+
+    /// <summary>Holds a request's seqs for this device while it is written; answered by <see cref="Reserved"/> or <see cref="UnknownDevice"/>.</summary>
+    public sealed record Reserve(int DeviceId, long RequestId, IReadOnlyList<long> Seqs) : IDeviceCommand;
+
+    /// <summary>The seqs of the request that this device has stored already; the others are now held for it.</summary>
+    public sealed record Reserved(int DeviceId, long RequestId, IReadOnlySet<long> Duplicates);
+
+    public sealed record UnknownDevice(int DeviceId, long RequestId);
+
+    /// <summary>The journal stored these readings of the device.</summary>
+    public sealed record Commit(int DeviceId, IReadOnlyList<Reading> Stored) : IDeviceCommand;
+
+    /// <summary>The write that held these seqs did not happen.</summary>
+    public sealed record Release(int DeviceId, IReadOnlyList<long> Seqs) : IDeviceCommand;
+
+    public sealed record Register(DeviceInfo Device) : IDeviceCommand
+    {
+        public int DeviceId => Device.DeviceId;
+    }
+
+    public sealed record Registered(DeviceInfo Device, bool Created);
+
+    public sealed record GetStatus(int DeviceId) : IDeviceCommand;
+
+    public sealed record DeviceStatus(int DeviceId, DeviceInfo? Info, Reading? Latest, long? HighestSeq);
+}
+
+public static class IngestProtocol
+{
+    /// <summary>Validated readings of one HTTP request, stored together or not at all.</summary>
+    public sealed record Ingest(IReadOnlyList<Reading> Readings);
+
+    public interface IIngestResult;
+
+    /// <summary>Every reading is stored: each either journaled now or found stored before (<see cref="Outcome.Duplicate"/>).</summary>
+    public sealed record Accepted(IReadOnlyList<Outcome> Outcomes) : IIngestResult
+    {
+        public int Inserted => Outcomes.Count(o => !o.Duplicate);
+        public int Duplicates => Outcomes.Count(o => o.Duplicate);
+    }
+
+    public sealed record Outcome(Reading Reading, bool Duplicate, string? OriginNode, long? OriginSeq);
+
+    public sealed record DeviceNotFound(int DeviceId, int Index) : IIngestResult;
+
+    public sealed record Unavailable(string Reason) : IIngestResult;
+}
