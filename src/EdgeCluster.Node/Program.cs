@@ -1,6 +1,28 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using EdgeCluster.Node;
 
-app.MapGet("/", () => "Hello World!");
+NodeSettings settings;
+try
+{
+    var appSettingsFile = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+    var appSettings = new ConfigurationBuilder().AddJsonFile(appSettingsFile, optional: true).Build()
+        .GetSection("Edge").AsEnumerable(makePathsRelative: true).ToDictionary(p => p.Key, p => p.Value);
+    settings = NodeSettings.Load(args, Environment.GetEnvironmentVariables(), appSettings);
+}
+catch (SettingsException e)
+{
+    Console.Error.WriteLine($"edgecluster: {e.Message}");
+    return 2;
+}
 
-app.Run();
+try
+{
+    var app = NodeHost.Build(settings);
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception e) when (e is SettingsException or IOException or UnauthorizedAccessException
+                              or Microsoft.Data.Sqlite.SqliteException)
+{
+    Console.Error.WriteLine($"edgecluster: cannot start node '{settings.NodeName}': {e.Message}");
+    return 1;
+}

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Hosting;
+using EdgeCluster.Actors.Devices;
+using EdgeCluster.Domain;
+using EdgeCluster.Storage;
+using static EdgeCluster.Actors.Devices.DeviceProtocol;
+
+namespace EdgeCluster.Node.Http;
+
+/// <summary>The device registry: the lab's devices table, through the device actors.</summary>
+public static class DeviceEndpoints
+{
+    public static void MapDeviceEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/devices", Register);
+        app.MapGet("/api/devices", (ReadModelStore store) =>
+        {
+            var devices = store.ListDevices();
+            return Results.Ok(new { Count = devices.Count, Devices = devices.Select(DeviceReply) });
+        });
+        app.MapGet("/api/devices/{device_id}", (string device_id, ReadModelStore store) =>
+        {
+            if (!Routes.TryDeviceId(device_id, out var id, out var error)) return error;
+            var device = store.GetDevice(id);
+            if (device is null) return ApiErrors.NotFound($"Device {id} not found", "device_id");
+            var latest = store.Readings(id, 1, null, null).FirstOrDefault();
+            return Results.Ok(new
+            {
+                device.DeviceId, device.Name, device.Type, device.Location,
+                RegisteredAt = TimeText.FromUnixMs(device.RegisteredAtMs),
+                Latest = latest,
+            });
+        });
+    }
+
+    private static async Task<IResult> Register(HttpContext http, IRequiredActor<DeviceManagerActor> devices)
+    {
+        var body = await RequestInput.ReadJsonAsync(http.Request, http.RequestAborted);
+        if (body.Error is not null) return body.Error;
+        var json = body.Json!.Value;
+        if (json.ValueKind != JsonValueKind.Object)
+            return ApiErrors.BadRequest("body", "request body must be a JSON object with device_id and name");
+        var raw = new RawDevice(RequestInput.Field(json, "device_id"), RequestInput.Field(json, "name"),
+            RequestInput.Field(json, "type"), RequestInput.Field(json, "location"));
+        var (device, error) = DeviceValidator.Validate(raw, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        if (error is not null) return ApiErrors.BadRequest(error.Field, error.Message);
+        try
+        {
+            var registered = await devices.ActorRef.Ask<Registered>(new Register(device!), TimeSpan.FromSeconds(10));
+            var reply = DeviceReply(registered.Device);
+            return registered.Created
+                ? Results.Created($"/api/devices/{registered.Device.DeviceId}", reply)
+                : Results.Ok(reply);
+        }
+        catch (AskTimeoutException)
+        {
+            return ApiErrors.Unavailable("device registry did not answer in time");
+        }
+    }
+
+    private static object DeviceReply(DeviceInfo d) => new
+    {
+        d.DeviceId, d.Name, d.Type, d.Location, RegisteredAt = TimeText.FromUnixMs(d.RegisteredAtMs),
+    };
+}

@@ -1,0 +1,133 @@
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Hosting;
+using EdgeCluster.Actors;
+using EdgeCluster.Actors.Devices;
+using EdgeCluster.Domain;
+using EdgeCluster.Storage;
+using static EdgeCluster.Actors.Devices.IngestProtocol;
+
+namespace EdgeCluster.Node.Http;
+
+/// <summary>The lab's write endpoints: one reading (JSON, form or query string) and batches.</summary>
+public static class ReadingEndpoints
+{
+    public const int MaxBatch = 10_000;
+
+    public static void MapReadingEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapMethods("/api/reading", ["GET", "POST"], PostReading);
+        app.MapPost("/api/readings/batch", PostBatch);
+    }
+
+    private static async Task<IResult> PostReading(HttpContext http, IRequiredActor<DeviceManagerActor> devices,
+        IngestSettings ingest)
+    {
+        var request = http.Request;
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        RawReading raw;
+        if (request.Query.ContainsKey("device_id") || HttpMethods.IsGet(request.Method))
+            raw = RequestInput.RawReadingFrom(name => request.Query[name]);
+        else if (RequestInput.IsForm(request.ContentType))
+        {
+            if (request.ContentLength > NodeHost.MaxBodyBytes) return ApiErrors.TooLarge();
+            var form = await request.ReadFormAsync(http.RequestAborted);
+            raw = RequestInput.RawReadingFrom(name => form[name]);
+        }
+        else
+        {
+            var body = await RequestInput.ReadJsonAsync(request, http.RequestAborted);
+            if (body.Error is not null) return body.Error;
+            if (body.Json!.Value.ValueKind != JsonValueKind.Object)
+                return ApiErrors.BadRequest("body", "request body must be a JSON object with device_id, temperature, humidity");
+            raw = RequestInput.RawReadingFrom(body.Json.Value);
+        }
+
+        var (reading, error) = ReadingValidator.Validate(raw, now);
+        if (error is not null) return ApiErrors.BadRequest(error.Field, error.Message);
+
+        var result = await IngestAsync(devices.ActorRef, [reading!], ingest);
+        return result switch
+        {
+            Accepted { Outcomes: [var o] } => Results.Ok(ReadingReply(o)),
+            DeviceNotFound nf => ApiErrors.NotFound($"Device {nf.DeviceId} not found: register it with POST /api/devices", "device_id"),
+            Unavailable u => ApiErrors.Unavailable($"journal unavailable: {u.Reason}"),
+            _ => ApiErrors.Unavailable("journal unavailable"),
+        };
+    }
+
+    private static async Task<IResult> PostBatch(HttpContext http, IRequiredActor<DeviceManagerActor> devices,
+        IngestSettings ingest)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var body = await RequestInput.ReadJsonAsync(http.Request, http.RequestAborted);
+        if (body.Error is not null) return body.Error;
+        var root = body.Json!.Value;
+        JsonElement items;
+        if (root.ValueKind == JsonValueKind.Array) items = root;
+        else if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("readings", out var r) && r.ValueKind == JsonValueKind.Array)
+            items = r;
+        else return ApiErrors.BadRequest("readings", "body must be {\"readings\": [...]} or a JSON array of readings");
+
+        var count = items.GetArrayLength();
+        if (count == 0) return ApiErrors.BadRequest("readings", "readings must not be empty");
+        if (count > MaxBatch) return ApiErrors.BadRequest("readings", $"a batch holds at most {MaxBatch} readings, this one has {count}");
+
+        var readings = new Reading[count];
+        var index = 0;
+        foreach (var item in items.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object)
+                return ApiErrors.BadRequest($"readings[{index}]", $"readings[{index}] must be a JSON object", index);
+            var (reading, error) = ReadingValidator.Validate(RequestInput.RawReadingFrom(item), now);
+            if (error is not null)
+                return ApiErrors.BadRequest($"readings[{index}].{error.Field}", $"readings[{index}]: {error.Message}", index);
+            readings[index++] = reading!;
+        }
+
+        var result = await IngestAsync(devices.ActorRef, readings, ingest);
+        return result switch
+        {
+            Accepted a => Results.Ok(new
+            {
+                Status = "success",
+                Received = count,
+                Inserted = a.Inserted,
+                Duplicates = a.Duplicates,
+                Timestamp = TimeText.FromUnixMs(now),
+            }),
+            DeviceNotFound nf => Results.Json(new ApiErrors.ErrorBody(
+                    $"readings[{nf.Index}]: Device {nf.DeviceId} not found; nothing of this batch was stored",
+                    $"readings[{nf.Index}].device_id", nf.Index), statusCode: StatusCodes.Status404NotFound),
+            Unavailable u => ApiErrors.Unavailable($"journal unavailable: {u.Reason}; nothing of this batch was stored"),
+            _ => ApiErrors.Unavailable("journal unavailable"),
+        };
+    }
+
+    private static async Task<IIngestResult> IngestAsync(IActorRef devices, IReadOnlyList<Reading> readings, IngestSettings ingest)
+    {
+        try
+        {
+            // The ingest request answers within RequestTimeout; the margin covers the hops around it.
+            return await devices.Ask<IIngestResult>(new Ingest(readings), ingest.RequestTimeout + TimeSpan.FromSeconds(2));
+        }
+        catch (AskTimeoutException)
+        {
+            return new Unavailable("no answer in time");
+        }
+    }
+
+    private static object ReadingReply(Outcome o) => new
+    {
+        Status = "success",
+        Duplicate = o.Duplicate,
+        DeviceId = o.Reading.DeviceId,
+        Timestamp = TimeText.FromUnixMs(o.Reading.DeviceTimeMs),
+        ReceivedAt = TimeText.FromUnixMs(o.Reading.ReceivedAtMs),
+        Temperature = o.Reading.Temperature,
+        Humidity = o.Reading.Humidity,
+        Seq = o.Reading.Seq,
+        OriginNode = o.OriginNode,
+        OriginSeq = o.OriginSeq,
+    };
+}

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using EdgeCluster.Domain;
+using Microsoft.Extensions.Primitives;
+
+namespace EdgeCluster.Node.Http;
+
+/// <summary>Reads request bodies and query strings into raw field values, refusing what is too large or not JSON.</summary>
+public static class RequestInput
+{
+    public sealed record Body(JsonElement? Json, IResult? Error);
+
+    public static async Task<Body> ReadJsonAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentLength > NodeHost.MaxBodyBytes) return new Body(null, ApiErrors.TooLarge());
+        var contentType = request.ContentType;
+        if (!string.IsNullOrEmpty(contentType) && !IsJson(contentType))
+            return new Body(null, ApiErrors.UnsupportedMediaType(contentType));
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > NodeHost.MaxBodyBytes) return new Body(null, ApiErrors.TooLarge());
+        }
+        if (buffer.Length == 0) return new Body(null, ApiErrors.BadRequest("body", "request body is empty: send a JSON object"));
+        try
+        {
+            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length),
+                new JsonDocumentOptions { MaxDepth = 16 });
+            return new Body(document.RootElement.Clone(), null);
+        }
+        catch (JsonException e)
+        {
+            return new Body(null, ApiErrors.BadRequest("body", $"request body is not valid JSON: {e.Message}"));
+        }
+    }
+
+    public static bool IsJson(string contentType) =>
+        contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) ||
+        contentType.Contains("+json", StringComparison.OrdinalIgnoreCase) ||
+        contentType.StartsWith("text/json", StringComparison.OrdinalIgnoreCase);
+
+    public static bool IsForm(string? contentType) =>
+        contentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true;
+
+    /// <summary>A JSON value as the validators take it: numbers as long or double, text as string, null as null.</summary>
+    public static object? Value(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Number => element.TryGetInt64(out var l) ? l : element.GetDouble(),
+        JsonValueKind.String => element.GetString(),
+        JsonValueKind.Null or JsonValueKind.Undefined => null,
+        _ => element,
+    };
+
+    public static object? Field(JsonElement obj, string name) =>
+        obj.TryGetProperty(name, out var value) ? Value(value) : null;
+
+    public static RawReading RawReadingFrom(JsonElement obj) => new(
+        Field(obj, "device_id"), Field(obj, "temperature"), Field(obj, "humidity"), Field(obj, "timestamp"), Field(obj, "seq"));
+
+    public static RawReading RawReadingFrom(Func<string, StringValues> lookup)
+    {
+        static object? Text(StringValues v) => StringValues.IsNullOrEmpty(v) ? null : (object?)v.ToString();
+        return new RawReading(Text(lookup("device_id")), Text(lookup("temperature")), Text(lookup("humidity")),
+            Text(lookup("timestamp")), Text(lookup("seq")));
+    }
+}

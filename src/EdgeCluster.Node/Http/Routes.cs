@@ -1,0 +1,59 @@
+using Akka.Actor;
+using Akka.Cluster;
+using EdgeCluster.Domain;
+using EdgeCluster.Storage;
+
+namespace EdgeCluster.Node.Http;
+
+public static class Routes
+{
+    /// <summary>All of the node's HTTP API, with JSON errors for unknown paths and wrong methods.</summary>
+    public static void MapEdgeApi(this WebApplication app)
+    {
+        app.UseExceptionHandler(error => error.Run(async http =>
+        {
+            http.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            await http.Response.WriteAsJsonAsync(new ApiErrors.ErrorBody("internal error; the node log has the details"));
+        }));
+        app.UseStatusCodePages(async context =>
+        {
+            var http = context.HttpContext;
+            var message = http.Response.StatusCode switch
+            {
+                StatusCodes.Status404NotFound => $"no endpoint at {http.Request.Path}",
+                StatusCodes.Status405MethodNotAllowed => $"{http.Request.Method} is not allowed on {http.Request.Path}",
+                StatusCodes.Status413PayloadTooLarge => $"request body is larger than {NodeHost.MaxBodyBytes} bytes",
+                _ => $"request failed with status {http.Response.StatusCode}",
+            };
+            await http.Response.WriteAsJsonAsync(new ApiErrors.ErrorBody(message));
+        });
+
+        app.MapReadingEndpoints();
+        app.MapDeviceEndpoints();
+        app.MapQueryEndpoints();
+        app.MapGet("/api/health", (NodeSettings settings, ActorSystem system) =>
+        {
+            var cluster = Cluster.Get(system);
+            return Results.Ok(new
+            {
+                Status = "ok",
+                Node = settings.NodeName,
+                Address = cluster.SelfAddress.ToString(),
+                Member = cluster.SelfMember.Status.ToString(),
+            });
+        });
+    }
+
+    public static bool TryDeviceId(string text, out int deviceId, out IResult error)
+    {
+        error = Results.Empty;
+        deviceId = 0;
+        if (ReadingValidator.TryInteger(text, out var id) && id >= 1 && id <= int.MaxValue)
+        {
+            deviceId = (int)id;
+            return true;
+        }
+        error = ApiErrors.BadRequest("device_id", $"device_id '{text}' must be a positive integer");
+        return false;
+    }
+}

@@ -1,0 +1,117 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
+using Akka.Persistence.Sql.Hosting;
+using Akka.Remote.Hosting;
+using EdgeCluster.Actors;
+using EdgeCluster.Actors.Devices;
+using EdgeCluster.Actors.Journal;
+using EdgeCluster.Actors.ReadModel;
+using EdgeCluster.Node.Http;
+using EdgeCluster.Storage;
+using LinqToDB;
+using Microsoft.Data.Sqlite;
+
+namespace EdgeCluster.Node;
+
+/// <summary>Builds one node: its storage, its actor system and its HTTP edge. Program.cs and the tests both start nodes here.</summary>
+public static class NodeHost
+{
+    public const string ActorSystemName = "edgecluster";
+    public const string QueryPluginId = "akka.persistence.query.journal.sql";
+    public const long MaxBodyBytes = 1024 * 1024;
+
+    public static WebApplication Build(NodeSettings settings, Action<ILoggingBuilder>? logging = null)
+    {
+        Directory.CreateDirectory(settings.DataDir);
+        PrepareJournalFile(settings.JournalPath);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        logging?.Invoke(builder.Logging);
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = 2 * MaxBodyBytes;
+            k.AddServerHeader = false;
+        });
+        builder.WebHost.UseUrls($"http://{(settings.HttpHost == "0.0.0.0" ? "*" : settings.HttpHost)}:{settings.HttpPort}");
+
+        var ingest = new IngestSettings(settings.NodeName, settings.AutoRegister);
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(ingest);
+        builder.Services.AddSingleton(_ => new ReadModelStore(settings.ReadModelPath));
+        builder.Services.ConfigureHttpJsonOptions(o =>
+            {
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+        });
+
+        builder.Services.AddAkka(ActorSystemName, (akka, _) => akka
+            .AddHocon(LoadHocon(settings), HoconAddMode.Prepend)
+            .WithRemoting(new RemoteOptions
+            {
+                HostName = settings.AkkaHost,
+                PublicHostName = settings.AkkaPublicHost ?? PublicHostFor(settings.AkkaHost),
+                Port = settings.AkkaPort,
+            })
+            .WithClustering(new ClusterOptions
+            {
+                Roles = settings.Roles.ToArray(),
+                SeedNodes = settings.Seeds.Select(s => $"akka.tcp://{ActorSystemName}@{s}").ToArray(),
+            })
+            .WithSqlPersistence(
+                connectionString: $"Data Source={settings.JournalPath};Default Timeout=30",
+                providerName: ProviderName.SQLiteMS,
+                autoInitialize: true)
+            .AddJournalSerializer()
+            .AddReadModelWriter()
+            .AddReadingJournal(ingest)
+            .AddDeviceActors(ingest)
+            .AddStartup((system, _) =>
+            {
+                // With no seeds a node is a one-member cluster: it joins itself.
+                if (settings.Seeds.Count == 0) Cluster.Get(system).Join(Cluster.Get(system).SelfAddress);
+            }));
+
+        builder.Services.AddHostedService<ReadModelCatchUpService>();
+
+        var app = builder.Build();
+        app.MapEdgeApi();
+        return app;
+    }
+
+    /// <summary>WAL is a property of the file; set it before the journal opens its first connection.</summary>
+    private static void PrepareJournalFile(string path)
+    {
+        using var connection = new SqliteConnection($"Data Source={path}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode=WAL;";
+        command.ExecuteNonQuery();
+    }
+
+    private static string PublicHostFor(string bindHost) =>
+        bindHost is "0.0.0.0" or "::" ? System.Net.Dns.GetHostName() : bindHost;
+
+    private static string LoadHocon(NodeSettings settings)
+    {
+        var file = Path.Combine(settings.ConfigDir, "akka.conf");
+        if (!File.Exists(file)) throw new SettingsException($"cluster configuration '{file}' not found (set --config-dir)");
+        return File.ReadAllText(file);
+    }
+}
+
+/// <summary>Runs before Kestrel starts listening: the read model catches up with the journal, then the node serves.</summary>
+internal sealed class ReadModelCatchUpService(ActorSystem system, ReadModelStore store, IngestSettings ingest,
+    ILogger<ReadModelCatchUpService> log) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var groups = await ReadModelCatchUp.RunAsync(system, store, ingest.JournalPersistenceId, NodeHost.QueryPluginId,
+            cancellationToken);
+        log.LogInformation("Read model caught up with the journal: {Groups} journal groups applied, offset {Offset}",
+            groups, store.ProjectionOffset());
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
