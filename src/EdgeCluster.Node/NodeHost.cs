@@ -41,7 +41,7 @@ public static class NodeHost
         builder.Services.AddSingleton(ingest);
         builder.Services.AddSingleton(_ => new ReadModelStore(settings.ReadModelPath));
         builder.Services.ConfigureHttpJsonOptions(o =>
-            {
+        {
             o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
         });

@@ -14,6 +14,10 @@ namespace EdgeCluster.Actors.Devices;
 public sealed class IngestRequestActor : ReceiveActor, IWithTimers
 {
     private sealed record TimedOut;
+    private sealed record DrainOver;
+
+    /// <summary>How long a request that failed stays to release seqs that devices reserve for it late.</summary>
+    private static readonly TimeSpan DrainTime = TimeSpan.FromSeconds(30);
 
     private readonly IReadOnlyList<Reading> _readings;
     private readonly IActorRef _replyTo;
@@ -23,6 +27,7 @@ public sealed class IngestRequestActor : ReceiveActor, IWithTimers
     private readonly TimeSpan _timeout;
     private readonly Dictionary<int, List<long>> _seqsByDevice = new();
     private readonly Dictionary<int, IReadOnlySet<long>> _duplicatesByDevice = new();
+    private readonly HashSet<int> _unknownDevices = new();
     private readonly bool[] _duplicateInRequest;
     private List<int> _toWrite = new();
 
@@ -62,20 +67,28 @@ public sealed class IngestRequestActor : ReceiveActor, IWithTimers
         Receive<Reserved>(r =>
         {
             _duplicatesByDevice[r.DeviceId] = r.Duplicates;
-            if (_duplicatesByDevice.Count < _seqsByDevice.Count) return;
-            WriteNew();
+            AllAnswered();
         });
         Receive<UnknownDevice>(u =>
         {
-            ReleaseHeld();
-            var index = _readings.ToList().FindIndex(r => r.DeviceId == u.DeviceId);
-            Finish(new DeviceNotFound(u.DeviceId, index));
+            _unknownDevices.Add(u.DeviceId);
+            AllAnswered();
         });
-        Receive<TimedOut>(_ =>
+        Receive<TimedOut>(_ => Fail(new Unavailable("devices did not answer in time")));
+    }
+
+    // Every device must answer before the request goes on or gives up, so that no seq a device
+    // held for it stays held.
+    private void AllAnswered()
+    {
+        if (_duplicatesByDevice.Count + _unknownDevices.Count < _seqsByDevice.Count) return;
+        if (_unknownDevices.Count == 0)
         {
-            ReleaseHeld();
-            Finish(new Unavailable("devices did not answer in time"));
-        });
+            WriteNew();
+            return;
+        }
+        var index = _readings.Select((r, i) => (r, i)).First(x => _unknownDevices.Contains(x.r.DeviceId)).i;
+        Fail(new DeviceNotFound(_readings[index].DeviceId, index));
     }
 
     private void WriteNew()
@@ -101,30 +114,62 @@ public sealed class IngestRequestActor : ReceiveActor, IWithTimers
             var outcomes = _readings.Select(r => new Outcome(r, true, null, null)).ToArray();
             for (var k = 0; k < _toWrite.Count; k++)
                 outcomes[_toWrite[k]] = new Outcome(_readings[_toWrite[k]], false, a.Readings[k].OriginNode, a.Readings[k].OriginSeq);
-            foreach (var group in a.Readings.GroupBy(j => j.Reading.DeviceId))
-                _devices.Tell(new Commit(group.Key, group.Select(j => j.Reading).ToList()));
+            CommitToDevices(a);
             Finish(new Accepted(outcomes));
         });
-        Receive<JournalProtocol.AppendFailed>(f =>
+        Receive<JournalProtocol.AppendFailed>(f => Fail(new Unavailable(f.Reason)));
+        Receive<TimedOut>(_ => Fail(new Unavailable("the journal did not answer in time")));
+    }
+
+    private void CommitToDevices(JournalProtocol.Appended appended)
+    {
+        foreach (var group in appended.Readings.GroupBy(j => j.Reading.DeviceId))
+            _devices.Tell(new Commit(group.Key, group.Select(j => j.Reading).ToList()));
+    }
+
+    /// <summary>
+    /// Answers the client, releases what devices hold for this request and stays a while: a device
+    /// that answers late gets its seqs released, and a journal write that lands late is still
+    /// committed to its devices, so their seqs are never left in flight.
+    /// </summary>
+    private void Fail(IIngestResult result)
+    {
+        _replyTo.Tell(result);
+        // While a journal write may still land, its seqs stay held: a retry then waits instead of writing twice.
+        var journalWriteOutstanding = _toWrite.Count > 0;
+        if (!journalWriteOutstanding) ReleaseAll();
+        Timers.StartSingleTimer("drain", new DrainOver(), DrainTime);
+        Become(() =>
         {
-            ReleaseHeld();
-            Finish(new Unavailable(f.Reason));
-        });
-        Receive<TimedOut>(_ =>
-        {
-            ReleaseHeld();
-            Finish(new Unavailable("the journal did not answer in time"));
+            Receive<Reserved>(r => Release(r.DeviceId, r.Duplicates));
+            Receive<JournalProtocol.Appended>(a =>
+            {
+                CommitToDevices(a);
+                Context.Stop(Self);
+            });
+            Receive<JournalProtocol.AppendFailed>(_ =>
+            {
+                ReleaseAll();
+                Context.Stop(Self);
+            });
+            Receive<DrainOver>(_ =>
+            {
+                if (journalWriteOutstanding) ReleaseAll();
+                Context.Stop(Self);
+            });
+            ReceiveAny(_ => { });
         });
     }
 
-    private void ReleaseHeld()
+    private void ReleaseAll()
     {
-        foreach (var (deviceId, seqs) in _seqsByDevice)
-        {
-            if (!_duplicatesByDevice.TryGetValue(deviceId, out var duplicates)) continue;
-            var held = seqs.Where(s => !duplicates.Contains(s)).ToList();
-            if (held.Count > 0) _devices.Tell(new Release(deviceId, held));
-        }
+        foreach (var (deviceId, duplicates) in _duplicatesByDevice) Release(deviceId, duplicates);
+    }
+
+    private void Release(int deviceId, IReadOnlySet<long> duplicates)
+    {
+        var held = _seqsByDevice[deviceId].Where(s => !duplicates.Contains(s)).ToList();
+        if (held.Count > 0) _devices.Tell(new Release(deviceId, held));
     }
 
     private void Finish(IIngestResult result)

@@ -1,0 +1,96 @@
+using Akka.Hosting;
+using EdgeCluster.Actors;
+using EdgeCluster.Actors.Devices;
+using EdgeCluster.Domain;
+using Xunit.Abstractions;
+using static EdgeCluster.Actors.Devices.DeviceProtocol;
+using static EdgeCluster.Actors.Devices.IngestProtocol;
+
+namespace EdgeCluster.Tests.Actors;
+
+public class DeviceActorSpec(ITestOutputHelper output)
+    : WritePathSpecBase(output, new IngestSettings("spec-node") { RequestTimeout = TimeSpan.FromSeconds(5) })
+{
+    private static readonly long At = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    private static Reading R(int device, long? seq, double t = 21.0) => new(device, t, 50.0, At, At, seq);
+
+    private async Task<Akka.Actor.IActorRef> DevicesWith(params int[] registered)
+    {
+        var devices = await Registry.GetAsync<DeviceManagerActor>();
+        foreach (var id in registered)
+        {
+            devices.Tell(new Register(new DeviceInfo(id, $"ESP32_{id}", "DHT22", "Lab", At)), TestActor);
+            await ExpectMsgAsync<Registered>();
+        }
+        return devices;
+    }
+
+    [Fact]
+    public async Task A_retried_seq_is_answered_as_duplicate_and_stored_once()
+    {
+        var devices = await DevicesWith(1);
+        devices.Tell(new Ingest([R(1, 1), R(1, 2)]), TestActor);
+        var first = await ExpectMsgAsync<Accepted>();
+        Assert.Equal(2, first.Inserted);
+
+        devices.Tell(new Ingest([R(1, 2), R(1, 3)]), TestActor);
+        var retry = await ExpectMsgAsync<Accepted>();
+        Assert.Equal([true, false], retry.Outcomes.Select(o => o.Duplicate));
+        Assert.Equal(3, Store.CountReadings());
+    }
+
+    [Fact]
+    public async Task The_same_seq_twice_in_one_request_is_stored_once()
+    {
+        var devices = await DevicesWith(2);
+        devices.Tell(new Ingest([R(2, 8), R(2, 8, t: 30)]), TestActor);
+        var result = await ExpectMsgAsync<Accepted>();
+        Assert.Equal([false, true], result.Outcomes.Select(o => o.Duplicate));
+        Assert.Equal(1, Store.CountReadings());
+    }
+
+    [Fact]
+    public async Task Concurrent_requests_with_one_seq_store_it_once()
+    {
+        var devices = await DevicesWith(3);
+        for (var i = 0; i < 20; i++) devices.Tell(new Ingest([R(3, 77)]), TestActor);
+        var results = new List<Accepted>();
+        for (var i = 0; i < 20; i++) results.Add(await ExpectMsgAsync<Accepted>());
+        Assert.Equal(1, results.Sum(r => r.Inserted));
+        Assert.Equal(19, results.Sum(r => r.Duplicates));
+        Assert.Equal(1, Store.CountReadings());
+    }
+
+    [Fact]
+    public async Task A_request_naming_an_unknown_device_stores_nothing_and_releases_what_it_held()
+    {
+        var devices = await DevicesWith(4);
+        devices.Tell(new Ingest([R(4, 1), R(99, 1)]), TestActor);
+        var notFound = await ExpectMsgAsync<DeviceNotFound>();
+        Assert.Equal(99, notFound.DeviceId);
+        Assert.Equal(1, notFound.Index);
+        Assert.Equal(0, Store.CountReadings());
+
+        devices.Tell(new Ingest([R(4, 1)]), TestActor);
+        Assert.Equal(1, (await ExpectMsgAsync<Accepted>()).Inserted);
+    }
+
+    [Fact]
+    public async Task A_device_actor_rebuilds_its_seqs_and_latest_from_the_read_model()
+    {
+        var devices = await DevicesWith(5);
+        devices.Tell(new Ingest([R(5, 10, t: 19.5)]), TestActor);
+        await ExpectMsgAsync<Accepted>();
+
+        var rebuilt = Store.LoadDeviceState(5);
+        Assert.Equal(SeqStatus.Duplicate, rebuilt.Check(10));
+        Assert.Equal(10, rebuilt.HighestSeq);
+        Assert.Equal(19.5, rebuilt.Latest!.Temperature);
+        Assert.True(rebuilt.IsRegistered);
+
+        devices.Tell(new GetStatus(5), TestActor);
+        var status = await ExpectMsgAsync<DeviceStatus>();
+        Assert.Equal(10, status.HighestSeq);
+    }
+}
