@@ -38,10 +38,10 @@ public sealed class ReadModelStore : IDisposable
         _insertReading.CommandText =
             """
             INSERT OR IGNORE INTO sensor_readings
-                (device_id, timestamp, received_at, temperature, humidity, seq, origin_node, origin_seq)
-            VALUES ($device, $ts, $received, $t, $h, $seq, $origin, $originSeq)
+                (device_id, timestamp, received_at, temperature, humidity, seq, origin_node, origin_seq, reading_id)
+            VALUES ($device, $ts, $received, $t, $h, $seq, $origin, $originSeq, $id)
             """;
-        foreach (var name in new[] { "$device", "$ts", "$received", "$t", "$h", "$seq", "$origin", "$originSeq" })
+        foreach (var name in new[] { "$device", "$ts", "$received", "$t", "$h", "$seq", "$origin", "$originSeq", "$id" })
             _insertReading.Parameters.Add(new SqliteParameter { ParameterName = name });
 
         _saveOffset = _writer.CreateCommand();
@@ -56,6 +56,27 @@ public sealed class ReadModelStore : IDisposable
 
     public string Path { get; }
 
+    /// <summary>How many origin seqs one origin has room for in a reading_id.</summary>
+    public const long OriginSeqSpan = 1L << 40;
+
+    private readonly Dictionary<string, long> _originIds = new();
+
+    private long OriginId(string originNode, SqliteTransaction tx)
+    {
+        if (_originIds.TryGetValue(originNode, out var id)) return id;
+        using var cmd = _writer.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText =
+            """
+            INSERT INTO origins (origin_node) VALUES ($n) ON CONFLICT(origin_node) DO NOTHING;
+            SELECT origin_id FROM origins WHERE origin_node = $n;
+            """;
+        cmd.Parameters.AddWithValue("$n", originNode);
+        id = (long)cmd.ExecuteScalar()!;
+        _originIds[originNode] = id;
+        return id;
+    }
+
     private const string Schema =
         """
         CREATE TABLE IF NOT EXISTS devices (
@@ -66,6 +87,11 @@ public sealed class ReadModelStore : IDisposable
             registered_at TEXT NOT NULL);
         -- device_id refers to devices(device_id) as in the lab; not enforced, because a reading
         -- replicated from another member may arrive before that member's registry entry.
+        -- reading_id is the reading's origin and origin seq in one integer (origin_id * 2^40 +
+        -- origin_seq), so the primary key alone makes applying a reading twice a no-op.
+        CREATE TABLE IF NOT EXISTS origins (
+            origin_id   INTEGER PRIMARY KEY,
+            origin_node TEXT NOT NULL UNIQUE);
         CREATE TABLE IF NOT EXISTS sensor_readings (
             reading_id  INTEGER PRIMARY KEY,
             device_id   INTEGER NOT NULL,
@@ -77,7 +103,6 @@ public sealed class ReadModelStore : IDisposable
             origin_node TEXT NOT NULL,
             origin_seq  INTEGER NOT NULL);
         CREATE INDEX IF NOT EXISTS idx_device_timestamp ON sensor_readings(device_id, timestamp);
-        CREATE UNIQUE INDEX IF NOT EXISTS ux_origin ON sensor_readings(origin_node, origin_seq);
         CREATE UNIQUE INDEX IF NOT EXISTS ux_device_seq ON sensor_readings(device_id, seq) WHERE seq IS NOT NULL;
         CREATE TABLE IF NOT EXISTS projection_offsets (
             projection TEXT PRIMARY KEY,
@@ -110,18 +135,22 @@ public sealed class ReadModelStore : IDisposable
         var inserted = 0;
         var p = _insertReading.Parameters;
         foreach (var group in groups)
-        foreach (var j in group.Readings)
         {
-            var r = j.Reading;
-            p[0].Value = r.DeviceId;
-            p[1].Value = TimeText.FromUnixMs(r.DeviceTimeMs);
-            p[2].Value = TimeText.FromUnixMs(r.ReceivedAtMs);
-            p[3].Value = r.Temperature;
-            p[4].Value = r.Humidity;
-            p[5].Value = r.Seq is { } seq ? seq : DBNull.Value;
-            p[6].Value = j.OriginNode;
-            p[7].Value = j.OriginSeq;
-            inserted += _insertReading.ExecuteNonQuery();
+            var originBase = OriginId(group.OriginNode, tx) * OriginSeqSpan;
+            foreach (var j in group.Readings)
+            {
+                var r = j.Reading;
+                p[0].Value = r.DeviceId;
+                p[1].Value = TimeText.FromUnixMs(r.DeviceTimeMs);
+                p[2].Value = TimeText.FromUnixMs(r.ReceivedAtMs);
+                p[3].Value = r.Temperature;
+                p[4].Value = r.Humidity;
+                p[5].Value = r.Seq is { } seq ? seq : DBNull.Value;
+                p[6].Value = j.OriginNode;
+                p[7].Value = j.OriginSeq;
+                p[8].Value = originBase + j.OriginSeq;
+                inserted += _insertReading.ExecuteNonQuery();
+            }
         }
         _saveOffset.Parameters[0].Value = JournalProjection;
         _saveOffset.Parameters[1].Value = journalSequenceNr;

@@ -39,7 +39,7 @@ public static class ReadModelWriterHosting
 
     public static AkkaConfigurationBuilder AddReadModelWriter(this AkkaConfigurationBuilder builder) =>
         builder
-            .AddHocon($"{SqliteDispatcher} {{ type = PinnedDispatcher }}", HoconAddMode.Append)
+            .AddHocon($"{SqliteDispatcher} {{ type = Dispatcher, executor = thread-pool-executor, throughput = 100 }}", HoconAddMode.Append)
             .WithActors((system, registry, resolver) =>
             {
                 var store = resolver.GetService<ReadModelStore>();

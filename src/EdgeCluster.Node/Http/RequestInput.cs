@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using EdgeCluster.Domain;
 using Microsoft.Extensions.Primitives;
@@ -16,24 +17,34 @@ public static class RequestInput
         if (!string.IsNullOrEmpty(contentType) && !IsJson(contentType))
             return new Body(null, ApiErrors.UnsupportedMediaType(contentType));
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
-        {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > NodeHost.MaxBodyBytes) return new Body(null, ApiErrors.TooLarge());
-        }
-        if (buffer.Length == 0) return new Body(null, ApiErrors.BadRequest("body", "request body is empty: send a JSON object"));
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(request.ContentLength ?? 4096, 256, NodeHost.MaxBodyBytes + 1));
         try
         {
-            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length),
-                new JsonDocumentOptions { MaxDepth = 16 });
+            var length = 0;
+            int read;
+            while ((read = await request.Body.ReadAsync(buffer.AsMemory(length), ct)) > 0)
+            {
+                length += read;
+                if (length > NodeHost.MaxBodyBytes) return new Body(null, ApiErrors.TooLarge());
+                if (length == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(buffer.Length * 2L, NodeHost.MaxBodyBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+            }
+            if (length == 0) return new Body(null, ApiErrors.BadRequest("body", "request body is empty: send a JSON object"));
+            using var document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 16 });
             return new Body(document.RootElement.Clone(), null);
         }
         catch (JsonException e)
         {
             return new Body(null, ApiErrors.BadRequest("body", $"request body is not valid JSON: {e.Message}"));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using EdgeCluster.Domain;
+using EdgeCluster.Storage;
+using Microsoft.Data.Sqlite;
+
+// Storage benchmarks that need no running node: the raw SQLite ceiling, and query latency on a
+// read model seeded with millions of readings. bench/run.sh calls these; docs/benchmarks.md has the figures.
+return args.FirstOrDefault() switch
+{
+    "sqlite-ceiling" => SqliteCeiling(Arg("--db", "/tmp/edge-bench/ceiling.db"), int.Parse(Arg("--rows", "200000")), int.Parse(Arg("--batch", "100"))),
+    "seed" => Seed(Arg("--db", "/tmp/edge-bench/readings-10m.db"), long.Parse(Arg("--rows", "10000000")), int.Parse(Arg("--devices", "100"))),
+    "query" => Query(Arg("--db", "/tmp/edge-bench/readings-10m.db"), int.Parse(Arg("--device", "42")), int.Parse(Arg("--iterations", "2000"))),
+    _ => Usage(),
+};
+
+string Arg(string name, string fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: EdgeCluster.Bench sqlite-ceiling [--db F] [--rows N] [--batch N] | seed [--db F] [--rows N] [--devices N] | query [--db F] [--device N] [--iterations N]");
+    return 2;
+}
+
+// The storage ceiling of one node: rows of the read model's shape (same table, same indexes) inserted
+// with a prepared command, one transaction per batch, WAL and synchronous=FULL as the journal runs.
+static int SqliteCeiling(string path, int rows, int batch)
+{
+    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+    foreach (var f in new[] { path, path + "-wal", path + "-shm" }) File.Delete(f);
+    using (var store = new ReadModelStore(path)) { }
+    using var c = new SqliteConnection($"Data Source={path};Pooling=False");
+    c.Open();
+    using (var p = c.CreateCommand()) { p.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"; p.ExecuteNonQuery(); }
+    using var insert = c.CreateCommand();
+    insert.CommandText = "INSERT INTO sensor_readings (device_id, timestamp, received_at, temperature, humidity, seq, origin_node, origin_seq) VALUES ($d,$t,$r,$te,$h,$s,'bench',$o)";
+    var ps = new[] { "$d", "$t", "$r", "$te", "$h", "$s", "$o" }.Select(n => insert.Parameters.Add(new SqliteParameter { ParameterName = n })).ToArray();
+    var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    var sw = Stopwatch.StartNew();
+    for (var done = 0; done < rows;)
+    {
+        using var tx = c.BeginTransaction();
+        insert.Transaction = tx;
+        for (var k = 0; k < batch && done < rows; k++, done++)
+        {
+            var text = TimeText.FromUnixMs(now + done);
+            ps[0].Value = 1 + done % 100; ps[1].Value = text; ps[2].Value = text; ps[3].Value = 20.0 + done % 10;
+            ps[4].Value = 50.0; ps[5].Value = done; ps[6].Value = done + 1;
+            insert.ExecuteNonQuery();
+        }
+        tx.Commit();
+    }
+    var seconds = sw.Elapsed.TotalSeconds;
+    Console.WriteLine($"sqlite-ceiling rows={rows} batch={batch} seconds={seconds:F2} rows_per_s={rows / seconds:F0}");
+    return 0;
+}
+
+// A read model with N readings over the last 30 days across D devices, written as the node writes it.
+static int Seed(string path, long rows, int devices)
+{
+    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+    foreach (var f in new[] { path, path + "-wal", path + "-shm" }) File.Delete(f);
+    using var store = new ReadModelStore(path);
+    for (var d = 1; d <= devices; d++) store.UpsertDevice(new DeviceInfo(d, $"ESP32_{d:D2}", "DHT22", "Lab", 0));
+    var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    var span = 30L * 24 * 3600 * 1000;
+    var random = new Random(7);
+    var sw = Stopwatch.StartNew();
+    const int group = 50_000;
+    long originSeq = 0;
+    for (long done = 0; done < rows; done += group)
+    {
+        var n = (int)Math.Min(group, rows - done);
+        var readings = new JournaledReading[n];
+        for (var k = 0; k < n; k++)
+        {
+            var i = done + k;
+            var time = now - span + span * i / rows;
+            var reading = new Reading((int)(1 + i % devices), 20 + 3 * Math.Sin(i / 5000.0) + random.NextDouble(), 50 + 10 * random.NextDouble(), time, time, i / devices);
+            readings[k] = new JournaledReading(reading, "bench", ++originSeq);
+        }
+        store.Apply([new ReadingsJournaled("bench", readings)], done / group + 1);
+    }
+    Console.WriteLine($"seed rows={rows} devices={devices} seconds={sw.Elapsed.TotalSeconds:F1}");
+    return 0;
+}
+
+// Median and p99 of the two queries the lab runs most, on the read model the HTTP endpoints use.
+static int Query(string path, int device, int iterations)
+{
+    using var store = new ReadModelStore(path);
+    var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    Measure("latest-100", iterations, () => store.Readings(device, 100, null, null).Count);
+    Measure("stats-hourly-24h", Math.Max(20, iterations / 10), () => (int)store.Stats(device, StatsPeriod.Hourly, 24, now).Summary.TotalReadings);
+    return 0;
+}
+
+static void Measure(string name, int iterations, Func<int> query)
+{
+    for (var i = 0; i < 20; i++) query();
+    var times = new double[iterations];
+    var rows = 0;
+    for (var i = 0; i < iterations; i++)
+    {
+        var sw = Stopwatch.StartNew();
+        rows = query();
+        times[i] = sw.Elapsed.TotalMilliseconds;
+    }
+    Array.Sort(times);
+    Console.WriteLine($"query {name} rows={rows} iterations={iterations} median_ms={times[iterations / 2]:F3} p99_ms={times[(int)(iterations * 0.99)]:F3}");
+}

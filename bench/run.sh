@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Single-node benchmark, side by side in one run: EdgeCluster vs the lab's Flask API (WAL), plus the
+# raw SQLite ceiling and query latency at 10 million stored readings.
+#   bench/run.sh                 # everything (the 10M seed takes a few minutes and ~2 GB in /tmp)
+#   SKIP_10M=1 bench/run.sh      # without the 10M query part
+# Needs: wrk and python3-flask from Debian (apt-get install wrk python3-flask).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-15}
+CONNS=${CONNS:-50}
+FLASK_API=${FLASK_API:-../shared/baselines/seed_flask_api.py}
+WORK=${WORK:-/tmp/edge-bench}
+NODE_PORT=5100
+FLASK_PORT=5101
+
+rm -rf "$WORK/node" "$WORK/flask.db"*
+mkdir -p "$WORK"
+dotnet build -c Release src/EdgeCluster.Node >/dev/null
+dotnet build -c Release bench/EdgeCluster.Bench >/dev/null
+bench_tool="dotnet bench/EdgeCluster.Bench/bin/Release/net10.0/EdgeCluster.Bench.dll"
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+dotnet src/EdgeCluster.Node/bin/Release/net10.0/EdgeCluster.Node.dll --node-name bench --http-host 127.0.0.1 \
+  --http-port $NODE_PORT --akka-host 127.0.0.1 --akka-port 0 --data-dir "$WORK/node" >"$WORK/node.log" 2>&1 &
+node_pid=$!; pids+=("$node_pid")
+/usr/bin/python3 "$FLASK_API" --port $FLASK_PORT --db "$WORK/flask.db" --wal >"$WORK/flask.log" 2>&1 &
+pids+=("$!")
+
+for port in $NODE_PORT $FLASK_PORT; do
+  for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$port/api/readings/1" -w '' && break
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/readings/1" || true)
+    [ "$code" = "404" ] || [ "$code" = "200" ] && break; sleep 0.2; done
+done
+for d in $(seq 1 100); do
+  curl -sf -o /dev/null -X POST "http://127.0.0.1:$NODE_PORT/api/devices" -H 'content-type: application/json' \
+    -d "{\"device_id\":$d,\"name\":\"ESP32_$d\",\"type\":\"DHT22\",\"location\":\"Lab\"}"
+done
+
+rss() { awk '/^VmRSS/ {print $2/1024 " MiB"}' "/proc/$node_pid/status"; }
+peak() { awk '/^VmHWM/ {print $2/1024 " MiB"}' "/proc/$node_pid/status"; }
+echo "machine: $(nproc) cores, $(uname -m); wrk -t2 -c$CONNS -d${DURATION}s on loopback"
+echo "node rss idle: $(rss)"
+
+run() { # name port script
+  local line
+  line=$(cat "bench/wrk/$3" bench/wrk/report.lua > "$WORK/script.lua" && wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 10s \
+    -s "$WORK/script.lua" "http://127.0.0.1:$2" | grep '^RESULT')
+  echo "$1 ${line#RESULT }"
+}
+run "flask  single" $FLASK_PORT single.lua
+run "edge   single" $NODE_PORT single.lua
+run "flask  batch100" $FLASK_PORT batch.lua
+run "edge   batch100" $NODE_PORT batch.lua
+echo "node rss after load: $(rss), peak: $(peak)"
+echo "node readings stored: $(sqlite3 "$WORK/node/readings.db" 'SELECT COUNT(*) FROM sensor_readings')"
+
+$bench_tool sqlite-ceiling --db "$WORK/ceiling.db" --rows 300000 --batch 100
+$bench_tool sqlite-ceiling --db "$WORK/ceiling.db" --rows 300000 --batch 1000
+
+if [ -z "${SKIP_10M:-}" ]; then
+  [ -f "$WORK/readings-10m.db" ] || $bench_tool seed --db "$WORK/readings-10m.db" --rows 10000000 --devices 100
+  $bench_tool query --db "$WORK/readings-10m.db" --device 42 --iterations 2000
+fi

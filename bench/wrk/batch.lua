@@ -1,0 +1,12 @@
+-- 100 readings per request, as a board replaying its buffer sends them.
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+math.randomseed(os.time())
+request = function()
+  local items = {}
+  for i = 1, 100 do
+    items[i] = string.format('{"device_id":%d,"temperature":%.1f,"humidity":%.1f}',
+      math.random(1, 100), 20 + math.random() * 5, 50 + math.random() * 10)
+  end
+  return wrk.format(nil, "/api/readings/batch", nil, '{"readings":[' .. table.concat(items, ",") .. ']}')
+end
