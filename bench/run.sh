@@ -58,8 +58,11 @@ run "edge   batch100" $NODE_PORT batch.lua
 echo "node rss after load: $(rss), peak: $(peak)"
 echo "node readings stored: $(sqlite3 "$WORK/node/readings.db" 'SELECT COUNT(*) FROM sensor_readings')"
 
-$bench_tool sqlite-ceiling --db "$WORK/ceiling.db" --rows 300000 --batch 100
-$bench_tool sqlite-ceiling --db "$WORK/ceiling.db" --rows 300000 --batch 1000
+for schema in lab readmodel; do
+  for batch in 100 10000; do
+    $bench_tool sqlite-ceiling --db "$WORK/ceiling.db" --rows 300000 --batch $batch --schema $schema
+  done
+done
 
 if [ -z "${SKIP_10M:-}" ]; then
   [ -f "$WORK/readings-10m.db" ] || $bench_tool seed --db "$WORK/readings-10m.db" --rows 10000000 --devices 100

@@ -7,7 +7,7 @@ using Microsoft.Data.Sqlite;
 // read model seeded with millions of readings. bench/run.sh calls these; docs/benchmarks.md has the figures.
 return args.FirstOrDefault() switch
 {
-    "sqlite-ceiling" => SqliteCeiling(Arg("--db", "/tmp/edge-bench/ceiling.db"), int.Parse(Arg("--rows", "200000")), int.Parse(Arg("--batch", "100"))),
+    "sqlite-ceiling" => SqliteCeiling(Arg("--db", "/tmp/edge-bench/ceiling.db"), int.Parse(Arg("--rows", "200000")), int.Parse(Arg("--batch", "100")), Arg("--schema", "readmodel")),
     "seed" => Seed(Arg("--db", "/tmp/edge-bench/readings-10m.db"), long.Parse(Arg("--rows", "10000000")), int.Parse(Arg("--devices", "100"))),
     "query" => Query(Arg("--db", "/tmp/edge-bench/readings-10m.db"), int.Parse(Arg("--device", "42")), int.Parse(Arg("--iterations", "2000"))),
     _ => Usage(),
@@ -25,19 +25,31 @@ static int Usage()
     return 2;
 }
 
-// The storage ceiling of one node: rows of the read model's shape (same table, same indexes) inserted
-// with a prepared command, one transaction per batch, WAL and synchronous=FULL as the journal runs.
-static int SqliteCeiling(string path, int rows, int batch)
+// The storage ceiling of one node, with a prepared command, one transaction per batch, WAL and
+// synchronous=FULL as the journal runs: "readmodel" rows of the read model's shape (same table, same
+// indexes), or "lab" rows of the lab's own table (reading_id, device_id, timestamp, temperature,
+// humidity, index on (device_id, timestamp)).
+static int SqliteCeiling(string path, int rows, int batch, string schema)
 {
     Directory.CreateDirectory(Path.GetDirectoryName(path)!);
     foreach (var f in new[] { path, path + "-wal", path + "-shm" }) File.Delete(f);
-    using (var store = new ReadModelStore(path)) { }
     using var c = new SqliteConnection($"Data Source={path};Pooling=False");
     c.Open();
-    using (var p = c.CreateCommand()) { p.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"; p.ExecuteNonQuery(); }
+    using (var p = c.CreateCommand())
+    {
+        p.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;" + (schema == "lab"
+            ? "CREATE TABLE sensor_readings (reading_id INTEGER PRIMARY KEY AUTOINCREMENT, device_id INTEGER NOT NULL, timestamp TEXT NOT NULL, temperature REAL, humidity REAL);"
+              + "CREATE INDEX idx_device_timestamp ON sensor_readings(device_id, timestamp);"
+            : "");
+        p.ExecuteNonQuery();
+    }
+    if (schema != "lab") new ReadModelStore(path).Dispose();
     using var insert = c.CreateCommand();
-    insert.CommandText = "INSERT INTO sensor_readings (device_id, timestamp, received_at, temperature, humidity, seq, origin_node, origin_seq) VALUES ($d,$t,$r,$te,$h,$s,'bench',$o)";
-    var ps = new[] { "$d", "$t", "$r", "$te", "$h", "$s", "$o" }.Select(n => insert.Parameters.Add(new SqliteParameter { ParameterName = n })).ToArray();
+    insert.CommandText = schema == "lab"
+        ? "INSERT INTO sensor_readings (device_id, timestamp, temperature, humidity) VALUES ($d,$t,$te,$h)"
+        : "INSERT INTO sensor_readings (device_id, timestamp, received_at, temperature, humidity, seq, origin_node, origin_seq, reading_id) VALUES ($d,$t,$r,$te,$h,$s,'bench',$o,$o)";
+    var names = schema == "lab" ? new[] { "$d", "$t", "$te", "$h" } : new[] { "$d", "$t", "$r", "$te", "$h", "$s", "$o" };
+    var ps = names.ToDictionary(n => n, n => insert.Parameters.Add(new SqliteParameter { ParameterName = n }));
     var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     var sw = Stopwatch.StartNew();
     for (var done = 0; done < rows;)
@@ -47,14 +59,22 @@ static int SqliteCeiling(string path, int rows, int batch)
         for (var k = 0; k < batch && done < rows; k++, done++)
         {
             var text = TimeText.FromUnixMs(now + done);
-            ps[0].Value = 1 + done % 100; ps[1].Value = text; ps[2].Value = text; ps[3].Value = 20.0 + done % 10;
-            ps[4].Value = 50.0; ps[5].Value = done; ps[6].Value = done + 1;
+            ps["$d"].Value = 1 + done % 100;
+            ps["$t"].Value = text;
+            ps["$te"].Value = 20.0 + done % 10;
+            ps["$h"].Value = 50.0;
+            if (schema != "lab")
+            {
+                ps["$r"].Value = text;
+                ps["$s"].Value = done;
+                ps["$o"].Value = done + 1;
+            }
             insert.ExecuteNonQuery();
         }
         tx.Commit();
     }
     var seconds = sw.Elapsed.TotalSeconds;
-    Console.WriteLine($"sqlite-ceiling rows={rows} batch={batch} seconds={seconds:F2} rows_per_s={rows / seconds:F0}");
+    Console.WriteLine($"sqlite-ceiling schema={schema} rows={rows} batch={batch} seconds={seconds:F2} rows_per_s={rows / seconds:F0}");
     return 0;
 }
 

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Event;
 using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
@@ -69,6 +70,8 @@ public static class NodeHost
             .AddDeviceActors(ingest)
             .AddStartup((system, _) =>
             {
+                var journal = system.Settings.Config.GetConfig("akka.persistence.journal.sql");
+                system.Log.Info("Reading journal on {0}, parallelism {1}, reads {2}", settings.JournalPath, journal.GetInt("parallelism"), journal.GetString("read-isolation-level"));
                 // With no seeds a node is a one-member cluster: it joins itself.
                 if (settings.Seeds.Count == 0) Cluster.Get(system).Join(Cluster.Get(system).SelfAddress);
             }));
