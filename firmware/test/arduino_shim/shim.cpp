@@ -3,6 +3,7 @@
 
 #include "Arduino.h"
 #include "DHT.h"
+#include "EEPROM.h"
 #include "Ethernet.h"
 #include "HTTPClient.h"
 #include "Preferences.h"
@@ -20,11 +21,15 @@ std::map<std::string, uint32_t> nvs;
 bool ethernet_up = true;
 std::vector<std::string> ethernet_requests;
 std::vector<std::string> ethernet_responses;
+uint8_t eeprom[1024];
+// A new board: every EEPROM byte erased to 0xFF.
+static const bool eeprom_erased = (memset(eeprom, 0xFF, sizeof eeprom), true);
 }  // namespace shim
 
 HardwareSerial Serial;
 WiFiClass WiFi;
 EthernetClass Ethernet;
+EEPROMClass EEPROM;
 
 unsigned long millis() { return shim::now_ms; }
 void delay(unsigned long ms) { shim::now_ms += ms; }
