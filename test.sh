@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
-# Runs every test of EdgeCluster: unit tests, actor specs, HTTP tests on loopback and the
-# end-to-end tests that start real node processes.
+# Runs every test of EdgeCluster: the firmware's host tests, then the .NET unit tests, actor
+# specs, HTTP tests on loopback and the end-to-end tests that start real node processes.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-dotnet test EdgeCluster.sln --configuration Release 2>&1 | tee "$log" || status=$?
+
+# Firmware: the client core, the sketches on the Arduino shim, and edge-sim (used by the .NET end-to-end tests).
+cmake -S firmware -B firmware/build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build firmware/build -j"$(nproc)"
+ctest --test-dir firmware/build --output-on-failure 2>&1 | tee "$log" || status=$?
+
+dotnet test EdgeCluster.sln --configuration Release 2>&1 | tee -a "$log" || status=$?
 
 # One closing line over every test assembly, in the plain "N passed, N failed" form.
-awk '/(Passed|Failed)! +- Failed:/ { gsub(",", ""); f += $4; p += $6 } END { printf "%d passed, %d failed\n", p, f }' "$log"
+awk '/(Passed|Failed)! +- Failed:/ { gsub(",", ""); f += $4; p += $6 }
+     /tests passed, [0-9]+ tests failed out of/ { t = $NF; nf = $4; f += nf; p += t - nf }
+     END { printf "%d passed, %d failed\n", p, f }' "$log"
 exit "$status"
