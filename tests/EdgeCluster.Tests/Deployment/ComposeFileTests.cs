@@ -1,0 +1,90 @@
+using System.Collections;
+using EdgeCluster.Node;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+
+namespace EdgeCluster.Tests.Deployment;
+
+/// <summary>
+/// Docker cannot run here, so the compose file is checked against the node's own settings loader:
+/// every service's environment must be settings a node accepts, the seeds must name services, and
+/// every node must keep its data in a volume of its own.
+/// </summary>
+public sealed class ComposeFileTests
+{
+    private static readonly string Root = FindRoot();
+
+    private static string FindRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "EdgeCluster.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+
+    private static Dictionary<object, object> Compose()
+    {
+        var yaml = File.ReadAllText(Path.Combine(Root, "docker-compose.cluster.yml"));
+        var parser = new MergingParser(new Parser(new StringReader(yaml)));
+        return new DeserializerBuilder().Build().Deserialize<Dictionary<object, object>>(parser);
+    }
+
+    private static Dictionary<object, object> Map(object node) => (Dictionary<object, object>)node;
+
+    private static IEnumerable<string> Strings(object node) => ((IEnumerable)node).Cast<object>().Select(o => o.ToString()!);
+
+    [Fact]
+    public void Three_nodes_whose_settings_the_node_accepts_seeded_by_service_name_each_with_its_own_volume()
+    {
+        var compose = Compose();
+        var services = Map(compose["services"]);
+        Assert.Equal(["node1", "node2", "node3"], services.Keys.Select(k => k.ToString()!).Order());
+        var declaredVolumes = Map(compose["volumes"]).Keys.Select(k => k.ToString()!).ToHashSet();
+
+        var settingsByService = new Dictionary<string, NodeSettings>();
+        var usedVolumes = new List<string>();
+        var publishedPorts = new List<string>();
+        foreach (var (name, body) in services)
+        {
+            var service = Map(body);
+            var environment = Map(service["environment"]).ToDictionary(p => p.Key.ToString()!, p => p.Value.ToString());
+            var settings = NodeSettings.Load([], new Hashtable(environment));
+            settingsByService[name.ToString()!] = settings;
+
+            Assert.Equal(name.ToString(), settings.NodeName);
+            Assert.Equal(name.ToString(), settings.AkkaPublicHost);
+            Assert.Equal(name.ToString(), service["hostname"].ToString());
+
+            var mounts = Strings(service["volumes"]).Select(v => v.Split(':')).ToList();
+            var dataMount = Assert.Single(mounts, m => m[1] == settings.DataDir);
+            Assert.Contains(dataMount[0], declaredVolumes);
+            usedVolumes.Add(dataMount[0]);
+
+            var port = Assert.Single(Strings(service["ports"])).Split(':');
+            Assert.Equal(settings.HttpPort.ToString(), port[1]);
+            publishedPorts.Add(port[0]);
+        }
+
+        Assert.Equal(usedVolumes.Count, usedVolumes.Distinct().Count());
+        Assert.Equal(["5000", "5001", "5002"], publishedPorts.Order());
+        foreach (var settings in settingsByService.Values)
+        {
+            Assert.NotEmpty(settings.Seeds);
+            foreach (var seed in settings.Seeds)
+            {
+                var (host, port) = (seed[..seed.LastIndexOf(':')], seed[(seed.LastIndexOf(':') + 1)..]);
+                Assert.True(settingsByService.ContainsKey(host), $"seed {seed} is not a service");
+                Assert.Equal(settingsByService[host].AkkaPort.ToString(), port);
+            }
+        }
+    }
+
+    [Fact]
+    public void The_image_builds_the_node_project_and_runs_its_dll()
+    {
+        var dockerfile = File.ReadAllText(Path.Combine(Root, "Dockerfile"));
+        Assert.Contains("dotnet publish src/EdgeCluster.Node", dockerfile);
+        Assert.True(File.Exists(Path.Combine(Root, "src", "EdgeCluster.Node", "EdgeCluster.Node.csproj")));
+        Assert.Contains("ENTRYPOINT [\"dotnet\", \"EdgeCluster.Node.dll\"]", dockerfile);
+        Assert.Contains("ARG TARGETARCH", dockerfile);
+    }
+}
