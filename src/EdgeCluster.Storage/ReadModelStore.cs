@@ -38,10 +38,10 @@ public sealed class ReadModelStore : IDisposable
         _insertReading.CommandText =
             """
             INSERT OR IGNORE INTO sensor_readings
-                (device_id, timestamp, received_at, temperature, humidity, seq, origin_node, origin_seq, reading_id)
-            VALUES ($device, $ts, $received, $t, $h, $seq, $origin, $originSeq, $id)
+                (device_id, timestamp, received_at, temperature, humidity, seq, origin_node, origin_seq, reading_id, superseded)
+            VALUES ($device, $ts, $received, $t, $h, $seq, $origin, $originSeq, $id, $superseded)
             """;
-        foreach (var name in new[] { "$device", "$ts", "$received", "$t", "$h", "$seq", "$origin", "$originSeq", "$id" })
+        foreach (var name in new[] { "$device", "$ts", "$received", "$t", "$h", "$seq", "$origin", "$originSeq", "$id", "$superseded" })
             _insertReading.Parameters.Add(new SqliteParameter { ParameterName = name });
 
         _saveOffset = _writer.CreateCommand();
@@ -52,7 +52,34 @@ public sealed class ReadModelStore : IDisposable
             """;
         _saveOffset.Parameters.Add(new SqliteParameter { ParameterName = "$p" });
         _saveOffset.Parameters.Add(new SqliteParameter { ParameterName = "$o" });
+
+        _saveProgress = _writer.CreateCommand();
+        _saveProgress.CommandText =
+            """
+            INSERT INTO origin_progress (origin_node, highest_seq) VALUES ($n, $s)
+            ON CONFLICT(origin_node) DO UPDATE SET highest_seq = MAX(highest_seq, excluded.highest_seq)
+            """;
+        _saveProgress.Parameters.Add(new SqliteParameter { ParameterName = "$n" });
+        _saveProgress.Parameters.Add(new SqliteParameter { ParameterName = "$s" });
+
+        _findCopy = _writer.CreateCommand();
+        _findCopy.CommandText =
+            """
+            SELECT reading_id, origin_node, origin_seq FROM sensor_readings
+            WHERE (reading_id = $id) OR (device_id = $device AND seq = $seq AND superseded = 0)
+            ORDER BY reading_id = $id DESC LIMIT 1
+            """;
+        foreach (var name in new[] { "$id", "$device", "$seq" })
+            _findCopy.Parameters.Add(new SqliteParameter { ParameterName = name });
+
+        _supersede = _writer.CreateCommand();
+        _supersede.CommandText = "UPDATE sensor_readings SET superseded = 1 WHERE reading_id = $id";
+        _supersede.Parameters.Add(new SqliteParameter { ParameterName = "$id" });
     }
+
+    private readonly SqliteCommand _saveProgress;
+    private readonly SqliteCommand _findCopy;
+    private readonly SqliteCommand _supersede;
 
     public string Path { get; }
 
@@ -101,9 +128,17 @@ public sealed class ReadModelStore : IDisposable
             humidity    REAL NOT NULL,
             seq         INTEGER,
             origin_node TEXT NOT NULL,
-            origin_seq  INTEGER NOT NULL);
+            origin_seq  INTEGER NOT NULL,
+            -- 1 for a copy of a (device_id, seq) that another member also accepted and that lost to
+            -- it; kept so that every origin's stream stays whole for replication, hidden from queries.
+            superseded  INTEGER NOT NULL DEFAULT 0);
         CREATE INDEX IF NOT EXISTS idx_device_timestamp ON sensor_readings(device_id, timestamp);
-        CREATE UNIQUE INDEX IF NOT EXISTS ux_device_seq ON sensor_readings(device_id, seq) WHERE seq IS NOT NULL;
+        CREATE UNIQUE INDEX IF NOT EXISTS ux_device_seq ON sensor_readings(device_id, seq)
+            WHERE seq IS NOT NULL AND superseded = 0;
+        -- The version vector: how far this member holds each origin's stream (always a prefix).
+        CREATE TABLE IF NOT EXISTS origin_progress (
+            origin_node TEXT PRIMARY KEY,
+            highest_seq INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS projection_offsets (
             projection TEXT PRIMARY KEY,
             offset     INTEGER NOT NULL);
@@ -124,22 +159,26 @@ public sealed class ReadModelStore : IDisposable
     }
 
     /// <summary>
-    /// Applies journaled readings and moves the projection offset in one transaction; a reading
-    /// already present (same origin, or same device and seq) is left as it is.
+    /// Applies groups of readings (journaled here, or pulled from another member) in one
+    /// transaction, moving the version vector and, for this node's own journal, the projection
+    /// offset. A reading already present is left as it is. Two copies of one (device_id, seq)
+    /// accepted by different members resolve the same way on every member: the copy with the
+    /// smaller (origin_node, origin_seq) is shown, the other is kept superseded.
     /// </summary>
-    public int Apply(IEnumerable<ReadingsJournaled> groups, long journalSequenceNr)
+    public int Apply(IEnumerable<ReadingsJournaled> groups, long? journalSequenceNr)
     {
         using var tx = _writer.BeginTransaction();
-        _insertReading.Transaction = tx;
-        _saveOffset.Transaction = tx;
+        foreach (var command in new[] { _insertReading, _saveOffset, _saveProgress, _findCopy, _supersede }) command.Transaction = tx;
         var inserted = 0;
         var p = _insertReading.Parameters;
         foreach (var group in groups)
         {
+            if (group.Readings.Count == 0) continue;
             var originBase = OriginId(group.OriginNode, tx) * OriginSeqSpan;
             foreach (var j in group.Readings)
             {
                 var r = j.Reading;
+                var id = originBase + j.OriginSeq;
                 p[0].Value = r.DeviceId;
                 p[1].Value = TimeText.FromUnixMs(r.DeviceTimeMs);
                 p[2].Value = TimeText.FromUnixMs(r.ReceivedAtMs);
@@ -148,15 +187,117 @@ public sealed class ReadModelStore : IDisposable
                 p[5].Value = r.Seq is { } seq ? seq : DBNull.Value;
                 p[6].Value = j.OriginNode;
                 p[7].Value = j.OriginSeq;
-                p[8].Value = originBase + j.OriginSeq;
-                inserted += _insertReading.ExecuteNonQuery();
+                p[8].Value = id;
+                p[9].Value = 0;
+                var added = _insertReading.ExecuteNonQuery();
+                if (added == 0 && r.Seq is not null) added = ResolveCopies(j, id);
+                inserted += added;
             }
+            _saveProgress.Parameters[0].Value = group.OriginNode;
+            _saveProgress.Parameters[1].Value = group.LastOriginSeq;
+            _saveProgress.ExecuteNonQuery();
         }
-        _saveOffset.Parameters[0].Value = JournalProjection;
-        _saveOffset.Parameters[1].Value = journalSequenceNr;
-        _saveOffset.ExecuteNonQuery();
+        if (journalSequenceNr is { } offset)
+        {
+            _saveOffset.Parameters[0].Value = JournalProjection;
+            _saveOffset.Parameters[1].Value = offset;
+            _saveOffset.ExecuteNonQuery();
+        }
         tx.Commit();
         return inserted;
+    }
+
+    // The insert was ignored: either this very reading is here already, or another member's copy
+    // of the same (device_id, seq) is shown. The parameters of _insertReading still hold the reading.
+    private int ResolveCopies(JournaledReading reading, long id)
+    {
+        _findCopy.Parameters[0].Value = id;
+        _findCopy.Parameters[1].Value = reading.Reading.DeviceId;
+        _findCopy.Parameters[2].Value = reading.Reading.Seq;
+        long shownId;
+        string shownOrigin;
+        long shownSeq;
+        using (var found = _findCopy.ExecuteReader())
+        {
+            if (!found.Read()) return 0;
+            shownId = found.GetInt64(0);
+            shownOrigin = found.GetString(1);
+            shownSeq = found.GetInt64(2);
+        }
+        if (shownId == id) return 0;
+        var newWins = string.CompareOrdinal(reading.OriginNode, shownOrigin) switch
+        {
+            < 0 => true,
+            0 => reading.OriginSeq < shownSeq,
+            _ => false,
+        };
+        if (newWins)
+        {
+            _supersede.Parameters[0].Value = shownId;
+            _supersede.ExecuteNonQuery();
+        }
+        _insertReading.Parameters[9].Value = newWins ? 0 : 1;
+        _insertReading.ExecuteNonQuery();
+        return newWins ? 1 : 0;
+    }
+
+    /// <summary>This member's version vector: for each origin, the highest origin seq of the prefix it holds.</summary>
+    public IReadOnlyDictionary<string, long> VersionVector()
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT origin_node, highest_seq FROM origin_progress";
+        using var reader = cmd.ExecuteReader();
+        var vector = new Dictionary<string, long>();
+        while (reader.Read()) vector[reader.GetString(0)] = reader.GetInt64(1);
+        return vector;
+    }
+
+    /// <summary>
+    /// What a member with version vector <paramref name="theirs"/> lacks of what this member holds,
+    /// as consecutive runs of each origin's stream, at most <paramref name="max"/> readings.
+    /// </summary>
+    public IReadOnlyList<ReadingsJournaled> ReadingsAfter(IReadOnlyDictionary<string, long> theirs, int max)
+    {
+        var groups = new List<ReadingsJournaled>();
+        var left = max;
+        using var c = Open();
+        foreach (var (origin, highest) in VersionVector().OrderBy(o => o.Key, StringComparer.Ordinal))
+        {
+            var from = theirs.TryGetValue(origin, out var have) ? have : 0;
+            if (highest <= from || left <= 0) continue;
+            using var cmd = c.CreateCommand();
+            cmd.CommandText =
+                """
+                SELECT device_id, timestamp, received_at, temperature, humidity, seq, origin_seq
+                FROM sensor_readings
+                WHERE reading_id > (SELECT origin_id FROM origins WHERE origin_node = $o) * $span + $from
+                  AND reading_id <= (SELECT origin_id FROM origins WHERE origin_node = $o) * $span + $to
+                ORDER BY reading_id LIMIT $limit
+                """;
+            cmd.Parameters.AddWithValue("$o", origin);
+            cmd.Parameters.AddWithValue("$span", OriginSeqSpan);
+            cmd.Parameters.AddWithValue("$from", from);
+            cmd.Parameters.AddWithValue("$to", highest);
+            cmd.Parameters.AddWithValue("$limit", left);
+            var readings = new List<JournaledReading>();
+            using (var reader = cmd.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    var originSeq = reader.GetInt64(6);
+                    if (originSeq != from + readings.Count + 1) break;
+                    var reading = new Reading(reader.GetInt32(0), reader.GetDouble(3), reader.GetDouble(4),
+                        TimeText.ToUnixMs(reader.GetString(1)), TimeText.ToUnixMs(reader.GetString(2)),
+                        reader.IsDBNull(5) ? null : reader.GetInt64(5));
+                    readings.Add(new JournaledReading(reading, origin, originSeq));
+                }
+            }
+            if (readings.Count == 0) continue;
+            groups.Add(new ReadingsJournaled(origin, readings));
+            left -= readings.Count;
+        }
+        return groups;
     }
 
     public long ProjectionOffset(string projection = JournalProjection)
@@ -219,7 +360,7 @@ public sealed class ReadModelStore : IDisposable
         long? highest;
         using (var cmd = c.CreateCommand())
         {
-            cmd.CommandText = "SELECT MAX(seq) FROM sensor_readings WHERE device_id = $id AND seq IS NOT NULL";
+            cmd.CommandText = "SELECT MAX(seq) FROM sensor_readings WHERE device_id = $id AND seq IS NOT NULL AND superseded = 0";
             cmd.Parameters.AddWithValue("$id", deviceId);
             highest = cmd.ExecuteScalar() is long h ? h : null;
         }
@@ -227,7 +368,7 @@ public sealed class ReadModelStore : IDisposable
         if (highest is { } top)
         {
             using var cmd = c.CreateCommand();
-            cmd.CommandText = "SELECT seq FROM sensor_readings WHERE device_id = $id AND seq > $floor";
+            cmd.CommandText = "SELECT seq FROM sensor_readings WHERE device_id = $id AND seq > $floor AND superseded = 0";
             cmd.Parameters.AddWithValue("$id", deviceId);
             cmd.Parameters.AddWithValue("$floor", top - DeviceState.SeqWindow);
             using var reader = cmd.ExecuteReader();
@@ -243,7 +384,7 @@ public sealed class ReadModelStore : IDisposable
     {
         using var c = Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT 1 FROM sensor_readings WHERE device_id = $id AND seq = $seq";
+        cmd.CommandText = "SELECT 1 FROM sensor_readings WHERE device_id = $id AND seq = $seq AND superseded = 0";
         cmd.Parameters.AddWithValue("$id", deviceId);
         cmd.Parameters.AddWithValue("$seq", seq);
         return cmd.ExecuteScalar() is not null;
@@ -258,7 +399,7 @@ public sealed class ReadModelStore : IDisposable
             """
             SELECT reading_id, device_id, timestamp, received_at, temperature, humidity, seq, origin_node, origin_seq
             FROM sensor_readings
-            WHERE device_id = $id AND timestamp >= $since AND timestamp <= $until
+            WHERE device_id = $id AND timestamp >= $since AND timestamp <= $until AND superseded = 0
             ORDER BY timestamp DESC, reading_id DESC LIMIT $limit
             """;
         cmd.Parameters.AddWithValue("$id", deviceId);
@@ -287,7 +428,7 @@ public sealed class ReadModelStore : IDisposable
             SELECT substr(timestamp, 1, {width}) AS bucket, COUNT(*), AVG(temperature), MIN(temperature), MAX(temperature),
                    AVG(humidity), MIN(timestamp), MAX(timestamp)
             FROM sensor_readings
-            WHERE device_id = $id AND timestamp >= $since
+            WHERE device_id = $id AND timestamp >= $since AND superseded = 0
             GROUP BY bucket ORDER BY bucket DESC
             """;
         cmd.Parameters.AddWithValue("$id", deviceId);
@@ -326,7 +467,7 @@ public sealed class ReadModelStore : IDisposable
     {
         using var c = Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM sensor_readings";
+        cmd.CommandText = "SELECT COUNT(*) FROM sensor_readings WHERE superseded = 0";
         return (long)cmd.ExecuteScalar()!;
     }
 
@@ -334,6 +475,9 @@ public sealed class ReadModelStore : IDisposable
     {
         _insertReading.Dispose();
         _saveOffset.Dispose();
+        _saveProgress.Dispose();
+        _findCopy.Dispose();
+        _supersede.Dispose();
         _writer.Dispose();
     }
 }

@@ -1,0 +1,102 @@
+using EdgeCluster.Domain;
+using EdgeCluster.Storage;
+using EdgeCluster.Tests.Support;
+
+namespace EdgeCluster.Tests.Storage;
+
+/// <summary>The read model's side of replication, on real SQLite files: version vectors, pulling what is missing, one copy per (device, seq).</summary>
+public sealed class ReplicationStoreTests : IDisposable
+{
+    private static readonly long T = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    private readonly TempDir _dir = new();
+    private readonly List<ReadModelStore> _stores = new();
+
+    private ReadModelStore NewStore(string name)
+    {
+        var store = new ReadModelStore(_dir.File(name + ".db"));
+        _stores.Add(store);
+        return store;
+    }
+
+    private static ReadingsJournaled Group(string origin, long firstOriginSeq, params (int Device, long? Seq, double T)[] readings) =>
+        new(origin, readings.Select((r, i) => new JournaledReading(new Reading(r.Device, r.T, 50, T, T, r.Seq), origin, firstOriginSeq + i)).ToList());
+
+    private static void Sync(ReadModelStore from, ReadModelStore to, int batch = 1000)
+    {
+        while (from.ReadingsAfter(to.VersionVector(), batch) is { Count: > 0 } missing) to.Apply(missing, null);
+    }
+
+    [Fact]
+    public void A_member_pulls_what_it_lacks_and_ends_with_the_same_vector_and_readings()
+    {
+        var a = NewStore("a");
+        var b = NewStore("b");
+        a.Apply([Group("pi-a", 1, (1, 1, 20), (1, 2, 21), (2, null, 22))], 1);
+        b.Apply([Group("pi-b", 1, (3, 1, 23))], 1);
+
+        Sync(a, b, batch: 2);
+        Sync(b, a);
+
+        Assert.Equal(new Dictionary<string, long> { ["pi-a"] = 3, ["pi-b"] = 1 }, a.VersionVector());
+        Assert.Equal(a.VersionVector(), b.VersionVector());
+        Assert.Equal(4, a.CountReadings());
+        Assert.Equal(4, b.CountReadings());
+        Assert.Empty(a.ReadingsAfter(b.VersionVector(), 100));
+    }
+
+    [Fact]
+    public void Pulls_are_bounded_and_each_run_is_a_consecutive_part_of_its_origins_stream()
+    {
+        var a = NewStore("a");
+        a.Apply([Group("pi-a", 1, Enumerable.Range(1, 10).Select(i => (1, (long?)i, 20.0)).ToArray())], 1);
+        var pulled = a.ReadingsAfter(new Dictionary<string, long> { ["pi-a"] = 3 }, 4);
+        var run = Assert.Single(pulled);
+        Assert.Equal([4L, 5L, 6L, 7L], run.Readings.Select(r => r.OriginSeq));
+    }
+
+    [Fact]
+    public void A_reading_retried_on_two_members_is_shown_once_and_the_same_copy_everywhere()
+    {
+        // Device 9's seq 5 was accepted by pi-b first and, after a lost acknowledgment, by pi-a.
+        var fromA = Group("pi-a", 1, (9, 5, 20.5));
+        var fromB = Group("pi-b", 1, (9, 5, 20.7));
+        var x = NewStore("x");
+        var y = NewStore("y");
+        x.Apply([fromA], null);
+        x.Apply([fromB], null);
+        y.Apply([fromB], null);
+        y.Apply([fromA], null);
+
+        foreach (var store in new[] { x, y })
+        {
+            var shown = Assert.Single(store.Readings(9, 10, null, null));
+            Assert.Equal("pi-a", shown.OriginNode);
+            Assert.Equal(20.5, shown.Temperature);
+            Assert.Equal(new Dictionary<string, long> { ["pi-a"] = 1, ["pi-b"] = 1 }, store.VersionVector());
+        }
+
+        // The superseded copy still travels, so a third member's vector reaches both origins.
+        var z = NewStore("z");
+        Sync(y, z);
+        Assert.Equal(x.VersionVector(), z.VersionVector());
+        Assert.Equal("pi-a", Assert.Single(z.Readings(9, 10, null, null)).OriginNode);
+    }
+
+    [Fact]
+    public void Applying_the_same_pull_twice_changes_nothing()
+    {
+        var a = NewStore("a");
+        var b = NewStore("b");
+        a.Apply([Group("pi-a", 1, (1, 1, 20), (1, 2, 21))], 1);
+        var pulled = a.ReadingsAfter(b.VersionVector(), 100);
+        Assert.Equal(2, b.Apply(pulled, null));
+        Assert.Equal(0, b.Apply(pulled, null));
+        Assert.Equal(2, b.CountReadings());
+    }
+
+    public void Dispose()
+    {
+        foreach (var store in _stores) store.Dispose();
+        _dir.Dispose();
+    }
+}
