@@ -9,6 +9,7 @@ using EdgeCluster.Actors;
 using EdgeCluster.Actors.Devices;
 using EdgeCluster.Actors.Journal;
 using EdgeCluster.Actors.ReadModel;
+using EdgeCluster.Actors.Replication;
 using EdgeCluster.Node.Http;
 using EdgeCluster.Storage;
 using LinqToDB;
@@ -41,6 +42,7 @@ public static class NodeHost
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(ingest);
         builder.Services.AddSingleton(_ => new ReadModelStore(settings.ReadModelPath));
+        builder.Services.AddSingleton(new SelfInfo(settings.NodeName));
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
@@ -68,6 +70,7 @@ public static class NodeHost
             .AddReadModelWriter()
             .AddReadingJournal(ingest)
             .AddDeviceActors(ingest)
+            .AddReplication(ReplicationSettings.Default with { Interval = TimeSpan.FromMilliseconds(settings.ReplicationIntervalMs) })
             .AddStartup((system, _) =>
             {
                 var journal = system.Settings.Config.GetConfig("akka.persistence.journal.sql");
@@ -80,6 +83,8 @@ public static class NodeHost
 
         var app = builder.Build();
         app.MapEdgeApi();
+        app.Lifetime.ApplicationStarted.Register(() =>
+            app.Services.GetRequiredService<SelfInfo>().HttpUrl = PublicHttpUrl(app, settings));
         return app;
     }
 
@@ -91,6 +96,14 @@ public static class NodeHost
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode=WAL;";
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>The URL other members and clients reach this node's HTTP API at, with the port Kestrel bound.</summary>
+    private static string PublicHttpUrl(WebApplication app, NodeSettings settings)
+    {
+        var bound = new Uri(app.Urls.First().Replace("*", "localhost").Replace("[::]", "localhost").Replace("+", "localhost"));
+        var host = settings.HttpHost is "0.0.0.0" or "::" ? settings.AkkaPublicHost ?? PublicHostFor(settings.AkkaHost) : settings.HttpHost;
+        return $"http://{host}:{bound.Port}";
     }
 
     private static string PublicHostFor(string bindHost) =>

@@ -24,6 +24,7 @@ public sealed record NodeSettings
     public string DataDir { get; init; } = "data";
     public bool AutoRegister { get; init; }
     public string ConfigDir { get; init; } = Path.Combine(AppContext.BaseDirectory, "cluster-config");
+    public int ReplicationIntervalMs { get; init; } = 500;
 
     /// <summary>The switches, with the EDGE_* variable and the appsettings key each one also has.</summary>
     public static readonly IReadOnlyDictionary<string, string> Switches = new Dictionary<string, string>
@@ -39,6 +40,7 @@ public sealed record NodeSettings
         ["--data-dir"] = "DataDir",
         ["--auto-register"] = "AutoRegister",
         ["--config-dir"] = "ConfigDir",
+        ["--replication-interval-ms"] = "ReplicationIntervalMs",
     };
 
     public string JournalPath => System.IO.Path.Combine(DataDir, "journal.db");
@@ -93,6 +95,7 @@ public sealed record NodeSettings
                 "datadir" => s with { DataDir = value.Length > 0 ? value : throw new SettingsException("--data-dir must not be empty") },
                 "autoregister" => s with { AutoRegister = Flag(value, "--auto-register") },
                 "configdir" => s with { ConfigDir = value },
+                "replicationintervalms" => s with { ReplicationIntervalMs = Positive(value, "--replication-interval-ms") },
                 _ => s,
             };
         }
@@ -115,6 +118,11 @@ public sealed record NodeSettings
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535
             ? port
             : throw new SettingsException($"{option} '{value}' is not a port number (0-65535)");
+
+    private static int Positive(string value, string option) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : throw new SettingsException($"{option} '{value}' must be a positive whole number");
 
     private static bool Flag(string value, string option) => value.ToLowerInvariant() switch
     {

@@ -66,7 +66,7 @@ public sealed class JournalSerializer : SerializerWithStringManifest
     }
 
     // Origin seqs of a group are consecutive, so only the first is written.
-    private static void WriteGroup(BinaryWriter w, ReadingsJournaled group)
+    internal static void WriteGroup(BinaryWriter w, ReadingsJournaled group)
     {
         w.Write(group.OriginNode);
         w.Write(group.Readings.Count);
@@ -87,7 +87,7 @@ public sealed class JournalSerializer : SerializerWithStringManifest
         }
     }
 
-    private static ReadingsJournaled ReadGroup(BinaryReader r)
+    internal static ReadingsJournaled ReadGroup(BinaryReader r)
     {
         var origin = r.ReadString();
         var count = r.ReadInt32();

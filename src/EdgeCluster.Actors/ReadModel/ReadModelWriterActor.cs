@@ -13,8 +13,9 @@ public static class ReadModelProtocol
 }
 
 /// <summary>
-/// Applies journaled groups to the SQLite read model as the journal writes them, then answers
-/// each waiter, so a client that was acknowledged can read its reading back at once.
+/// The read model's only writer: applies journaled groups as the journal writes them, then answers
+/// each waiter, so a client that was acknowledged can read its reading back at once; and applies
+/// the readings that replication pulled from other members.
 /// </summary>
 public sealed class ReadModelWriterActor : ReceiveActor
 {
@@ -29,6 +30,11 @@ public sealed class ReadModelWriterActor : ReceiveActor
                 for (var i = 0; i < w.Count; i++) slice[i] = m.Group.Readings[w.Start + i];
                 w.ReplyTo.Tell(new JournalProtocol.Appended(w.CorrelationId, slice));
             }
+        });
+        Receive<Replication.ReplicationProtocol.ApplyReplicated>(m =>
+        {
+            var inserted = store.Apply(m.Groups, journalSequenceNr: null);
+            m.ReplyTo.Tell(new Replication.ReplicationProtocol.ReplicatedApplied(m.Groups.Sum(g => g.Readings.Count), inserted));
         });
     }
 }

@@ -31,6 +31,7 @@ public static class Routes
         app.MapReadingEndpoints();
         app.MapDeviceEndpoints();
         app.MapQueryEndpoints();
+        app.MapClusterEndpoints();
         app.MapGet("/api/health", (NodeSettings settings, ActorSystem system) =>
         {
             var cluster = Cluster.Get(system);

@@ -1,4 +1,4 @@
-namespace EdgeCluster.Tests.Support;
+namespace EdgeCluster.TestKit;
 
 /// <summary>A fresh folder for one test's SQLite files, removed afterwards.</summary>
 public sealed class TempDir : IDisposable
