@@ -39,7 +39,10 @@ public sealed class NodeProcess : IDisposable
         return port;
     }
 
-    public static async Task<NodeProcess> StartAsync(string dataDir, string nodeName, int httpPort, params string[] extraArgs)
+    public static Task<NodeProcess> StartAsync(string dataDir, string nodeName, int httpPort, params string[] extraArgs) =>
+        StartAsync(dataDir, nodeName, httpPort, akkaPort: 0, extraArgs);
+
+    public static async Task<NodeProcess> StartAsync(string dataDir, string nodeName, int httpPort, int akkaPort, params string[] extraArgs)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "EdgeCluster.Node.dll");
         var info = new ProcessStartInfo("dotnet")
@@ -51,7 +54,7 @@ public sealed class NodeProcess : IDisposable
         foreach (var arg in new[]
                  {
                      dll, "--node-name", nodeName, "--http-host", "127.0.0.1", "--http-port", httpPort.ToString(),
-                     "--akka-host", "127.0.0.1", "--akka-port", "0", "--data-dir", dataDir,
+                     "--akka-host", "127.0.0.1", "--akka-port", akkaPort.ToString(), "--data-dir", dataDir,
                  }.Concat(extraArgs))
             info.ArgumentList.Add(arg);
         var node = new NodeProcess(Process.Start(info)!, httpPort);
