@@ -41,6 +41,7 @@ public sealed record NodeSettings
         ["--auto-register"] = "AutoRegister",
         ["--config-dir"] = "ConfigDir",
         ["--replication-interval-ms"] = "ReplicationIntervalMs",
+        ["--lab"] = "Lab",
     };
 
     public string JournalPath => System.IO.Path.Combine(DataDir, "journal.db");
@@ -48,36 +49,45 @@ public sealed record NodeSettings
 
     public static NodeSettings Load(string[] args, IDictionary environment, IReadOnlyDictionary<string, string?>? appSettings = null)
     {
-        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var fromAppSettings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (appSettings is not null)
             foreach (var (key, value) in appSettings)
-                if (value is not null) values[key] = value;
+                if (value is not null) fromAppSettings[key] = value;
 
+        var fromEnvironment = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (DictionaryEntry entry in environment)
         {
             var name = (string)entry.Key;
             if (!name.StartsWith("EDGE_", StringComparison.Ordinal)) continue;
             var key = string.Concat(name[5..].Split('_').Select(p => p.Length == 0 ? "" : p[..1] + p[1..].ToLowerInvariant()));
-            if (Switches.Values.Contains(key, StringComparer.OrdinalIgnoreCase)) values[key] = (string?)entry.Value ?? "";
+            if (Switches.Values.Contains(key, StringComparer.OrdinalIgnoreCase)) fromEnvironment[key] = (string?)entry.Value ?? "";
         }
 
+        var fromArgs = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
             string name, value;
             var eq = arg.IndexOf('=');
-            if (arg.StartsWith("--") && eq > 0) (name, value) = (arg[..eq], arg[(eq + 1)..]);
-            else
-            {
-                name = arg;
-                if (name == "--auto-register") value = "true";
-                else if (i + 1 < args.Length) value = args[++i];
-                else throw new SettingsException($"option {name} needs a value");
-            }
+            name = arg.StartsWith("--") && eq > 0 ? arg[..eq] : arg;
             if (!Switches.TryGetValue(name, out var key))
                 throw new SettingsException($"unknown option '{arg}'; known options: {string.Join(", ", Switches.Keys)}");
-            values[key] = value;
+            if (name != arg) value = arg[(eq + 1)..];
+            else if (name == "--auto-register") value = "true";
+            else if (i + 1 < args.Length) value = args[++i];
+            else throw new SettingsException($"option {name} needs a value");
+            fromArgs[key] = value;
         }
+
+        // A lab file sits between appsettings.json and the environment: switches still win over it.
+        var values = new Dictionary<string, string>(fromAppSettings, StringComparer.OrdinalIgnoreCase);
+        string? Pick(string key) =>
+            fromArgs.TryGetValue(key, out var a) ? a : fromEnvironment.TryGetValue(key, out var e) ? e : values.GetValueOrDefault(key);
+        if (Pick("Lab") is { Length: > 0 } lab)
+            foreach (var (key, value) in LabFile.Settings(lab, Pick("NodeName") ?? Dns.GetHostName()))
+                values[key] = value;
+        foreach (var (key, value) in fromEnvironment) values[key] = value;
+        foreach (var (key, value) in fromArgs) values[key] = value;
 
         var s = new NodeSettings();
         foreach (var (key, value) in values)
@@ -95,6 +105,7 @@ public sealed record NodeSettings
                 "datadir" => s with { DataDir = value.Length > 0 ? value : throw new SettingsException("--data-dir must not be empty") },
                 "autoregister" => s with { AutoRegister = Flag(value, "--auto-register") },
                 "configdir" => s with { ConfigDir = value },
+                "lab" => s,
                 "replicationintervalms" => s with { ReplicationIntervalMs = Positive(value, "--replication-interval-ms") },
                 _ => s,
             };

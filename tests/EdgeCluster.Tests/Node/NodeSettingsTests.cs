@@ -1,0 +1,110 @@
+using System.Collections;
+using System.Diagnostics;
+using EdgeCluster.Node;
+
+namespace EdgeCluster.Tests.Node;
+
+public sealed class NodeSettingsTests
+{
+    private static readonly string Root = FindRoot();
+
+    private static string FindRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "EdgeCluster.sln"))) dir = dir.Parent;
+        return dir!.FullName;
+    }
+
+    private static NodeSettings Load(string[] args, Dictionary<string, string>? env = null, Dictionary<string, string?>? app = null) =>
+        NodeSettings.Load(args, new Hashtable(env ?? new Dictionary<string, string>()), app);
+
+    [Fact]
+    public void Defaults_are_the_labs_ports_and_a_data_folder()
+    {
+        var s = Load([]);
+        Assert.Equal(5000, s.HttpPort);
+        Assert.Equal(4053, s.AkkaPort);
+        Assert.Equal("data", s.DataDir);
+        Assert.Empty(s.Seeds);
+        Assert.False(s.AutoRegister);
+        Assert.Equal(System.Net.Dns.GetHostName(), s.NodeName);
+    }
+
+    [Fact]
+    public void Switches_win_over_environment_which_wins_over_appsettings()
+    {
+        var s = Load(["--http-port", "6001", "--seeds=pi-1:4053,pi-2:4053", "--auto-register"],
+            new() { ["EDGE_HTTP_PORT"] = "6000", ["EDGE_NODE_NAME"] = "pi-9", ["EDGE_DATA_DIR"] = "/srv/edge", ["PATH"] = "/bin" },
+            new() { ["NodeName"] = "from-appsettings", ["AkkaPort"] = "4100" });
+        Assert.Equal(6001, s.HttpPort);
+        Assert.Equal("pi-9", s.NodeName);
+        Assert.Equal("/srv/edge", s.DataDir);
+        Assert.Equal(4100, s.AkkaPort);
+        Assert.Equal(["pi-1:4053", "pi-2:4053"], s.Seeds);
+        Assert.True(s.AutoRegister);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--http-port", "abc" }, "--http-port 'abc' is not a port number (0-65535)")]
+    [InlineData(new[] { "--akka-port", "70000" }, "--akka-port '70000' is not a port number (0-65535)")]
+    [InlineData(new[] { "--seeds", "pi-1" }, "--seeds entry 'pi-1' must be host:port")]
+    [InlineData(new[] { "--node-name", "pi 1" }, "--node-name 'pi 1' must be 1-64 letters, digits, '-', '_' or '.'")]
+    [InlineData(new[] { "--verbose" }, "unknown option '--verbose'")]
+    [InlineData(new[] { "--data-dir" }, "option --data-dir needs a value")]
+    public void Settings_that_cannot_work_are_named_in_one_line(string[] args, string message)
+    {
+        var error = Assert.Throws<SettingsException>(() => Load(args));
+        Assert.StartsWith(message, error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public void A_lab_file_gives_each_node_its_shared_and_own_settings_and_switches_still_win()
+    {
+        var lab = Path.Combine(Root, "cluster-config", "labs", "loopback.json");
+        var n2 = Load(["--lab", lab, "--node-name", "n2"]);
+        Assert.Equal(5001, n2.HttpPort);
+        Assert.Equal(4054, n2.AkkaPort);
+        Assert.Equal("data/n2", n2.DataDir);
+        Assert.Equal(["127.0.0.1:4053", "127.0.0.1:4054"], n2.Seeds);
+        Assert.Equal(["edge", "coordinator", "inference"], n2.Roles);
+
+        var overridden = Load(["--lab", lab, "--node-name", "n3", "--http-port", "7000"]);
+        Assert.Equal(7000, overridden.HttpPort);
+        Assert.Equal(["edge", "inference"], overridden.Roles);
+
+        var error = Assert.Throws<SettingsException>(() => Load(["--lab", lab, "--node-name", "n9"]));
+        Assert.Contains("its nodes: n1, n2, n3", error.Message);
+    }
+
+    [Theory]
+    [InlineData("loopback.json")]
+    [InlineData("pi-3.json")]
+    [InlineData("pi-5.json")]
+    public void Every_node_of_every_shipped_lab_file_has_settings_a_node_accepts(string file)
+    {
+        var path = Path.Combine(Root, "cluster-config", "labs", file);
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path),
+            new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip });
+        var names = doc.RootElement.GetProperty("Nodes").EnumerateObject().Select(n => n.Name).ToList();
+        Assert.True(names.Count >= 3);
+        var all = names.Select(name => Load(["--lab", path, "--node-name", name])).ToList();
+        Assert.All(all, s => Assert.NotEmpty(s.Seeds));
+        Assert.Equal(all.Count, all.Select(s => $"{s.AkkaPublicHost ?? s.AkkaHost}:{s.AkkaPort}").Distinct().Count());
+    }
+
+    [Fact]
+    public void The_node_stops_at_start_with_one_clear_line_for_a_bad_setting()
+    {
+        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "EdgeCluster.Node.dll"), "--http-port", "abc"])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        using var process = Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.Equal(2, process.ExitCode);
+        Assert.Equal("edgecluster: --http-port 'abc' is not a port number (0-65535)", stderr.Trim());
+    }
+}
