@@ -70,6 +70,7 @@ public static class NodeHost
             .AddReadModelWriter()
             .AddReadingJournal(ingest)
             .AddDeviceActors(ingest)
+            .AddDeviceRegistry()
             .AddReplication(ReplicationSettings.Default with { Interval = TimeSpan.FromMilliseconds(settings.ReplicationIntervalMs) })
             .AddStartup((system, _) =>
             {

@@ -415,6 +415,33 @@ public sealed class ReadModelStore : IDisposable
         return rows;
     }
 
+    /// <summary>
+    /// The latest reading of every registered device by device time; ties go to the smaller
+    /// (origin, origin seq), so members holding the same readings answer the same.
+    /// </summary>
+    public IReadOnlyList<StoredReading> Latest()
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText =
+            """
+            SELECT r.reading_id, r.device_id, r.timestamp, r.received_at, r.temperature, r.humidity, r.seq, r.origin_node, r.origin_seq
+            FROM devices d
+            JOIN sensor_readings r ON r.reading_id = (
+                SELECT s.reading_id FROM sensor_readings s
+                WHERE s.device_id = d.device_id AND s.superseded = 0
+                ORDER BY s.timestamp DESC, s.origin_node, s.origin_seq LIMIT 1)
+            ORDER BY d.device_id
+            """;
+        using var reader = cmd.ExecuteReader();
+        var rows = new List<StoredReading>();
+        while (reader.Read())
+            rows.Add(new StoredReading(reader.GetInt64(0), reader.GetInt32(1), reader.GetString(2), reader.GetString(3),
+                reader.GetDouble(4), reader.GetDouble(5), reader.IsDBNull(6) ? null : reader.GetInt64(6),
+                reader.GetString(7), reader.GetInt64(8)));
+        return rows;
+    }
+
     /// <summary>The lab's summary and per-bucket rows for one device over the last <paramref name="hours"/> hours.</summary>
     public (StatsSummary Summary, IReadOnlyList<StatsBucket> Buckets) Stats(int deviceId, StatsPeriod period, int hours, long nowMs)
     {

@@ -43,7 +43,14 @@ public sealed class DeviceActor : ReceiveActor
             var created = _store.UpsertDevice(r.Device);
             _state.Register(_store.GetDevice(DeviceId)!);
             SetIdleTimeout();
+            PublishToRegistry();
             Sender.Tell(new Registered(_state.Info!, created));
+        });
+        Receive<RegistryProtocol.RegistryUpdated>(u =>
+        {
+            _state.Register(u.Device);
+            SetIdleTimeout();
+            RetryParked();
         });
         Receive<GetStatus>(_ => Sender.Tell(new DeviceStatus(DeviceId, _state.Info, _state.Latest, _state.HighestSeq)));
         Receive<ReceiveTimeout>(_ =>
@@ -76,6 +83,7 @@ public sealed class DeviceActor : ReceiveActor
             _store.UpsertDevice(device);
             _state.Register(_store.GetDevice(DeviceId)!);
             SetIdleTimeout();
+            PublishToRegistry();
             _log.Info("Device {0} registered automatically on its first reading", DeviceId);
         }
 
@@ -93,6 +101,10 @@ public sealed class DeviceActor : ReceiveActor
         }
         sender.Tell(new Reserved(DeviceId, request.RequestId, duplicates));
     }
+
+    // The registry actor makes the entry known on every member.
+    private void PublishToRegistry() =>
+        Context.System.ActorSelection("/user/registry").Tell(new RegistryProtocol.Publish(_state.Info!));
 
     private void RetryParked()
     {

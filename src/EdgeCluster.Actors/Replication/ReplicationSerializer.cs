@@ -9,14 +9,16 @@ using static EdgeCluster.Actors.Replication.ReplicationProtocol;
 namespace EdgeCluster.Actors.Replication;
 
 /// <summary>
-/// The binary format of what replicators send each other. Readings travel in the journal's group
-/// format; the first byte is a format version, so members of two releases can tell they differ.
+/// The binary format of what members send each other: replication pulls (readings travel in the
+/// journal's group format) and device registry entries inside Akka.DistributedData's own envelopes.
+/// The first byte is a format version, so members of two releases can tell they differ.
 /// </summary>
 public sealed class ReplicationSerializer : SerializerWithStringManifest
 {
     public const int SerializerId = 7302;
     private const string PullManifest = "RP";
     private const string ResultManifest = "RR";
+    private const string DeviceManifest = "DI";
     private const byte FormatVersion = 1;
 
     public ReplicationSerializer(ExtendedActorSystem system) : base(system) { }
@@ -27,6 +29,7 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
     {
         Pull => PullManifest,
         PullResult => ResultManifest,
+        DeviceInfo => DeviceManifest,
         _ => throw new ArgumentException($"{nameof(ReplicationSerializer)} cannot serialize {o.GetType()}"),
     };
 
@@ -48,6 +51,14 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
                     WriteVector(w, result.Vector);
                     w.Write(result.Groups.Count);
                     foreach (var group in result.Groups) JournalSerializer.WriteGroup(w, group);
+                    break;
+                case DeviceInfo device:
+                    w.Write(device.DeviceId);
+                    w.Write(device.Name);
+                    w.Write(device.Type);
+                    w.Write(device.Location is not null);
+                    if (device.Location is not null) w.Write(device.Location);
+                    w.Write(device.RegisteredAtMs);
                     break;
                 default:
                     throw new ArgumentException($"{nameof(ReplicationSerializer)} cannot serialize {obj.GetType()}");
@@ -71,6 +82,8 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
                 var groups = new ReadingsJournaled[r.ReadInt32()];
                 for (var i = 0; i < groups.Length; i++) groups[i] = JournalSerializer.ReadGroup(r);
                 return new PullResult(from, vector, groups);
+            case DeviceManifest:
+                return new DeviceInfo(r.ReadInt32(), r.ReadString(), r.ReadString(), r.ReadBoolean() ? r.ReadString() : null, r.ReadInt64());
             default:
                 throw new SerializationException($"Unknown replication manifest '{manifest}'");
         }
@@ -106,6 +119,6 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
 public static class ReplicationSerializerHosting
 {
     public static AkkaConfigurationBuilder AddReplicationSerializer(this AkkaConfigurationBuilder builder) =>
-        builder.WithCustomSerializer("edge-replication", [typeof(Pull), typeof(PullResult)],
+        builder.WithCustomSerializer("edge-replication", [typeof(Pull), typeof(PullResult), typeof(DeviceInfo)],
             system => new ReplicationSerializer(system));
 }

@@ -37,6 +37,12 @@ public static class QueryEndpoints
             return Results.Ok(new { DeviceId = id, Count = readings.Count, Readings = readings });
         });
 
+        app.MapGet("/api/latest", (ReadModelStore store) =>
+        {
+            var latest = store.Latest();
+            return Results.Ok(new { Count = latest.Count, Readings = latest });
+        });
+
         app.MapGet("/api/stats/{device_id}", (string device_id, HttpRequest request, ReadModelStore store) =>
         {
             if (!Routes.TryDeviceId(device_id, out var id, out var error)) return error;
