@@ -10,6 +10,9 @@ return args.FirstOrDefault() switch
     "sqlite-ceiling" => SqliteCeiling(Arg("--db", "/tmp/edge-bench/ceiling.db"), int.Parse(Arg("--rows", "200000")), int.Parse(Arg("--batch", "100")), Arg("--schema", "readmodel")),
     "seed" => Seed(Arg("--db", "/tmp/edge-bench/readings-10m.db"), long.Parse(Arg("--rows", "10000000")), int.Parse(Arg("--devices", "100"))),
     "query" => Query(Arg("--db", "/tmp/edge-bench/readings-10m.db"), int.Parse(Arg("--device", "42")), int.Parse(Arg("--iterations", "2000"))),
+    "load" => await ClusterBench.LoadAsync(Arg("--member", "http://127.0.0.1:5100"), long.Parse(Arg("--readings", "1000000")), int.Parse(Arg("--batch", "10000"))),
+    "catchup" => await ClusterBench.CatchUpAsync(Arg("--member", "http://127.0.0.1:5102"), long.Parse(Arg("--readings", "1000000"))),
+    "visibility" => await ClusterBench.VisibilityAsync(Arg("--members", "http://127.0.0.1:5100,http://127.0.0.1:5101,http://127.0.0.1:5102").Split(','), int.Parse(Arg("--samples", "200"))),
     _ => Usage(),
 };
 
@@ -22,6 +25,7 @@ string Arg(string name, string fallback)
 static int Usage()
 {
     Console.Error.WriteLine("usage: EdgeCluster.Bench sqlite-ceiling [--db F] [--rows N] [--batch N] | seed [--db F] [--rows N] [--devices N] | query [--db F] [--device N] [--iterations N]");
+    Console.Error.WriteLine("       | load --member URL [--readings N] [--batch N] | catchup --member URL [--readings N] | visibility --members URL,URL,URL [--samples N]");
     return 2;
 }
 

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Replication benchmark on loopback, in one run:
+#   1. ingestion of one member with replication running (3 members) vs a single node, wrk single POST;
+#   2. time from a reading's acknowledgment on one member to its visibility on all three;
+#   3. catch-up rate of a member that joins after 1 million readings arrived elsewhere.
+#   bench/cluster.sh            # READINGS=1000000 DURATION=15 by default
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-15}
+READINGS=${READINGS:-1000000}
+WORK=${WORK:-/tmp/edge-cluster-bench}
+rm -rf "$WORK"; mkdir -p "$WORK"
+dotnet build -c Release src/EdgeCluster.Node >/dev/null
+dotnet build -c Release bench/EdgeCluster.Bench >/dev/null
+node_dll=src/EdgeCluster.Node/bin/Release/net10.0/EdgeCluster.Node.dll
+bench_tool="dotnet bench/EdgeCluster.Bench/bin/Release/net10.0/EdgeCluster.Bench.dll"
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+start() { # name http akka [seeds]
+  dotnet "$node_dll" --node-name "$1" --http-host 127.0.0.1 --http-port "$2" --akka-host 127.0.0.1 --akka-port "$3" \
+    --data-dir "$WORK/$1" --auto-register ${4:+--seeds "$4"} >"$WORK/$1.log" 2>&1 &
+  pids+=("$!")
+  for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$2/api/health" && return; sleep 0.2; done
+  echo "node $1 did not start"; exit 1
+}
+wait_up() { # http members
+  for _ in $(seq 1 300); do
+    n=$(curl -sf "http://127.0.0.1:$1/api/cluster" | grep -o '"status":"Up"' | wc -l || true)
+    [ "$n" -ge "$2" ] && return; sleep 0.2
+  done
+  echo "cluster did not reach $2 members"; exit 1
+}
+wrk_single() { # port
+  cat bench/wrk/single.lua bench/wrk/report.lua > "$WORK/single.lua"
+  wrk -t2 -c50 -d"${DURATION}s" --timeout 10s -s "$WORK/single.lua" "http://127.0.0.1:$1" | grep '^RESULT' | sed 's/^RESULT //'
+}
+
+echo "machine: $(nproc) cores; wrk -t2 -c50 -d${DURATION}s; all nodes on this machine"
+start solo 5110 4110
+echo "single node:            $(wrk_single 5110)"
+kill "${pids[0]}"; sleep 1
+
+seeds=127.0.0.1:4100,127.0.0.1:4101
+start a 5100 4100 "$seeds"; start b 5101 4101 "$seeds"; start c 5102 4102 "$seeds"
+wait_up 5100 3
+echo "member a of 3, replicating: $(wrk_single 5100)"
+
+$bench_tool visibility --members http://127.0.0.1:5100,http://127.0.0.1:5101,http://127.0.0.1:5102 --samples 200
+
+$bench_tool load --member http://127.0.0.1:5100 --readings "$READINGS" --batch 10000
+total=$(curl -sf http://127.0.0.1:5100/api/cluster | grep -o '"highest":[0-9]*' | cut -d: -f2 | paste -sd+ | bc)
+start d 5103 4103 "$seeds"
+$bench_tool catchup --member http://127.0.0.1:5103 --readings "$total"
