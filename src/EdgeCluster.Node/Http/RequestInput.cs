@@ -59,7 +59,7 @@ public static class RequestInput
     /// <summary>A JSON value as the validators take it: numbers as long or double, text as string, null as null.</summary>
     public static object? Value(JsonElement element) => element.ValueKind switch
     {
-        JsonValueKind.Number => element.TryGetInt64(out var l) ? l : element.GetDouble(),
+        JsonValueKind.Number => element.TryGetInt64(out var l) ? (object)l : element.GetDouble(),
         JsonValueKind.String => element.GetString(),
         JsonValueKind.Null or JsonValueKind.Undefined => null,
         _ => element,

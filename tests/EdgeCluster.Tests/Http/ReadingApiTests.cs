@@ -66,6 +66,16 @@ public sealed class ReadingApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Large_seqs_such_as_clock_ticks_are_kept_exactly()
+    {
+        const long seq = 639_000_000_000_000_001;
+        var ack = await (await Http.PostAsJsonAsync("/api/reading", new { device_id = 1, temperature = 20.0, humidity = 50, seq })).ReadJsonAsync();
+        Assert.Equal(seq, ack.GetProperty("seq").GetInt64());
+        var stored = (await (await Http.GetAsync("/api/readings/1")).ReadJsonAsync()).GetProperty("readings")[0];
+        Assert.Equal(seq, stored.GetProperty("seq").GetInt64());
+    }
+
+    [Fact]
     public async Task A_batch_is_stored_whole()
     {
         await _node.RegisterAsync(2);
