@@ -8,6 +8,7 @@ using Akka.Remote.Hosting;
 using EdgeCluster.Actors;
 using EdgeCluster.Actors.Devices;
 using EdgeCluster.Actors.Journal;
+using EdgeCluster.Actors.KeyValue;
 using EdgeCluster.Actors.ReadModel;
 using EdgeCluster.Actors.Replication;
 using EdgeCluster.Node.Http;
@@ -71,6 +72,7 @@ public static class NodeHost
             .AddReadingJournal(ingest)
             .AddDeviceActors(ingest)
             .AddDeviceRegistry()
+            .AddKeyValueStore(settings.NodeName)
             .AddReplication(ReplicationSettings.Default with { Interval = TimeSpan.FromMilliseconds(settings.ReplicationIntervalMs) })
             .AddStartup((system, _) =>
             {

@@ -19,6 +19,7 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
     private const string PullManifest = "RP";
     private const string ResultManifest = "RR";
     private const string DeviceManifest = "DI";
+    private const string RegisterManifest = "MV";
     private const byte FormatVersion = 1;
 
     public ReplicationSerializer(ExtendedActorSystem system) : base(system) { }
@@ -30,6 +31,7 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
         Pull => PullManifest,
         PullResult => ResultManifest,
         DeviceInfo => DeviceManifest,
+        KeyValue.MultiValueRegister => RegisterManifest,
         _ => throw new ArgumentException($"{nameof(ReplicationSerializer)} cannot serialize {o.GetType()}"),
     };
 
@@ -60,6 +62,16 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
                     if (device.Location is not null) w.Write(device.Location);
                     w.Write(device.RegisteredAtMs);
                     break;
+                case KeyValue.MultiValueRegister register:
+                    w.Write(register.Siblings.Count);
+                    foreach (var sibling in register.Siblings)
+                    {
+                        w.Write(sibling.ValueJson);
+                        WriteVector(w, sibling.Clock);
+                        w.Write(sibling.Writer);
+                        w.Write(sibling.WrittenAtMs);
+                    }
+                    break;
                 default:
                     throw new ArgumentException($"{nameof(ReplicationSerializer)} cannot serialize {obj.GetType()}");
             }
@@ -82,6 +94,10 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
                 var groups = new ReadingsJournaled[r.ReadInt32()];
                 for (var i = 0; i < groups.Length; i++) groups[i] = JournalSerializer.ReadGroup(r);
                 return new PullResult(from, vector, groups);
+            case RegisterManifest:
+                var siblings = new Sibling[r.ReadInt32()];
+                for (var i = 0; i < siblings.Length; i++) siblings[i] = new Sibling(r.ReadString(), ReadVector(r), r.ReadString(), r.ReadInt64());
+                return new KeyValue.MultiValueRegister(siblings);
             case DeviceManifest:
                 return new DeviceInfo(r.ReadInt32(), r.ReadString(), r.ReadString(), r.ReadBoolean() ? r.ReadString() : null, r.ReadInt64());
             default:
@@ -119,6 +135,6 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
 public static class ReplicationSerializerHosting
 {
     public static AkkaConfigurationBuilder AddReplicationSerializer(this AkkaConfigurationBuilder builder) =>
-        builder.WithCustomSerializer("edge-replication", [typeof(Pull), typeof(PullResult), typeof(DeviceInfo)],
+        builder.WithCustomSerializer("edge-replication", [typeof(Pull), typeof(PullResult), typeof(DeviceInfo), typeof(KeyValue.MultiValueRegister)],
             system => new ReplicationSerializer(system));
 }

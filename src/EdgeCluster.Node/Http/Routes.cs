@@ -32,6 +32,7 @@ public static class Routes
         app.MapDeviceEndpoints();
         app.MapQueryEndpoints();
         app.MapClusterEndpoints();
+        app.MapKeyValueEndpoints();
         app.MapGet("/api/health", (NodeSettings settings, ActorSystem system) =>
         {
             var cluster = Cluster.Get(system);

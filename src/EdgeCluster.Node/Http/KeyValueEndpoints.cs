@@ -1,0 +1,104 @@
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Hosting;
+using EdgeCluster.Actors.KeyValue;
+using EdgeCluster.Domain;
+using static EdgeCluster.Actors.KeyValue.KeyValueProtocol;
+
+namespace EdgeCluster.Node.Http;
+
+/// <summary>The consistency-experiment store: PUT/GET /api/kv/{key}, ?consistency=eventual|strong, GET ?resolve=lww.</summary>
+public static class KeyValueEndpoints
+{
+    public const int MaxKeyLength = 200;
+
+    public static void MapKeyValueEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPut("/api/kv/{key}", async (string key, HttpContext http, IRequiredActor<KeyValueActor> kv) =>
+        {
+            if (!ValidKey(key, out var keyError)) return keyError;
+            if (!Consistency(http.Request, out var strong, out var consistencyError)) return consistencyError;
+            var body = await RequestInput.ReadJsonAsync(http.Request, http.RequestAborted);
+            if (body.Error is not null) return body.Error;
+            if (body.Json!.Value.ValueKind != JsonValueKind.Object || !body.Json.Value.TryGetProperty("value", out var value))
+                return ApiErrors.BadRequest("value", "body must be a JSON object with a 'value' field: {\"value\": <any JSON>}");
+            return Reply(await AskAsync(kv.ActorRef, new Put(key, value.GetRawText(), strong)), resolve: false);
+        });
+        app.MapGet("/api/kv/{key}", async (string key, HttpRequest request, IRequiredActor<KeyValueActor> kv) =>
+        {
+            if (!ValidKey(key, out var keyError)) return keyError;
+            if (!Consistency(request, out var strong, out var consistencyError)) return consistencyError;
+            var resolve = request.Query["resolve"].ToString();
+            if (resolve.Length > 0 && resolve != "lww") return ApiErrors.BadRequest("resolve", "resolve must be lww");
+            return Reply(await AskAsync(kv.ActorRef, new Get(key, strong)), resolve: resolve == "lww");
+        });
+    }
+
+    private static async Task<IKeyValueResult> AskAsync(IActorRef kv, object message)
+    {
+        try
+        {
+            return await kv.Ask<IKeyValueResult>(message, TimeSpan.FromSeconds(10));
+        }
+        catch (AskTimeoutException)
+        {
+            return new NoMajority("", 0, 0, 0, "the store did not answer in time");
+        }
+    }
+
+    private static IResult Reply(IKeyValueResult result, bool resolve) => result switch
+    {
+        Value v => Results.Ok(new
+        {
+            v.Key,
+            Value = v.Siblings.Count == 1 || resolve && v.Siblings.Count > 0
+                ? Parse((resolve ? Siblings.ResolveLww(v.Siblings) : v.Siblings[0]).ValueJson)
+                : (JsonElement?)null,
+            Conflict = v.Siblings.Count > 1,
+            Resolved = resolve && v.Siblings.Count > 1 ? "lww" : null,
+            Siblings = v.Siblings.Select(s => new
+            {
+                Value = Parse(s.ValueJson),
+                VectorClock = s.Clock,
+                s.Writer,
+                WrittenAt = Storage.TimeText.FromUnixMs(s.WrittenAtMs),
+            }),
+            v.Acknowledged,
+            v.Members,
+        }),
+        NotFound nf => ApiErrors.NotFound($"key '{nf.Key}' has no value", "key"),
+        NoMajority n => Results.Json(new
+        {
+            Error = $"no majority: {n.Reason}",
+            Acknowledged = Math.Min(n.Reachable, n.Required - 1),
+            n.Required,
+            n.Members,
+            n.Reachable,
+        }, statusCode: StatusCodes.Status503ServiceUnavailable),
+        _ => ApiErrors.Unavailable("the store did not answer"),
+    };
+
+    private static JsonElement Parse(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.Clone();
+    }
+
+    private static bool ValidKey(string key, out IResult error)
+    {
+        error = Results.Empty;
+        if (key.Length is > 0 and <= MaxKeyLength && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':')) return true;
+        error = ApiErrors.BadRequest("key", $"key must be 1-{MaxKeyLength} letters, digits, '-', '_', '.' or ':'");
+        return false;
+    }
+
+    private static bool Consistency(HttpRequest request, out bool strong, out IResult error)
+    {
+        var text = request.Query["consistency"].ToString();
+        strong = text == "strong";
+        error = Results.Empty;
+        if (text is "" or "eventual" or "strong") return true;
+        error = ApiErrors.BadRequest("consistency", "consistency must be eventual or strong");
+        return false;
+    }
+}
