@@ -11,7 +11,7 @@ namespace EdgeCluster.Actors.Replication;
 /// <summary>How a member replicates readings: how often it pulls, and how many readings at most per pull.</summary>
 public sealed record ReplicationSettings(TimeSpan Interval, int MaxBatch)
 {
-    public static readonly ReplicationSettings Default = new(TimeSpan.FromMilliseconds(500), 5_000);
+    public static readonly ReplicationSettings Default = new(TimeSpan.FromMilliseconds(500), 20_000);
 
     /// <summary>How long a pull may go unanswered before the member pulls from another peer.</summary>
     public TimeSpan PullTimeout { get; init; } = TimeSpan.FromSeconds(5);
