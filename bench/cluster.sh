@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Replication benchmark on loopback, in one run:
-#   1. ingestion of one member with replication running (3 members) vs a single node, wrk single POST;
+#   1. ingestion of one member with replication running (3 members) vs a single node and vs the same
+#      three members with replication paused, wrk single POST;
 #   2. time from a reading's acknowledgment on one member to its visibility on all three;
 #   3. catch-up rate of a member that joins after 1 million readings arrived elsewhere.
 #   bench/cluster.sh            # READINGS=1000000 DURATION=15 by default
@@ -20,9 +21,9 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-start() { # name http akka [seeds]
+start() { # name http akka [seeds] [replication interval ms]
   dotnet "$node_dll" --node-name "$1" --http-host 127.0.0.1 --http-port "$2" --akka-host 127.0.0.1 --akka-port "$3" \
-    --data-dir "$WORK/$1" --auto-register ${4:+--seeds "$4"} >"$WORK/$1.log" 2>&1 &
+    --data-dir "$WORK/$1" --auto-register ${4:+--seeds "$4"} --replication-interval-ms "${5:-500}" >"$WORK/$1.log" 2>&1 &
   pids+=("$!")
   for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$2/api/health" && return; sleep 0.2; done
   echo "node $1 did not start"; exit 1
@@ -43,6 +44,13 @@ echo "machine: $(nproc) cores; wrk -t2 -c50 -d${DURATION}s; all nodes on this ma
 start solo 5110 4110
 echo "single node:            $(wrk_single 5110)"
 kill "${pids[0]}"; sleep 1
+
+# The same three processes with replication paused (one pull an hour): what sharing 2 cores costs by itself.
+pseeds=127.0.0.1:4120,127.0.0.1:4121
+start p 5120 4120 "$pseeds" 3600000; start q 5121 4121 "$pseeds" 3600000; start r 5122 4122 "$pseeds" 3600000
+wait_up 5120 3
+echo "member p of 3, paused:  $(wrk_single 5120)"
+kill "${pids[1]}" "${pids[2]}" "${pids[3]}"; sleep 2
 
 seeds=127.0.0.1:4100,127.0.0.1:4101
 start a 5100 4100 "$seeds"; start b 5101 4101 "$seeds"; start c 5102 4102 "$seeds"

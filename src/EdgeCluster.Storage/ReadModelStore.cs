@@ -28,6 +28,7 @@ public sealed class ReadModelStore : IDisposable
             DefaultTimeout = 30,
         }.ToString();
 
+        _synchronousFull = synchronousFull;
         _writer = Open();
         // The read model can be rebuilt from the journal, so NORMAL is safe here: a write lost
         // to a power cut rolls back with its projection offset and is replayed at start.
@@ -77,6 +78,7 @@ public sealed class ReadModelStore : IDisposable
         _supersede.Parameters.Add(new SqliteParameter { ParameterName = "$id" });
     }
 
+    private readonly bool _synchronousFull;
     private readonly SqliteCommand _saveProgress;
     private readonly SqliteCommand _findCopy;
     private readonly SqliteCommand _supersede;
@@ -165,7 +167,21 @@ public sealed class ReadModelStore : IDisposable
     /// accepted by different members resolve the same way on every member: the copy with the
     /// smaller (origin_node, origin_seq) is shown, the other is kept superseded.
     /// </summary>
-    public int Apply(IEnumerable<ReadingsJournaled> groups, long? journalSequenceNr)
+    public int Apply(IEnumerable<ReadingsJournaled> groups, long? journalSequenceNr, bool durable = false)
+    {
+        // A strong write is confirmed only once its copy here survives a power cut: this commit fsyncs.
+        if (durable && !_synchronousFull) Execute(_writer, "PRAGMA synchronous=FULL");
+        try
+        {
+            return ApplyInTransaction(groups, journalSequenceNr);
+        }
+        finally
+        {
+            if (durable && !_synchronousFull) Execute(_writer, "PRAGMA synchronous=NORMAL");
+        }
+    }
+
+    private int ApplyInTransaction(IEnumerable<ReadingsJournaled> groups, long? journalSequenceNr)
     {
         using var tx = _writer.BeginTransaction();
         foreach (var command in new[] { _insertReading, _saveOffset, _saveProgress, _findCopy, _supersede }) command.Transaction = tx;

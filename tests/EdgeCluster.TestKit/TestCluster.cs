@@ -17,17 +17,25 @@ public sealed class TestCluster : IAsyncDisposable
     private readonly TempDir _dir = new();
     private readonly List<TestNode?> _nodes = new();
     private readonly bool _autoRegister;
+    private readonly int _replicationIntervalMs;
 
-    private TestCluster(bool autoRegister) => _autoRegister = autoRegister;
+    private TestCluster(bool autoRegister, int replicationIntervalMs)
+    {
+        _autoRegister = autoRegister;
+        _replicationIntervalMs = replicationIntervalMs;
+    }
 
     public TestNode this[int index] => _nodes[index] ?? throw new InvalidOperationException($"node {index} is stopped");
 
     public IReadOnlyList<TestNode> Running => _nodes.Where(n => n is not null).Cast<TestNode>().ToList();
 
-    /// <summary>Starts <paramref name="size"/> nodes named node-0.. and waits until every one sees all of them Up.</summary>
-    public static async Task<TestCluster> StartAsync(int size, bool autoRegister = true)
+    /// <summary>
+    /// Starts <paramref name="size"/> nodes named node-0.. and waits until every one sees all of them Up.
+    /// Members pull from each other every <paramref name="replicationIntervalMs"/>.
+    /// </summary>
+    public static async Task<TestCluster> StartAsync(int size, bool autoRegister = true, int replicationIntervalMs = 200)
     {
-        var cluster = new TestCluster(autoRegister);
+        var cluster = new TestCluster(autoRegister, replicationIntervalMs);
         for (var i = 0; i < size; i++) await cluster.AddNodeAsync();
         await cluster.WaitForMembersAsync(size);
         return cluster;
@@ -58,7 +66,7 @@ public sealed class TestCluster : IAsyncDisposable
     private async Task<TestNode> StartNodeAsync(int index, int akkaPort)
     {
         var seeds = Running.Select(n => n.AkkaEndpoint).ToList();
-        var node = await TestNode.StartAsync(DataDir(index), $"node-{index}", _autoRegister, seeds, akkaPort);
+        var node = await TestNode.StartAsync(DataDir(index), $"node-{index}", _autoRegister, seeds, akkaPort, _replicationIntervalMs);
         _nodes[index] = node;
         return node;
     }

@@ -82,10 +82,9 @@ public sealed class KeyValueActor : ReceiveActor
         response is GetSuccess success ? success.Get(key).Siblings : [];
 
     // Every member the cluster has, reachable or not: a majority is of the whole lab.
-    private int MemberCount() => _cluster.State.Members.Count(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp
-        or MemberStatus.Leaving or MemberStatus.Exiting or MemberStatus.Joining);
+    private int MemberCount() => Membership.Members(_cluster.State);
 
-    private int Reachable() => MemberCount() - _cluster.State.Unreachable.Count;
+    private int Reachable() => Membership.Reachable(_cluster.State);
 
     private bool Majority(string key, out KeyValueProtocol.NoMajority refusal)
     {

@@ -33,8 +33,8 @@ public sealed class ReadModelWriterActor : ReceiveActor
         });
         Receive<Replication.ReplicationProtocol.ApplyReplicated>(m =>
         {
-            var inserted = store.Apply(m.Groups, journalSequenceNr: null);
-            m.ReplyTo.Tell(new Replication.ReplicationProtocol.ReplicatedApplied(m.Groups.Sum(g => g.Readings.Count), inserted));
+            var inserted = store.Apply(m.Groups, journalSequenceNr: null, durable: m.Durable);
+            m.ReplyTo.Tell(new Replication.ReplicationProtocol.ReplicatedApplied(m.Groups.Sum(g => g.Readings.Count), inserted, m.Source));
         });
     }
 }

@@ -17,10 +17,23 @@ public static class ReplicationProtocol
         public int ReadingCount => Groups.Sum(g => g.Readings.Count);
     }
 
-    /// <summary>Pulled readings for the read-model writer; it answers <see cref="ReplicatedApplied"/>.</summary>
-    public sealed record ApplyReplicated(IReadOnlyList<ReadingsJournaled> Groups, IActorRef ReplyTo);
+    /// <summary>Pulled readings for the read-model writer; it answers <see cref="ReplicatedApplied"/>. Durable: fsync before answering.</summary>
+    public sealed record ApplyReplicated(IReadOnlyList<ReadingsJournaled> Groups, IActorRef ReplyTo, Address Source, bool Durable);
 
-    public sealed record ReplicatedApplied(int Received, int Inserted);
+    public sealed record ReplicatedApplied(int Received, int Inserted, Address Source);
+
+    /// <summary>Local: confirm that a majority of all members holds this member's stream up to <paramref name="UpTo"/>.</summary>
+    public sealed record ConfirmMajority(string OriginNode, long UpTo, TimeSpan Timeout);
+
+    public sealed record MajorityConfirmed(int Acknowledged, int Members);
+
+    public sealed record MajorityNotConfirmed(int Acknowledged, int Required, int Members, string Reason);
+
+    /// <summary>Cross-node: "pull from me now until you hold <paramref name="OriginNode"/> up to <paramref name="UpTo"/>, durably".</summary>
+    public sealed record SyncRequest(MemberInfo From, string OriginNode, long UpTo, long Id);
+
+    /// <summary>Cross-node reply to <see cref="SyncRequest"/>: held and fsynced.</summary>
+    public sealed record SyncDone(MemberInfo From, long Id);
 
     public sealed record GetStatus;
 

@@ -20,6 +20,8 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
     private const string ResultManifest = "RR";
     private const string DeviceManifest = "DI";
     private const string RegisterManifest = "MV";
+    private const string SyncRequestManifest = "SQ";
+    private const string SyncDoneManifest = "SD";
     private const byte FormatVersion = 1;
 
     public ReplicationSerializer(ExtendedActorSystem system) : base(system) { }
@@ -31,6 +33,8 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
         Pull => PullManifest,
         PullResult => ResultManifest,
         DeviceInfo => DeviceManifest,
+        SyncRequest => SyncRequestManifest,
+        SyncDone => SyncDoneManifest,
         KeyValue.MultiValueRegister => RegisterManifest,
         _ => throw new ArgumentException($"{nameof(ReplicationSerializer)} cannot serialize {o.GetType()}"),
     };
@@ -53,6 +57,16 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
                     WriteVector(w, result.Vector);
                     w.Write(result.Groups.Count);
                     foreach (var group in result.Groups) JournalSerializer.WriteGroup(w, group);
+                    break;
+                case SyncRequest sync:
+                    WriteInfo(w, sync.From);
+                    w.Write(sync.OriginNode);
+                    w.Write(sync.UpTo);
+                    w.Write(sync.Id);
+                    break;
+                case SyncDone done:
+                    WriteInfo(w, done.From);
+                    w.Write(done.Id);
                     break;
                 case DeviceInfo device:
                     w.Write(device.DeviceId);
@@ -94,6 +108,10 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
                 var groups = new ReadingsJournaled[r.ReadInt32()];
                 for (var i = 0; i < groups.Length; i++) groups[i] = JournalSerializer.ReadGroup(r);
                 return new PullResult(from, vector, groups);
+            case SyncRequestManifest:
+                return new SyncRequest(ReadInfo(r), r.ReadString(), r.ReadInt64(), r.ReadInt64());
+            case SyncDoneManifest:
+                return new SyncDone(ReadInfo(r), r.ReadInt64());
             case RegisterManifest:
                 var siblings = new Sibling[r.ReadInt32()];
                 for (var i = 0; i < siblings.Length; i++) siblings[i] = new Sibling(r.ReadString(), ReadVector(r), r.ReadString(), r.ReadInt64());
@@ -135,6 +153,6 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
 public static class ReplicationSerializerHosting
 {
     public static AkkaConfigurationBuilder AddReplicationSerializer(this AkkaConfigurationBuilder builder) =>
-        builder.WithCustomSerializer("edge-replication", [typeof(Pull), typeof(PullResult), typeof(DeviceInfo), typeof(KeyValue.MultiValueRegister)],
+        builder.WithCustomSerializer("edge-replication", [typeof(Pull), typeof(PullResult), typeof(SyncRequest), typeof(SyncDone), typeof(DeviceInfo), typeof(KeyValue.MultiValueRegister)],
             system => new ReplicationSerializer(system));
 }

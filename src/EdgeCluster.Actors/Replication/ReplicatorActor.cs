@@ -37,6 +37,9 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
     public const string Name = "replicator";
     private sealed record Tick;
     private sealed record PullTimedOut(long Attempt);
+    private sealed record ConfirmTimedOut(long Id);
+    private sealed record PendingConfirm(IActorRef ReplyTo, int Required, int Members, HashSet<Address> Acknowledged);
+    private sealed record PendingSync(SyncRequest Request, IActorRef ReplyTo, Address Source, DateTime Since);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Cluster _cluster = Cluster.Get(Context.System);
@@ -47,9 +50,12 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
     private readonly Random _random = new();
     private readonly Dictionary<Address, MemberInfo> _members = new();
     private readonly Dictionary<string, long> _knownHighest = new();
-    private bool _pulling;
+    private readonly Dictionary<long, PendingConfirm> _confirms = new();
+    private readonly List<PendingSync> _syncs = new();
+    private Address? _pullingFrom;
     private long _attempt;
     private long _pulled;
+    private long _nextConfirmId;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -60,7 +66,12 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         _settings = settings;
         _self = self;
 
-        Receive<Tick>(_ => PullFromRandomPeer());
+        Receive<Tick>(_ =>
+        {
+            // A requester that is gone no longer waits: its strong write timed out long ago.
+            _syncs.RemoveAll(s => DateTime.UtcNow - s.Since > TimeSpan.FromSeconds(30));
+            PullFromRandomPeer();
+        });
         Receive<Pull>(pull =>
         {
             Learn(Sender.Path.Address, pull.From, pull.Vector);
@@ -69,44 +80,114 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         });
         Receive<PullResult>(result =>
         {
-            Learn(Sender.Path.Address, result.From, result.Vector);
+            var source = Sender.Path.Address;
+            Learn(source, result.From, result.Vector);
             if (result.Groups.Count == 0)
             {
-                _pulling = false;
+                Applied(new ReplicatedApplied(0, 0, source));
                 return;
             }
-            _writer.Tell(new ApplyReplicated(result.Groups, Self));
+            var durable = _syncs.Any(s => s.Source == source);
+            _writer.Tell(new ApplyReplicated(result.Groups, Self, source, durable));
         });
-        Receive<ReplicatedApplied>(applied =>
-        {
-            _pulling = false;
-            _pulled += applied.Inserted;
-            // A full batch means the peer may hold more: catching up does not wait for the next tick.
-            if (applied.Received >= _settings.MaxBatch) PullFromRandomPeer();
-        });
+        Receive<ReplicatedApplied>(Applied);
         Receive<PullTimedOut>(t =>
         {
-            if (t.Attempt == _attempt) _pulling = false;
+            if (t.Attempt == _attempt) _pullingFrom = null;
         });
+
+        // A strong write on this member: ask every reachable member to pull it now, count who holds it.
+        Receive<ConfirmMajority>(confirm =>
+        {
+            var state = _cluster.State;
+            var members = Membership.Members(state);
+            var required = Membership.Majority(members);
+            var id = ++_nextConfirmId;
+            var pending = new PendingConfirm(Sender, required, members, [_cluster.SelfAddress]);
+            if (pending.Acknowledged.Count >= required)
+            {
+                Sender.Tell(new MajorityConfirmed(pending.Acknowledged.Count, members));
+                return;
+            }
+            _confirms[id] = pending;
+            foreach (var peer in ReachablePeers())
+                Replicator(peer.Address).Tell(new SyncRequest(_self.ToMemberInfo(), confirm.OriginNode, confirm.UpTo, id));
+            Timers.StartSingleTimer($"confirm-{id}", new ConfirmTimedOut(id), confirm.Timeout);
+        });
+        Receive<SyncDone>(done =>
+        {
+            if (!_confirms.TryGetValue(done.Id, out var pending)) return;
+            pending.Acknowledged.Add(Sender.Path.Address);
+            if (pending.Acknowledged.Count < pending.Required) return;
+            pending.ReplyTo.Tell(new MajorityConfirmed(pending.Acknowledged.Count, pending.Members));
+            _confirms.Remove(done.Id);
+            Timers.Cancel($"confirm-{done.Id}");
+        });
+        Receive<ConfirmTimedOut>(t =>
+        {
+            if (!_confirms.Remove(t.Id, out var pending)) return;
+            pending.ReplyTo.Tell(new MajorityNotConfirmed(pending.Acknowledged.Count, pending.Required, pending.Members,
+                $"{pending.Acknowledged.Count} of {pending.Members} members hold it within the time allowed; {pending.Required} are needed"));
+        });
+
+        // Another member's strong write: pull from it until this member holds it, durably, then say so.
+        Receive<SyncRequest>(sync =>
+        {
+            Learn(Sender.Path.Address, sync.From, new Dictionary<string, long>());
+            _syncs.Add(new PendingSync(sync, Sender, Sender.Path.Address, DateTime.UtcNow));
+            if (!AnswerSyncs()) Replicator(Sender.Path.Address).Tell(new Pull(_self.ToMemberInfo(), _store.VersionVector(), _settings.MaxBatch));
+        });
+
         Receive<GetStatus>(_ => Sender.Tell(new ReplicationStatus(_store.VersionVector(), new Dictionary<string, long>(_knownHighest),
             new Dictionary<Address, MemberInfo>(_members) { [_cluster.SelfAddress] = _self.ToMemberInfo() }, _pulled)));
     }
 
     protected override void PreStart() => Timers.StartPeriodicTimer("tick", new Tick(), _settings.Interval);
 
-    private void PullFromRandomPeer()
+    private void Applied(ReplicatedApplied applied)
     {
-        if (_pulling) return;
+        _pulled += applied.Inserted;
+        var syncPending = !AnswerSyncs() && _syncs.Any(s => s.Source == applied.Source);
+        if (syncPending && applied.Received > 0)
+            Replicator(applied.Source).Tell(new Pull(_self.ToMemberInfo(), _store.VersionVector(), _settings.MaxBatch));
+        if (applied.Source != _pullingFrom) return;
+        _pullingFrom = null;
+        // A full batch means the peer may hold more: catching up does not wait for the next tick.
+        if (applied.Received >= _settings.MaxBatch) PullFromRandomPeer();
+    }
+
+    /// <summary>Answers every sync request this member now holds; true when none is left.</summary>
+    private bool AnswerSyncs()
+    {
+        if (_syncs.Count == 0) return true;
+        var vector = _store.VersionVector();
+        foreach (var sync in _syncs.Where(s => vector.GetValueOrDefault(s.Request.OriginNode) >= s.Request.UpTo).ToList())
+        {
+            sync.ReplyTo.Tell(new SyncDone(_self.ToMemberInfo(), sync.Request.Id));
+            _syncs.Remove(sync);
+        }
+        return _syncs.Count == 0;
+    }
+
+    private List<Member> ReachablePeers()
+    {
         var state = _cluster.State;
-        var peers = state.Members
+        return state.Members
             .Where(m => m.Status == MemberStatus.Up && m.Address != _cluster.SelfAddress && !state.Unreachable.Contains(m))
             .ToList();
+    }
+
+    private ActorSelection Replicator(Address address) => Context.ActorSelection(new RootActorPath(address) / "user" / Name);
+
+    private void PullFromRandomPeer()
+    {
+        if (_pullingFrom is not null) return;
+        var peers = ReachablePeers();
         if (peers.Count == 0) return;
         var peer = peers[_random.Next(peers.Count)];
-        _pulling = true;
+        _pullingFrom = peer.Address;
         _attempt++;
-        Context.ActorSelection(new RootActorPath(peer.Address) / "user" / Name)
-            .Tell(new Pull(_self.ToMemberInfo(), _store.VersionVector(), _settings.MaxBatch));
+        Replicator(peer.Address).Tell(new Pull(_self.ToMemberInfo(), _store.VersionVector(), _settings.MaxBatch));
         Timers.StartSingleTimer("pull-timeout", new PullTimedOut(_attempt), _settings.PullTimeout);
     }
 

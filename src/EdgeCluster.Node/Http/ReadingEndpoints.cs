@@ -3,6 +3,8 @@ using Akka.Actor;
 using Akka.Hosting;
 using EdgeCluster.Actors;
 using EdgeCluster.Actors.Devices;
+using EdgeCluster.Actors.Replication;
+using static EdgeCluster.Actors.Replication.ReplicationProtocol;
 using EdgeCluster.Domain;
 using EdgeCluster.Storage;
 using static EdgeCluster.Actors.Devices.IngestProtocol;
@@ -21,9 +23,10 @@ public static class ReadingEndpoints
     }
 
     private static async Task<IResult> PostReading(HttpContext http, IRequiredActor<DeviceManagerActor> devices,
-        IngestSettings ingest)
+        IRequiredActor<ReplicatorActor> replicator, ActorSystem system, IngestSettings ingest)
     {
         var request = http.Request;
+        if (!StrongRequested(request, out var strong, out var consistencyError)) return consistencyError;
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         RawReading raw;
         if (request.Query.ContainsKey("device_id") || HttpMethods.IsGet(request.Method))
@@ -45,11 +48,14 @@ public static class ReadingEndpoints
 
         var (reading, error) = ReadingValidator.Validate(raw, now);
         if (error is not null) return ApiErrors.BadRequest(error.Field, error.Message);
+        if (strong && NoMajorityReachable(system) is { } refused) return refused;
 
         var result = await IngestAsync(devices.ActorRef, [reading!], ingest);
+        if (strong && result is Accepted accepted && await ConfirmAsync(replicator.ActorRef, ingest, accepted) is { } unconfirmed)
+            return unconfirmed;
         return result switch
         {
-            Accepted { Outcomes: [var o] } => Results.Ok(ReadingReply(o)),
+            Accepted { Outcomes: [var o] } => Results.Ok(ReadingReply(o, strong ? "strong" : "eventual")),
             DeviceNotFound nf => ApiErrors.NotFound($"Device {nf.DeviceId} not found: register it with POST /api/devices", "device_id"),
             Unavailable u => ApiErrors.Unavailable($"journal unavailable: {u.Reason}"),
             _ => ApiErrors.Unavailable("journal unavailable"),
@@ -57,9 +63,10 @@ public static class ReadingEndpoints
     }
 
     private static async Task<IResult> PostBatch(HttpContext http, IRequiredActor<DeviceManagerActor> devices,
-        IngestSettings ingest)
+        IRequiredActor<ReplicatorActor> replicator, ActorSystem system, IngestSettings ingest)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        if (!StrongRequested(http.Request, out var strong, out var consistencyError)) return consistencyError;
         var body = await RequestInput.ReadJsonAsync(http.Request, http.RequestAborted);
         if (body.Error is not null) return body.Error;
         var root = body.Json!.Value;
@@ -85,12 +92,16 @@ public static class ReadingEndpoints
             readings[index++] = reading!;
         }
 
+        if (strong && NoMajorityReachable(system) is { } refused) return refused;
         var result = await IngestAsync(devices.ActorRef, readings, ingest);
+        if (strong && result is Accepted accepted && await ConfirmAsync(replicator.ActorRef, ingest, accepted) is { } unconfirmed)
+            return unconfirmed;
         return result switch
         {
             Accepted a => Results.Ok(new
             {
                 Status = "success",
+                Consistency = strong ? "strong" : "eventual",
                 Received = count,
                 Inserted = a.Inserted,
                 Duplicates = a.Duplicates,
@@ -117,9 +128,58 @@ public static class ReadingEndpoints
         }
     }
 
-    private static object ReadingReply(Outcome o) => new
+    private static bool StrongRequested(HttpRequest request, out bool strong, out IResult error)
+    {
+        var text = request.Query["consistency"].ToString();
+        strong = text == "strong";
+        error = Results.Empty;
+        if (text is "" or "eventual" or "strong") return true;
+        error = ApiErrors.BadRequest("consistency", "consistency must be eventual or strong");
+        return false;
+    }
+
+    /// <summary>A strong write is refused before anything is stored when no majority of all members is reachable.</summary>
+    private static IResult? NoMajorityReachable(ActorSystem system)
+    {
+        var state = Akka.Cluster.Cluster.Get(system).State;
+        var members = Membership.Members(state);
+        var reachable = Membership.Reachable(state);
+        var required = Membership.Majority(members);
+        if (reachable >= required) return null;
+        return NoMajority($"only {reachable} of {members} members are reachable and {required} must hold a strong write; nothing was stored",
+            acknowledged: 0, required, members);
+    }
+
+    /// <summary>Waits until a majority of all members holds the new readings durably; null when they do.</summary>
+    private static async Task<IResult?> ConfirmAsync(IActorRef replicator, IngestSettings ingest, Accepted accepted)
+    {
+        var written = accepted.Outcomes.Where(o => !o.Duplicate && o.OriginSeq is not null).ToList();
+        if (written.Count == 0) return null;
+        var upTo = written.Max(o => o.OriginSeq!.Value);
+        try
+        {
+            var answer = await replicator.Ask<object>(new ConfirmMajority(ingest.NodeName, upTo, StrongTimeout), StrongTimeout + TimeSpan.FromSeconds(2));
+            return answer is MajorityNotConfirmed n
+                ? NoMajority($"not confirmed: {n.Reason}. The reading is stored on this member and will reach the others; " +
+                             "a retry with the same seq is answered as a duplicate", n.Acknowledged, n.Required, n.Members)
+                : null;
+        }
+        catch (AskTimeoutException)
+        {
+            return ApiErrors.Unavailable("the replicator did not answer in time");
+        }
+    }
+
+    private static readonly TimeSpan StrongTimeout = TimeSpan.FromSeconds(4);
+
+    private static IResult NoMajority(string message, int acknowledged, int required, int members) =>
+        Results.Json(new { Error = message, Acknowledged = acknowledged, Required = required, Members = members },
+            statusCode: StatusCodes.Status503ServiceUnavailable);
+
+    private static object ReadingReply(Outcome o, string consistency) => new
     {
         Status = "success",
+        Consistency = consistency,
         Duplicate = o.Duplicate,
         DeviceId = o.Reading.DeviceId,
         Timestamp = TimeText.FromUnixMs(o.Reading.DeviceTimeMs),

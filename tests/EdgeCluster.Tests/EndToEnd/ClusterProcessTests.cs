@@ -79,6 +79,44 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_strong_reading_on_a_member_cut_off_from_the_majority_is_refused_within_seconds()
+    {
+        using var dir = new TempDir();
+        var http = Enumerable.Range(0, 3).Select(_ => NodeProcess.FreePort()).ToArray();
+        var akka = Enumerable.Range(0, 3).Select(_ => NodeProcess.FreePort()).ToArray();
+        var seeds = string.Join(",", akka.Select(p => $"127.0.0.1:{p}"));
+        var nodes = new List<NodeProcess>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+                nodes.Add(await NodeProcess.StartAsync(Path.Combine(dir.Path, $"s{i}"), $"s{i}", http[i], akka[i], "--seeds", seeds, "--auto-register"));
+            await WaitForUpAsync(nodes[0], 3);
+            var ok = await nodes[0].Http.PostAsJsonAsync("/api/reading?consistency=strong", new { device_id = 1, temperature = 20.0, humidity = 50, seq = 1 });
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+
+            nodes[1].Kill();
+            nodes[2].Kill();
+            var timer = System.Diagnostics.Stopwatch.StartNew();
+            var refused = await nodes[0].Http.PostAsJsonAsync("/api/reading?consistency=strong", new { device_id = 1, temperature = 20.0, humidity = 50, seq = 2 });
+            timer.Stop();
+            output.WriteLine($"answered {(int)refused.StatusCode} after {timer.ElapsedMilliseconds} ms");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            var body = await refused.ReadJsonAsync();
+            Assert.Equal(3, body.GetProperty("members").GetInt32());
+            Assert.Equal(2, body.GetProperty("required").GetInt32());
+            Assert.True(body.GetProperty("acknowledged").GetInt32() < 2);
+
+            // Eventual writes go on being accepted on the isolated member.
+            var eventual = await nodes[0].Http.PostAsJsonAsync("/api/reading", new { device_id = 1, temperature = 20.0, humidity = 50, seq = 3 });
+            Assert.Equal(HttpStatusCode.OK, eventual.StatusCode);
+        }
+        finally
+        {
+            foreach (var node in nodes) node.Dispose();
+        }
+    }
+
     private sealed record ReadingList(List<StoredReading> Readings);
 
     private sealed record StoredReading(long Seq, double Temperature,

@@ -1,0 +1,38 @@
+using System.Net;
+using System.Net.Http.Json;
+
+namespace EdgeCluster.Tests.Cluster;
+
+public sealed class StrongReadingSpecs
+{
+    [Fact]
+    public async Task A_strong_reading_is_acknowledged_only_once_a_majority_holds_it()
+    {
+        // Periodic replication every minute: what the others hold right after the 200 came by the strong write itself.
+        await using var cluster = await TestCluster.StartAsync(3, replicationIntervalMs: 60_000);
+        var response = await cluster[0].Http.PostAsJsonAsync("/api/reading?consistency=strong",
+            new { device_id = 31, temperature = 21.0, humidity = 40, seq = 1 });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("strong", (await response.ReadJsonAsync()).GetProperty("consistency").GetString());
+
+        var holders = cluster.Running.Count(n => n.Store.Readings(31, 10, null, null).Count == 1);
+        Assert.True(holders >= 2, $"{holders} of 3 members hold the reading right after its strong acknowledgment");
+
+        var batch = await cluster[1].Http.PostAsJsonAsync("/api/readings/batch?consistency=strong",
+            Enumerable.Range(2, 50).Select(i => new { device_id = 31, temperature = 21.0, humidity = 40, seq = i }));
+        Assert.Equal(HttpStatusCode.OK, batch.StatusCode);
+        holders = cluster.Running.Count(n => n.Store.Readings(31, 100, null, null).Count == 51);
+        Assert.True(holders >= 2, $"{holders} of 3 members hold the whole strong batch right after its acknowledgment");
+    }
+
+    [Fact]
+    public async Task An_unknown_consistency_is_refused_naming_the_field()
+    {
+        using var dir = new TempDir();
+        await using var node = await TestNode.StartAsync(dir.Path, autoRegister: true);
+        var response = await node.Http.PostAsJsonAsync("/api/reading?consistency=quorum", new { device_id = 1, temperature = 20.0, humidity = 50 });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("consistency", (await response.ReadJsonAsync()).GetProperty("field").GetString());
+        Assert.Equal(0, node.Store.CountReadings());
+    }
+}
