@@ -35,47 +35,38 @@ public sealed class ReadModelStore : IDisposable
         Execute(_writer, $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(synchronousFull ? "FULL" : "NORMAL")};");
         Execute(_writer, Schema);
 
-        _insertReading = _writer.CreateCommand();
-        _insertReading.CommandText =
+        _insertReading = Prepare(
             """
             INSERT OR IGNORE INTO sensor_readings
                 (device_id, timestamp, received_at, temperature, humidity, seq, origin_node, origin_seq, reading_id, superseded)
             VALUES ($device, $ts, $received, $t, $h, $seq, $origin, $originSeq, $id, $superseded)
-            """;
-        foreach (var name in new[] { "$device", "$ts", "$received", "$t", "$h", "$seq", "$origin", "$originSeq", "$id", "$superseded" })
-            _insertReading.Parameters.Add(new SqliteParameter { ParameterName = name });
-
-        _saveOffset = _writer.CreateCommand();
-        _saveOffset.CommandText =
+            """, "$device", "$ts", "$received", "$t", "$h", "$seq", "$origin", "$originSeq", "$id", "$superseded");
+        _saveOffset = Prepare(
             """
             INSERT INTO projection_offsets (projection, offset) VALUES ($p, $o)
             ON CONFLICT(projection) DO UPDATE SET offset = MAX(offset, excluded.offset)
-            """;
-        _saveOffset.Parameters.Add(new SqliteParameter { ParameterName = "$p" });
-        _saveOffset.Parameters.Add(new SqliteParameter { ParameterName = "$o" });
-
-        _saveProgress = _writer.CreateCommand();
-        _saveProgress.CommandText =
+            """, "$p", "$o");
+        _saveProgress = Prepare(
             """
             INSERT INTO origin_progress (origin_node, highest_seq) VALUES ($n, $s)
             ON CONFLICT(origin_node) DO UPDATE SET highest_seq = MAX(highest_seq, excluded.highest_seq)
-            """;
-        _saveProgress.Parameters.Add(new SqliteParameter { ParameterName = "$n" });
-        _saveProgress.Parameters.Add(new SqliteParameter { ParameterName = "$s" });
-
-        _findCopy = _writer.CreateCommand();
-        _findCopy.CommandText =
+            """, "$n", "$s");
+        _findCopy = Prepare(
             """
             SELECT reading_id, origin_node, origin_seq FROM sensor_readings
             WHERE (reading_id = $id) OR (device_id = $device AND seq = $seq AND superseded = 0)
             ORDER BY reading_id = $id DESC LIMIT 1
-            """;
-        foreach (var name in new[] { "$id", "$device", "$seq" })
-            _findCopy.Parameters.Add(new SqliteParameter { ParameterName = name });
+            """, "$id", "$device", "$seq");
+        _supersede = Prepare("UPDATE sensor_readings SET superseded = 1 WHERE reading_id = $id", "$id");
+    }
 
-        _supersede = _writer.CreateCommand();
-        _supersede.CommandText = "UPDATE sensor_readings SET superseded = 1 WHERE reading_id = $id";
-        _supersede.Parameters.Add(new SqliteParameter { ParameterName = "$id" });
+    /// <summary>A command on the writer connection, kept for the store's life, with its parameters in order.</summary>
+    private SqliteCommand Prepare(string sql, params string[] parameters)
+    {
+        var command = _writer.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters) command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        return command;
     }
 
     private readonly bool _synchronousFull;

@@ -17,7 +17,7 @@ public static class KeyValueEndpoints
         app.MapPut("/api/kv/{key}", async (string key, HttpContext http, IRequiredActor<KeyValueActor> kv) =>
         {
             if (!ValidKey(key, out var keyError)) return keyError;
-            if (!Consistency(http.Request, out var strong, out var consistencyError)) return consistencyError;
+            if (!RequestInput.TryConsistency(http.Request, out var strong, out var consistencyError)) return consistencyError;
             var body = await RequestInput.ReadJsonAsync(http.Request, http.RequestAborted);
             if (body.Error is not null) return body.Error;
             if (body.Json!.Value.ValueKind != JsonValueKind.Object || !body.Json.Value.TryGetProperty("value", out var value))
@@ -27,7 +27,7 @@ public static class KeyValueEndpoints
         app.MapGet("/api/kv/{key}", async (string key, HttpRequest request, IRequiredActor<KeyValueActor> kv) =>
         {
             if (!ValidKey(key, out var keyError)) return keyError;
-            if (!Consistency(request, out var strong, out var consistencyError)) return consistencyError;
+            if (!RequestInput.TryConsistency(request, out var strong, out var consistencyError)) return consistencyError;
             var resolve = request.Query["resolve"].ToString();
             if (resolve.Length > 0 && resolve != "lww") return ApiErrors.BadRequest("resolve", "resolve must be lww");
             return Reply(await AskAsync(kv.ActorRef, new Get(key, strong)), resolve: resolve == "lww");
@@ -89,16 +89,6 @@ public static class KeyValueEndpoints
         error = Results.Empty;
         if (key.Length is > 0 and <= MaxKeyLength && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':')) return true;
         error = ApiErrors.BadRequest("key", $"key must be 1-{MaxKeyLength} letters, digits, '-', '_', '.' or ':'");
-        return false;
-    }
-
-    private static bool Consistency(HttpRequest request, out bool strong, out IResult error)
-    {
-        var text = request.Query["consistency"].ToString();
-        strong = text == "strong";
-        error = Results.Empty;
-        if (text is "" or "eventual" or "strong") return true;
-        error = ApiErrors.BadRequest("consistency", "consistency must be eventual or strong");
         return false;
     }
 }

@@ -26,7 +26,7 @@ public static class ReadingEndpoints
         IRequiredActor<ReplicatorActor> replicator, ActorSystem system, IngestSettings ingest)
     {
         var request = http.Request;
-        if (!StrongRequested(request, out var strong, out var consistencyError)) return consistencyError;
+        if (!RequestInput.TryConsistency(request, out var strong, out var consistencyError)) return consistencyError;
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         RawReading raw;
         if (request.Query.ContainsKey("device_id") || HttpMethods.IsGet(request.Method))
@@ -66,7 +66,7 @@ public static class ReadingEndpoints
         IRequiredActor<ReplicatorActor> replicator, ActorSystem system, IngestSettings ingest)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        if (!StrongRequested(http.Request, out var strong, out var consistencyError)) return consistencyError;
+        if (!RequestInput.TryConsistency(http.Request, out var strong, out var consistencyError)) return consistencyError;
         var body = await RequestInput.ReadJsonAsync(http.Request, http.RequestAborted);
         if (body.Error is not null) return body.Error;
         var root = body.Json!.Value;
@@ -126,16 +126,6 @@ public static class ReadingEndpoints
         {
             return new Unavailable("no answer in time");
         }
-    }
-
-    private static bool StrongRequested(HttpRequest request, out bool strong, out IResult error)
-    {
-        var text = request.Query["consistency"].ToString();
-        strong = text == "strong";
-        error = Results.Empty;
-        if (text is "" or "eventual" or "strong") return true;
-        error = ApiErrors.BadRequest("consistency", "consistency must be eventual or strong");
-        return false;
     }
 
     /// <summary>A strong write is refused before anything is stored when no majority of all members is reachable.</summary>

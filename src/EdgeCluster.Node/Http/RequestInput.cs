@@ -48,6 +48,17 @@ public static class RequestInput
         }
     }
 
+    /// <summary>Reads ?consistency=eventual|strong (eventual when absent); anything else is a 400 naming the field.</summary>
+    public static bool TryConsistency(HttpRequest request, out bool strong, out IResult error)
+    {
+        var text = request.Query["consistency"].ToString();
+        strong = text == "strong";
+        error = Results.Empty;
+        if (text is "" or "eventual" or "strong") return true;
+        error = ApiErrors.BadRequest("consistency", "consistency must be eventual or strong");
+        return false;
+    }
+
     public static bool IsJson(string contentType) =>
         contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) ||
         contentType.Contains("+json", StringComparison.OrdinalIgnoreCase) ||

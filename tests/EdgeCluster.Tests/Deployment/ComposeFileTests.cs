@@ -1,5 +1,6 @@
 using System.Collections;
 using EdgeCluster.Node;
+using EdgeCluster.Tests.Support;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 
@@ -12,18 +13,9 @@ namespace EdgeCluster.Tests.Deployment;
 /// </summary>
 public sealed class ComposeFileTests
 {
-    private static readonly string Root = FindRoot();
-
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "EdgeCluster.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
-    }
-
     private static Dictionary<object, object> Compose()
     {
-        var yaml = File.ReadAllText(Path.Combine(Root, "docker-compose.cluster.yml"));
+        var yaml = File.ReadAllText(Repository.File("docker-compose.cluster.yml"));
         var parser = new MergingParser(new Parser(new StringReader(yaml)));
         return new DeserializerBuilder().Build().Deserialize<Dictionary<object, object>>(parser);
     }
@@ -81,9 +73,9 @@ public sealed class ComposeFileTests
     [Fact]
     public void The_image_builds_the_node_project_and_runs_its_dll()
     {
-        var dockerfile = File.ReadAllText(Path.Combine(Root, "Dockerfile"));
+        var dockerfile = File.ReadAllText(Repository.File("Dockerfile"));
         Assert.Contains("dotnet publish src/EdgeCluster.Node", dockerfile);
-        Assert.True(File.Exists(Path.Combine(Root, "src", "EdgeCluster.Node", "EdgeCluster.Node.csproj")));
+        Assert.True(File.Exists(Repository.File("src", "EdgeCluster.Node", "EdgeCluster.Node.csproj")));
         Assert.Contains("ENTRYPOINT [\"dotnet\", \"EdgeCluster.Node.dll\"]", dockerfile);
         Assert.Contains("ARG TARGETARCH", dockerfile);
     }

@@ -62,9 +62,7 @@ public sealed class SimulatorTests(ITestOutputHelper output)
     {
         var configured = Environment.GetEnvironmentVariable("EDGE_SIM");
         if (!string.IsNullOrEmpty(configured)) return configured;
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "EdgeCluster.sln"))) dir = dir.Parent;
-        var path = dir is null ? "" : Path.Combine(dir.FullName, "firmware", "build", "edge-sim");
+        var path = Repository.File("firmware", "build", "edge-sim");
         Assert.True(File.Exists(path), $"edge-sim not found at '{path}': build it with ./test.sh or cmake in firmware/");
         return path;
     }

@@ -1,20 +1,12 @@
 using System.Collections;
 using System.Diagnostics;
 using EdgeCluster.Node;
+using EdgeCluster.Tests.Support;
 
 namespace EdgeCluster.Tests.Node;
 
 public sealed class NodeSettingsTests
 {
-    private static readonly string Root = FindRoot();
-
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "EdgeCluster.sln"))) dir = dir.Parent;
-        return dir!.FullName;
-    }
-
     private static NodeSettings Load(string[] args, Dictionary<string, string>? env = null, Dictionary<string, string?>? app = null) =>
         NodeSettings.Load(args, new Hashtable(env ?? new Dictionary<string, string>()), app);
 
@@ -61,7 +53,7 @@ public sealed class NodeSettingsTests
     [Fact]
     public void A_lab_file_gives_each_node_its_shared_and_own_settings_and_switches_still_win()
     {
-        var lab = Path.Combine(Root, "cluster-config", "labs", "loopback.json");
+        var lab = Repository.File("cluster-config", "labs", "loopback.json");
         var n2 = Load(["--lab", lab, "--node-name", "n2"]);
         Assert.Equal(5001, n2.HttpPort);
         Assert.Equal(4054, n2.AkkaPort);
@@ -83,7 +75,7 @@ public sealed class NodeSettingsTests
     [InlineData("pi-5.json")]
     public void Every_node_of_every_shipped_lab_file_has_settings_a_node_accepts(string file)
     {
-        var path = Path.Combine(Root, "cluster-config", "labs", file);
+        var path = Repository.File("cluster-config", "labs", file);
         using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path),
             new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip });
         var names = doc.RootElement.GetProperty("Nodes").EnumerateObject().Select(n => n.Name).ToList();
