@@ -58,6 +58,7 @@ public sealed class ReadModelStore : IDisposable
             ORDER BY reading_id = $id DESC LIMIT 1
             """, "$id", "$device", "$seq");
         _supersede = Prepare("UPDATE sensor_readings SET superseded = 1 WHERE reading_id = $id", "$id");
+        _noteDevice = Prepare("INSERT OR IGNORE INTO reading_devices (device_id) VALUES ($d)", "$d");
     }
 
     /// <summary>A command on the writer connection, kept for the store's life, with its parameters in order.</summary>
@@ -70,6 +71,7 @@ public sealed class ReadModelStore : IDisposable
     }
 
     private readonly bool _synchronousFull;
+    private readonly SqliteCommand _noteDevice;
     private readonly SqliteCommand _saveProgress;
     private readonly SqliteCommand _findCopy;
     private readonly SqliteCommand _supersede;
@@ -128,6 +130,8 @@ public sealed class ReadModelStore : IDisposable
         CREATE INDEX IF NOT EXISTS idx_device_timestamp ON sensor_readings(device_id, timestamp);
         CREATE UNIQUE INDEX IF NOT EXISTS ux_device_seq ON sensor_readings(device_id, seq)
             WHERE seq IS NOT NULL AND superseded = 0;
+        -- Every device that has readings here, registered or not yet (the registry may lag the readings).
+        CREATE TABLE IF NOT EXISTS reading_devices (device_id INTEGER PRIMARY KEY);
         -- The version vector: how far this member holds each origin's stream (always a prefix).
         CREATE TABLE IF NOT EXISTS origin_progress (
             origin_node TEXT PRIMARY KEY,
@@ -175,8 +179,9 @@ public sealed class ReadModelStore : IDisposable
     private int ApplyInTransaction(IEnumerable<ReadingsJournaled> groups, long? journalSequenceNr)
     {
         using var tx = _writer.BeginTransaction();
-        foreach (var command in new[] { _insertReading, _saveOffset, _saveProgress, _findCopy, _supersede }) command.Transaction = tx;
+        foreach (var command in new[] { _insertReading, _saveOffset, _saveProgress, _findCopy, _supersede, _noteDevice }) command.Transaction = tx;
         var inserted = 0;
+        var devices = new HashSet<int>();
         var p = _insertReading.Parameters;
         foreach (var group in groups)
         {
@@ -196,6 +201,7 @@ public sealed class ReadModelStore : IDisposable
                 p[7].Value = j.OriginSeq;
                 p[8].Value = id;
                 p[9].Value = 0;
+                devices.Add(r.DeviceId);
                 var added = _insertReading.ExecuteNonQuery();
                 if (added == 0 && r.Seq is not null) added = ResolveCopies(j, id);
                 inserted += added;
@@ -203,6 +209,11 @@ public sealed class ReadModelStore : IDisposable
             _saveProgress.Parameters[0].Value = group.OriginNode;
             _saveProgress.Parameters[1].Value = group.LastOriginSeq;
             _saveProgress.ExecuteNonQuery();
+        }
+        foreach (var device in devices)
+        {
+            _noteDevice.Parameters[0].Value = device;
+            _noteDevice.ExecuteNonQuery();
         }
         if (journalSequenceNr is { } offset)
         {
@@ -423,7 +434,7 @@ public sealed class ReadModelStore : IDisposable
     }
 
     /// <summary>
-    /// The latest reading of every registered device by device time; ties go to the smaller
+    /// The latest reading of every device with readings, by device time; ties go to the smaller
     /// (origin, origin seq), so members holding the same readings answer the same.
     /// </summary>
     public IReadOnlyList<StoredReading> Latest()
@@ -433,7 +444,7 @@ public sealed class ReadModelStore : IDisposable
         cmd.CommandText =
             """
             SELECT r.reading_id, r.device_id, r.timestamp, r.received_at, r.temperature, r.humidity, r.seq, r.origin_node, r.origin_seq
-            FROM devices d
+            FROM reading_devices d
             JOIN sensor_readings r ON r.reading_id = (
                 SELECT s.reading_id FROM sensor_readings s
                 WHERE s.device_id = d.device_id AND s.superseded = 0
@@ -512,6 +523,7 @@ public sealed class ReadModelStore : IDisposable
         _saveProgress.Dispose();
         _findCopy.Dispose();
         _supersede.Dispose();
+        _noteDevice.Dispose();
         _writer.Dispose();
     }
 }

@@ -29,6 +29,9 @@ public static class ReplicationProtocol
 
     public sealed record MajorityNotConfirmed(int Acknowledged, int Required, int Members, string Reason);
 
+    /// <summary>Local: before a strong read, pull from reachable members until a majority of all members (this one included) is caught up with.</summary>
+    public sealed record CatchUpWithMajority(TimeSpan Timeout);
+
     /// <summary>Cross-node: "pull from me now until you hold <paramref name="OriginNode"/> up to <paramref name="UpTo"/>, durably".</summary>
     public sealed record SyncRequest(MemberInfo From, string OriginNode, long UpTo, long Id);
 

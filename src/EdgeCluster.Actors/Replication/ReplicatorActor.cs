@@ -40,6 +40,8 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
     private sealed record ConfirmTimedOut(long Id);
     private sealed record PendingConfirm(IActorRef ReplyTo, int Required, int Members, HashSet<Address> Acknowledged);
     private sealed record PendingSync(SyncRequest Request, IActorRef ReplyTo, Address Source, DateTime Since);
+    private sealed record PendingRead(IActorRef ReplyTo, int Required, int Members, HashSet<Address> CaughtUp, HashSet<Address> Asked);
+    private sealed record ReadTimedOut(long Id);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Cluster _cluster = Cluster.Get(Context.System);
@@ -52,6 +54,7 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, long> _knownHighest = new();
     private readonly Dictionary<long, PendingConfirm> _confirms = new();
     private readonly List<PendingSync> _syncs = new();
+    private readonly Dictionary<long, PendingRead> _reads = new();
     private Address? _pullingFrom;
     private long _attempt;
     private long _pulled;
@@ -138,6 +141,33 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
             if (!AnswerSyncs()) Replicator(Sender.Path.Address).Tell(new Pull(_self.ToMemberInfo(), _store.VersionVector(), _settings.MaxBatch));
         });
 
+        // A strong read: this member first catches up with a majority of all members.
+        Receive<CatchUpWithMajority>(read =>
+        {
+            var state = _cluster.State;
+            var members = Membership.Members(state);
+            var pending = new PendingRead(Sender, Membership.Majority(members), members, [_cluster.SelfAddress], []);
+            if (pending.CaughtUp.Count >= pending.Required)
+            {
+                Sender.Tell(new MajorityConfirmed(pending.CaughtUp.Count, members));
+                return;
+            }
+            var id = ++_nextConfirmId;
+            _reads[id] = pending;
+            foreach (var peer in ReachablePeers())
+            {
+                pending.Asked.Add(peer.Address);
+                Replicator(peer.Address).Tell(new Pull(_self.ToMemberInfo(), _store.VersionVector(), _settings.MaxBatch));
+            }
+            Timers.StartSingleTimer($"read-{id}", new ReadTimedOut(id), read.Timeout);
+        });
+        Receive<ReadTimedOut>(t =>
+        {
+            if (!_reads.Remove(t.Id, out var pending)) return;
+            pending.ReplyTo.Tell(new MajorityNotConfirmed(pending.CaughtUp.Count, pending.Required, pending.Members,
+                $"caught up with {pending.CaughtUp.Count} of {pending.Members} members in the time allowed; {pending.Required} are needed"));
+        });
+
         Receive<GetStatus>(_ => Sender.Tell(new ReplicationStatus(_store.VersionVector(), new Dictionary<string, long>(_knownHighest),
             new Dictionary<Address, MemberInfo>(_members) { [_cluster.SelfAddress] = _self.ToMemberInfo() }, _pulled)));
     }
@@ -147,6 +177,7 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
     private void Applied(ReplicatedApplied applied)
     {
         _pulled += applied.Inserted;
+        ProgressReads(applied);
         var syncPending = !AnswerSyncs() && _syncs.Any(s => s.Source == applied.Source);
         if (syncPending && applied.Received > 0)
             Replicator(applied.Source).Tell(new Pull(_self.ToMemberInfo(), _store.VersionVector(), _settings.MaxBatch));
@@ -154,6 +185,26 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         _pullingFrom = null;
         // A full batch means the peer may hold more: catching up does not wait for the next tick.
         if (applied.Received >= _settings.MaxBatch) PullFromRandomPeer();
+    }
+
+    // A peer counts for a strong read once a pull from it came back less than full: this member holds all it had.
+    private void ProgressReads(ReplicatedApplied applied)
+    {
+        var waiting = _reads.Where(r => r.Value.Asked.Contains(applied.Source) && !r.Value.CaughtUp.Contains(applied.Source)).ToList();
+        if (waiting.Count == 0) return;
+        if (applied.Received >= _settings.MaxBatch)
+        {
+            Replicator(applied.Source).Tell(new Pull(_self.ToMemberInfo(), _store.VersionVector(), _settings.MaxBatch));
+            return;
+        }
+        foreach (var (id, read) in waiting)
+        {
+            read.CaughtUp.Add(applied.Source);
+            if (read.CaughtUp.Count < read.Required) continue;
+            read.ReplyTo.Tell(new MajorityConfirmed(read.CaughtUp.Count, read.Members));
+            _reads.Remove(id);
+            Timers.Cancel($"read-{id}");
+        }
     }
 
     /// <summary>Answers every sync request this member now holds; true when none is left.</summary>

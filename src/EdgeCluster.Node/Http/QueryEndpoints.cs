@@ -1,3 +1,6 @@
+using Akka.Actor;
+using Akka.Hosting;
+using EdgeCluster.Actors.Replication;
 using EdgeCluster.Domain;
 using EdgeCluster.Storage;
 
@@ -7,12 +10,32 @@ namespace EdgeCluster.Node.Http;
 public static class QueryEndpoints
 {
     public const int MaxLimit = 10_000;
+    private static readonly TimeSpan StrongTimeout = TimeSpan.FromSeconds(4);
+
+    /// <summary>A strong read answers from this member only after it caught up with a majority of all members; null when it did.</summary>
+    private static async Task<IResult?> CatchUpWithMajorityAsync(IActorRef replicator)
+    {
+        try
+        {
+            var answer = await replicator.Ask<object>(new ReplicationProtocol.CatchUpWithMajority(StrongTimeout), StrongTimeout + TimeSpan.FromSeconds(2));
+            return answer is ReplicationProtocol.MajorityNotConfirmed n
+                ? Results.Json(new { Error = $"strong read not possible: {n.Reason}", n.Acknowledged, n.Required, n.Members },
+                    statusCode: StatusCodes.Status503ServiceUnavailable)
+                : null;
+        }
+        catch (AskTimeoutException)
+        {
+            return ApiErrors.Unavailable("the replicator did not answer in time");
+        }
+    }
 
     public static void MapQueryEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/readings/{device_id}", (string device_id, HttpRequest request, ReadModelStore store) =>
+        app.MapGet("/api/readings/{device_id}", async (string device_id, HttpRequest request, ReadModelStore store,
+            IRequiredActor<ReplicatorActor> replicator) =>
         {
             if (!Routes.TryDeviceId(device_id, out var id, out var error)) return error;
+            if (!RequestInput.TryConsistency(request, out var strong, out var consistencyError)) return consistencyError;
             var q = request.Query;
             var limit = 100;
             if (q.ContainsKey("limit") &&
@@ -31,14 +54,17 @@ public static class QueryEndpoints
                     return ApiErrors.BadRequest("until", "until must be ISO-8601 or Unix seconds or milliseconds");
                 until = u;
             }
+            if (strong && await CatchUpWithMajorityAsync(replicator.ActorRef) is { } refused) return refused;
             var readings = store.Readings(id, limit, since, until);
             if (readings.Count == 0 && store.GetDevice(id) is null)
                 return ApiErrors.NotFound($"No readings found for device {id}: it is not registered", "device_id");
             return Results.Ok(new { DeviceId = id, Count = readings.Count, Readings = readings });
         });
 
-        app.MapGet("/api/latest", (ReadModelStore store) =>
+        app.MapGet("/api/latest", async (HttpRequest request, ReadModelStore store, IRequiredActor<ReplicatorActor> replicator) =>
         {
+            if (!RequestInput.TryConsistency(request, out var strong, out var consistencyError)) return consistencyError;
+            if (strong && await CatchUpWithMajorityAsync(replicator.ActorRef) is { } refused) return refused;
             var latest = store.Latest();
             return Results.Ok(new { Count = latest.Count, Readings = latest });
         });

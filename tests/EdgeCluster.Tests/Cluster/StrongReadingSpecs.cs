@@ -26,6 +26,26 @@ public sealed class StrongReadingSpecs
     }
 
     [Fact]
+    public async Task A_strong_read_on_any_member_sees_every_strongly_acknowledged_reading()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, replicationIntervalMs: 60_000);
+        for (var seq = 1; seq <= 5; seq++)
+        {
+            var write = await cluster[0].Http.PostAsJsonAsync("/api/reading?consistency=strong",
+                new { device_id = 32, temperature = 20.0 + seq, humidity = 40, seq });
+            Assert.Equal(HttpStatusCode.OK, write.StatusCode);
+        }
+        // A majority holds each reading and a strong read asks a majority: the two majorities meet.
+        foreach (var reader in new[] { cluster[1], cluster[2] })
+        {
+            var read = await (await reader.Http.GetAsync("/api/readings/32?consistency=strong")).ReadJsonAsync();
+            Assert.Equal(5, read.GetProperty("count").GetInt32());
+            var latest = await (await reader.Http.GetAsync("/api/latest?consistency=strong")).ReadJsonAsync();
+            Assert.Contains(latest.GetProperty("readings").EnumerateArray(), r => r.GetProperty("device_id").GetInt32() == 32 && r.GetProperty("temperature").GetDouble() == 25.0);
+        }
+    }
+
+    [Fact]
     public async Task An_unknown_consistency_is_refused_naming_the_field()
     {
         using var dir = new TempDir();
