@@ -7,6 +7,7 @@ using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
 using EdgeCluster.Actors;
 using EdgeCluster.Actors.Devices;
+using EdgeCluster.Actors.Inference;
 using EdgeCluster.Actors.Journal;
 using EdgeCluster.Actors.KeyValue;
 using EdgeCluster.Actors.ReadModel;
@@ -73,6 +74,7 @@ public static class NodeHost
             .AddDeviceActors(ingest)
             .AddDeviceRegistry()
             .AddKeyValueStore(settings.NodeName)
+            .AddInference(settings.NodeName, settings.Roles, InferenceSettings.Default)
             .AddReplication(ReplicationSettings.Default with { Interval = TimeSpan.FromMilliseconds(settings.ReplicationIntervalMs) })
             .AddStartup((system, _) =>
             {

@@ -20,7 +20,8 @@ public sealed record NodeSettings
     public string? AkkaPublicHost { get; init; }
     public int AkkaPort { get; init; } = 4053;
     public IReadOnlyList<string> Seeds { get; init; } = [];
-    public IReadOnlyList<string> Roles { get; init; } = ["edge"];
+    /// <summary>edge: takes readings; coordinator: may host the inference coordinator; inference: runs an inference worker.</summary>
+    public IReadOnlyList<string> Roles { get; init; } = ["edge", "coordinator", "inference"];
     public string DataDir { get; init; } = "data";
     public bool AutoRegister { get; init; }
     public string ConfigDir { get; init; } = Path.Combine(AppContext.BaseDirectory, "cluster-config");

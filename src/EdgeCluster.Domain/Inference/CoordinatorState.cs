@@ -67,6 +67,17 @@ public sealed class CoordinatorState(CoordinatorOptions options)
 
     public bool IsKnown(string taskId) => _known.Contains(taskId);
 
+    /// <summary>queued, running (with its worker), completed, failed, or unknown.</summary>
+    public (string State, string? WorkerId, int Attempts) StateOf(string taskId)
+    {
+        if (_finished.TryGetValue(taskId, out var outcome)) return (outcome.Completed ? "completed" : "failed", outcome.WorkerId, outcome.Attempts);
+        foreach (var w in _workers)
+            if (w.Running.TryGetValue(taskId, out var a)) return ("running", w.Info.WorkerId, a.Task.Attempts);
+        foreach (var queue in _queues)
+            if (queue.FirstOrDefault(t => t.TaskId == taskId) is { } queued) return ("queued", null, queued.Attempts);
+        return ("unknown", null, 0);
+    }
+
     /// <summary>Registers or refreshes a worker. A worker that came back is alive again; tasks it no longer runs were re-queued already.</summary>
     public void Heartbeat(WorkerInfo info, long nowMs)
     {

@@ -33,6 +33,7 @@ public static class Routes
         app.MapQueryEndpoints();
         app.MapClusterEndpoints();
         app.MapKeyValueEndpoints();
+        app.MapInferenceEndpoints();
         app.MapGet("/api/health", (NodeSettings settings, ActorSystem system) =>
         {
             var cluster = Cluster.Get(system);

@@ -1,0 +1,100 @@
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using EdgeCluster.Domain.Inference;
+using static EdgeCluster.Actors.Inference.InferenceProtocol;
+
+namespace EdgeCluster.Actors.Inference;
+
+/// <summary>
+/// The inference coordinator, a cluster singleton on the oldest member with the coordinator role.
+/// It knows workers only from their heartbeats, so after it moves it rebuilds its view from the next
+/// heartbeats; the scheduling itself is <see cref="CoordinatorState"/>.
+/// </summary>
+public sealed class CoordinatorActor : ReceiveActor, IWithTimers
+{
+    public const string SingletonName = "inference-coordinator";
+    private sealed record Tick;
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly CoordinatorState _state;
+    private readonly Dictionary<string, IActorRef> _workers = new();
+    private readonly Dictionary<string, string> _nodeOf = new();
+    private readonly Dictionary<string, string> _results = new();
+    private long _completed;
+    private long _failed;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public CoordinatorActor(CoordinatorOptions options)
+    {
+        _state = new CoordinatorState(options);
+
+        Receive<Submit>(s =>
+        {
+            var result = _state.Submit(new InferenceTask(s.TaskId, s.ModelType, s.DeviceId, s.Priority, Now()));
+            Sender.Tell(new Submitted(s.TaskId, result, _state.QueueDepth));
+            Dispatch();
+        });
+        Receive<WorkerHeartbeat>(h =>
+        {
+            _state.Heartbeat(new WorkerInfo(h.WorkerId, h.Node, h.ModelTypes.ToHashSet(), h.Capacity), Now());
+            _workers[h.WorkerId] = Sender;
+            _nodeOf[h.WorkerId] = h.Node;
+            Dispatch();
+        });
+        Receive<TaskDone>(done =>
+        {
+            var outcome = done.Ok
+                ? _state.Complete(done.TaskId, done.WorkerId, done.ResultJson ?? "null")
+                : _state.Failed(done.TaskId, done.WorkerId, done.Error ?? "the worker failed");
+            Count(outcome);
+            if (outcome is { Completed: true }) _results[done.TaskId] = done.ResultJson ?? "null";
+            Dispatch();
+        });
+        Receive<Tick>(_ =>
+        {
+            foreach (var outcome in _state.Tick(Now())) Count(outcome);
+            Dispatch();
+        });
+        Receive<GetTask>(g =>
+        {
+            var (state, worker, attempts) = _state.StateOf(g.TaskId);
+            var outcome = _state.Outcome(g.TaskId);
+            Sender.Tell(new InferenceProtocol.TaskStatus(g.TaskId, state, _results.GetValueOrDefault(g.TaskId), outcome?.Reason, worker,
+                worker is null ? null : _nodeOf.GetValueOrDefault(worker), attempts));
+        });
+        Receive<GetStats>(_ => Sender.Tell(new CoordinatorStats(
+            Cluster.Get(Context.System).SelfAddress.ToString(),
+            _state.Workers().Select(w => new WorkerStats(w.Info.WorkerId, w.Info.Node, w.Status.ToString().ToLowerInvariant(),
+                w.Info.ModelTypes.Order().ToArray(), w.Info.Capacity, w.Running, w.Completed)).ToArray(),
+            _state.QueueDepthOf(Priority.High), _state.QueueDepthOf(Priority.Medium), _state.QueueDepthOf(Priority.Low),
+            _completed, _failed)));
+    }
+
+    protected override void PreStart()
+    {
+        _log.Info("Inference coordinator started on {0}; waiting for worker heartbeats", Cluster.Get(Context.System).SelfAddress);
+        Timers.StartPeriodicTimer("tick", new Tick(), TimeSpan.FromMilliseconds(250));
+    }
+
+    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    private void Count(TaskOutcome? outcome)
+    {
+        if (outcome is null) return;
+        if (outcome.Completed) _completed++;
+        else
+        {
+            _failed++;
+            _log.Warning("Inference task {0} failed: {1}", outcome.TaskId, outcome.Reason);
+        }
+    }
+
+    private void Dispatch()
+    {
+        foreach (var a in _state.Assign(Now()))
+            _workers[a.WorkerId].Tell(new RunTask(a.Task.TaskId, a.Task.ModelType, a.Task.DeviceId, a.Task.Attempts + 1));
+    }
+}

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Hosting;
+using Akka.Serialization;
+using EdgeCluster.Domain.Inference;
+
+namespace EdgeCluster.Actors.Inference;
+
+public static class InferenceProtocol
+{
+    public interface IInferenceMessage;
+
+    public sealed record Submit(string TaskId, string ModelType, int DeviceId, Priority Priority, string AcceptedBy) : IInferenceMessage;
+
+    public sealed record Submitted(string TaskId, SubmitResult Result, int QueueDepth) : IInferenceMessage;
+
+    public sealed record WorkerHeartbeat(string WorkerId, string Node, string[] ModelTypes, int Capacity) : IInferenceMessage;
+
+    public sealed record RunTask(string TaskId, string ModelType, int DeviceId, int Attempt) : IInferenceMessage;
+
+    public sealed record TaskDone(string TaskId, string WorkerId, string Node, bool Ok, string? ResultJson, string? Error) : IInferenceMessage;
+
+    public sealed record GetTask(string TaskId) : IInferenceMessage;
+
+    public sealed record TaskStatus(string TaskId, string State, string? ResultJson, string? Reason, string? WorkerId, string? Node,
+        int Attempts) : IInferenceMessage;
+
+    public sealed record GetStats : IInferenceMessage;
+
+    public sealed record WorkerStats(string WorkerId, string Node, string Status, string[] ModelTypes, int Capacity, int Running, int Completed);
+
+    public sealed record CoordinatorStats(string CoordinatorNode, WorkerStats[] Workers, int QueueHigh, int QueueMedium, int QueueLow,
+        long CompletedTasks, long FailedTasks) : IInferenceMessage;
+}
+
+/// <summary>
+/// The inference protocol between members as System.Text.Json documents, the type named by a short
+/// manifest: readable in a capture, and a field added later does not break an older member.
+/// </summary>
+public sealed class InferenceSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+{
+    public const int SerializerId = 7303;
+
+    private static readonly Dictionary<string, Type> Types = typeof(InferenceProtocol).GetNestedTypes()
+        .Where(t => typeof(InferenceProtocol.IInferenceMessage).IsAssignableFrom(t) && !t.IsInterface)
+        .ToDictionary(t => t.Name);
+
+    private static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public override int Identifier => SerializerId;
+
+    public override string Manifest(object o) => o.GetType().Name;
+
+    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Options);
+
+    public override object FromBinary(byte[] bytes, string manifest) =>
+        Types.TryGetValue(manifest, out var type)
+            ? JsonSerializer.Deserialize(bytes, type, Options)!
+            : throw new System.Runtime.Serialization.SerializationException($"Unknown inference manifest '{manifest}'");
+
+    public static IEnumerable<Type> MessageTypes => Types.Values;
+}
+
+public static class InferenceSerializerHosting
+{
+    public static AkkaConfigurationBuilder AddInferenceSerializer(this AkkaConfigurationBuilder builder) =>
+        builder.WithCustomSerializer("edge-inference", InferenceSerializer.MessageTypes.ToArray(), system => new InferenceSerializer(system));
+}

@@ -1,0 +1,87 @@
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
+using EdgeCluster.Domain.Inference;
+using EdgeCluster.Storage;
+using static EdgeCluster.Actors.Inference.InferenceProtocol;
+
+namespace EdgeCluster.Actors.Inference;
+
+public sealed record InferenceSettings(TimeSpan HeartbeatInterval, TimeSpan HeartbeatTimeout, int Capacity, int QueueCapacity,
+    TimeSpan TaskDeadline, int MaxAttempts)
+{
+    public static readonly InferenceSettings Default = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), 2, 1_000,
+        TimeSpan.FromSeconds(30), 3);
+
+    public static readonly IReadOnlyList<IInferenceModel> Models = [new AnomalyModel(), new ForecastModel()];
+}
+
+/// <summary>
+/// A node's inference worker: heartbeats its model types and capacity to the coordinator, and runs
+/// the tasks it is given on this member's replicated readings.
+/// </summary>
+public sealed class WorkerActor : ReceiveActor, IWithTimers
+{
+    private sealed record Beat;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public WorkerActor(string nodeName, IActorRef coordinator, ReadModelStore store, InferenceSettings settings)
+    {
+        var workerId = $"{nodeName}/worker";
+        var models = InferenceSettings.Models.ToDictionary(m => m.ModelType);
+        var beat = new WorkerHeartbeat(workerId, nodeName, models.Keys.ToArray(), settings.Capacity);
+
+        Receive<Beat>(_ => coordinator.Tell(beat));
+        Receive<RunTask>(task =>
+        {
+            if (!models.TryGetValue(task.ModelType, out var model))
+            {
+                Sender.Tell(new TaskDone(task.TaskId, workerId, nodeName, false, null, $"no model '{task.ModelType}' on {nodeName}"));
+                return;
+            }
+            var samples = store.Readings(task.DeviceId, model.Window, null, null)
+                .Select(r => new Sample(TimeText.ToUnixMs(r.Timestamp), r.Temperature)).ToList();
+            var result = model.Run(task.DeviceId, samples);
+            Sender.Tell(result is null
+                ? new TaskDone(task.TaskId, workerId, nodeName, true, JsonSerializer.Serialize(new
+                {
+                    model_type = task.ModelType, device_id = task.DeviceId, summary = $"too few readings of device {task.DeviceId} ({samples.Count})",
+                }), null)
+                : new TaskDone(task.TaskId, workerId, nodeName, true, JsonSerializer.Serialize(new
+                {
+                    model_type = result.ModelType, device_id = result.DeviceId, values = result.Values, summary = result.Summary,
+                }), null));
+        });
+    }
+
+    protected override void PreStart()
+    {
+        Self.Tell(new Beat());
+        Timers.StartPeriodicTimer("beat", new Beat(), TimeSpan.FromSeconds(1));
+    }
+}
+
+public static class InferenceHosting
+{
+    /// <summary>The coordinator singleton (on coordinator-role members, oldest first), its proxy, and a worker on inference-role members.</summary>
+    public static AkkaConfigurationBuilder AddInference(this AkkaConfigurationBuilder builder, string nodeName,
+        IReadOnlyList<string> roles, InferenceSettings settings)
+    {
+        builder.AddInferenceSerializer();
+        var options = new CoordinatorOptions(settings.QueueCapacity, settings.HeartbeatTimeout, settings.TaskDeadline, settings.MaxAttempts);
+        var singleton = new ClusterSingletonOptions { Role = "coordinator" };
+        if (roles.Contains("coordinator"))
+            builder.WithSingleton<CoordinatorActor>(CoordinatorActor.SingletonName, Props.Create(() => new CoordinatorActor(options)), singleton);
+        else
+            builder.WithSingletonProxy<CoordinatorActor>(CoordinatorActor.SingletonName, singleton);
+        if (!roles.Contains("inference")) return builder;
+        return builder.WithActors((system, registry, resolver) =>
+        {
+            var coordinator = registry.Get<CoordinatorActor>();
+            var store = resolver.GetService<ReadModelStore>();
+            registry.Register<WorkerActor>(system.ActorOf(Props.Create(() => new WorkerActor(nodeName, coordinator, store, settings)), "inference-worker"));
+        });
+    }
+}

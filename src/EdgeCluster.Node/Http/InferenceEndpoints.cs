@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Hosting;
+using EdgeCluster.Actors.Inference;
+using EdgeCluster.Domain;
+using EdgeCluster.Domain.Inference;
+using static EdgeCluster.Actors.Inference.InferenceProtocol;
+
+namespace EdgeCluster.Node.Http;
+
+/// <summary>POST /api/inference, GET /api/inference/{task_id}, GET /api/inference/stats: the coordinator through its singleton proxy.</summary>
+public static class InferenceEndpoints
+{
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(60);
+
+    public static void MapInferenceEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/inference/stats", async (IRequiredActor<CoordinatorActor> coordinator) =>
+        {
+            try
+            {
+                var stats = await coordinator.ActorRef.Ask<CoordinatorStats>(new GetStats(), AskTimeout);
+                return Results.Ok(new
+                {
+                    Coordinator = stats.CoordinatorNode,
+                    TotalWorkers = stats.Workers.Length,
+                    AliveWorkers = stats.Workers.Count(w => w.Status != "offline"),
+                    IdleWorkers = stats.Workers.Count(w => w.Status == "idle"),
+                    BusyWorkers = stats.Workers.Count(w => w.Status == "busy"),
+                    Workers = stats.Workers,
+                    Queue = new { High = stats.QueueHigh, Medium = stats.QueueMedium, Low = stats.QueueLow },
+                    stats.CompletedTasks,
+                    stats.FailedTasks,
+                });
+            }
+            catch (AskTimeoutException)
+            {
+                return ApiErrors.Unavailable("no inference coordinator answered: is a member with the coordinator role up?");
+            }
+        });
+
+        app.MapPost("/api/inference", async (HttpContext http, IRequiredActor<CoordinatorActor> coordinator, NodeSettings settings) =>
+        {
+            if (!TryWait(http.Request, out var wait, out var waitError)) return waitError;
+            var body = await RequestInput.ReadJsonAsync(http.Request, http.RequestAborted);
+            if (body.Error is not null) return body.Error;
+            var json = body.Json!.Value;
+            if (json.ValueKind != JsonValueKind.Object) return ApiErrors.BadRequest("body", "body must be a JSON object with model_type and device_id");
+            var modelType = RequestInput.Field(json, "model_type") as string;
+            var models = InferenceSettings.Models.Select(m => m.ModelType).ToList();
+            if (modelType is null || !models.Contains(modelType))
+                return ApiErrors.BadRequest("model_type", $"model_type must be one of: {string.Join(", ", models)}");
+            if (!ReadingValidator.TryInteger(RequestInput.Field(json, "device_id"), out var deviceId) || deviceId < 1 || deviceId > int.MaxValue)
+                return ApiErrors.BadRequest("device_id", "device_id must be a positive integer");
+            var priorityText = (RequestInput.Field(json, "priority") as string ?? "medium").ToLowerInvariant();
+            if (!Enum.TryParse<Priority>(priorityText, ignoreCase: true, out var priority) || int.TryParse(priorityText, out _))
+                return ApiErrors.BadRequest("priority", "priority must be high, medium or low");
+
+            var taskId = Guid.NewGuid().ToString("N");
+            Submitted submitted;
+            try
+            {
+                submitted = await coordinator.ActorRef.Ask<Submitted>(new Submit(taskId, modelType, (int)deviceId, priority, settings.NodeName), AskTimeout);
+            }
+            catch (AskTimeoutException)
+            {
+                return ApiErrors.Unavailable("no inference coordinator answered: is a member with the coordinator role up?");
+            }
+            if (submitted.Result == SubmitResult.QueueFull)
+            {
+                http.Response.Headers.RetryAfter = "5";
+                return Results.Json(new ApiErrors.ErrorBody($"the inference queue is full ({submitted.QueueDepth} tasks); retry later"),
+                    statusCode: StatusCodes.Status429TooManyRequests);
+            }
+            if (wait > TimeSpan.Zero)
+            {
+                var deadline = DateTime.UtcNow + wait;
+                while (DateTime.UtcNow < deadline)
+                {
+                    var status = await StatusAsync(coordinator.ActorRef, taskId);
+                    if (status is { State: "completed" or "failed" }) return Results.Ok(Describe(status));
+                    await Task.Delay(50, http.RequestAborted);
+                }
+            }
+            return Results.Accepted($"/api/inference/{taskId}", new { TaskId = taskId, State = "queued", Priority = priorityText });
+        });
+
+        app.MapGet("/api/inference/{task_id}", async (string task_id, IRequiredActor<CoordinatorActor> coordinator) =>
+        {
+            var status = await StatusAsync(coordinator.ActorRef, task_id);
+            if (status is null) return ApiErrors.Unavailable("no inference coordinator answered");
+            return status.State == "unknown" ? ApiErrors.NotFound($"no task '{task_id}'", "task_id") : Results.Ok(Describe(status));
+        });
+    }
+
+    private static async Task<InferenceProtocol.TaskStatus?> StatusAsync(IActorRef coordinator, string taskId)
+    {
+        try
+        {
+            return await coordinator.Ask<InferenceProtocol.TaskStatus>(new GetTask(taskId), AskTimeout);
+        }
+        catch (AskTimeoutException)
+        {
+            return null;
+        }
+    }
+
+    private static object Describe(InferenceProtocol.TaskStatus s)
+    {
+        JsonElement? result = null;
+        if (s.ResultJson is not null)
+        {
+            using var doc = JsonDocument.Parse(s.ResultJson);
+            result = doc.RootElement.Clone();
+        }
+        return new { s.TaskId, s.State, Result = result, s.Reason, Worker = s.WorkerId, Node = s.Node, s.Attempts };
+    }
+
+    private static bool TryWait(HttpRequest request, out TimeSpan wait, out IResult error)
+    {
+        wait = TimeSpan.Zero;
+        error = Results.Empty;
+        var text = request.Query["wait"].ToString();
+        if (text.Length == 0) return true;
+        var number = text.EndsWith('s') ? text[..^1] : text;
+        if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0 && seconds <= MaxWait.TotalSeconds)
+        {
+            wait = TimeSpan.FromSeconds(seconds);
+            return true;
+        }
+        error = ApiErrors.BadRequest("wait", $"wait must be seconds from 0 to {MaxWait.TotalSeconds}, like 5s");
+        return false;
+    }
+}
