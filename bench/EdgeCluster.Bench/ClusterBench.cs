@@ -89,4 +89,70 @@ public static class ClusterBench
         Console.WriteLine($"visibility members={members.Length} samples={samples} p50_ms={times[samples / 2]:F0} p99_ms={times[(int)(samples * 0.99)]:F0} max_ms={times[^1]:F0}");
         return 0;
     }
+
+    /// <summary>
+    /// Submits N equal tasks over the members with C in flight, then waits until the coordinator
+    /// counts them completed: tasks/s, submit-to-result latency, and fairness (max/min tasks per worker).
+    /// </summary>
+    public static async Task<int> InferenceAsync(string[] members, int tasks, int concurrency)
+    {
+        var before = await Http.GetFromJsonAsync<JsonElement>($"{members[0]}/api/inference/stats");
+        var completedBefore = before.GetProperty("completed_tasks").GetInt64();
+        var perWorkerBefore = before.GetProperty("workers").EnumerateArray()
+            .ToDictionary(w => w.GetProperty("worker_id").GetString()!, w => w.GetProperty("completed").GetInt32());
+        var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+        var next = -1;
+        var sw = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < tasks)
+            {
+                var t = Stopwatch.StartNew();
+                var response = await Http.PostAsJsonAsync($"{members[i % members.Length]}/api/inference?wait=30s",
+                    new { model_type = "anomaly", device_id = 1 + i % 100 });
+                response.EnsureSuccessStatusCode();
+                latencies.Add(t.Elapsed.TotalMilliseconds);
+            }
+        }));
+        var seconds = sw.Elapsed.TotalSeconds;
+        var after = await Http.GetFromJsonAsync<JsonElement>($"{members[0]}/api/inference/stats");
+        var perWorker = after.GetProperty("workers").EnumerateArray()
+            .Select(w => w.GetProperty("completed").GetInt32() - perWorkerBefore.GetValueOrDefault(w.GetProperty("worker_id").GetString()!, 0))
+            .ToList();
+        var sorted = latencies.Order().ToList();
+        Console.WriteLine($"inference tasks={tasks} concurrency={concurrency} seconds={seconds:F1} tasks_per_s={tasks / seconds:F0} " +
+                          $"submit_to_result_p50_ms={sorted[sorted.Count / 2]:F1} p99_ms={sorted[(int)(sorted.Count * 0.99)]:F1} " +
+                          $"completed={after.GetProperty("completed_tasks").GetInt64() - completedBefore} " +
+                          $"per_worker=[{string.Join(",", perWorker)}] fairness_max_over_min={(double)perWorker.Max() / Math.Max(1, perWorker.Min()):F3}");
+        return 0;
+    }
+
+    /// <summary>After the coordinator's member was killed: seconds until a member answers with a coordinator elsewhere.</summary>
+    public static async Task<int> CoordinatorFailoverAsync(string member, string oldCoordinator)
+    {
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            try
+            {
+                var response = await Http.GetAsync($"{member}/api/inference/stats");
+                if (response.IsSuccessStatusCode)
+                {
+                    var stats = await response.Content.ReadFromJsonAsync<JsonElement>();
+                    var now = stats.GetProperty("coordinator").GetString();
+                    if (now != oldCoordinator && stats.GetProperty("alive_workers").GetInt32() > 0)
+                    {
+                        Console.WriteLine($"failover seconds_without_coordinator={sw.Elapsed.TotalSeconds:F1} new_coordinator={now}");
+                        return 0;
+                    }
+                }
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(100);
+        }
+        Console.WriteLine("failover: no new coordinator within 2 minutes");
+        return 1;
+    }
 }

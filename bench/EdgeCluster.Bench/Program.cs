@@ -12,6 +12,8 @@ return args.FirstOrDefault() switch
     "query" => Query(Arg("--db", "/tmp/edge-bench/readings-10m.db"), int.Parse(Arg("--device", "42")), int.Parse(Arg("--iterations", "2000"))),
     "load" => await ClusterBench.LoadAsync(Arg("--member", "http://127.0.0.1:5100"), long.Parse(Arg("--readings", "1000000")), int.Parse(Arg("--batch", "10000"))),
     "catchup" => await ClusterBench.CatchUpAsync(Arg("--member", "http://127.0.0.1:5102"), long.Parse(Arg("--readings", "1000000"))),
+    "inference" => await ClusterBench.InferenceAsync(Arg("--members", "http://127.0.0.1:5100,http://127.0.0.1:5101,http://127.0.0.1:5102").Split(','), int.Parse(Arg("--tasks", "10000")), int.Parse(Arg("--concurrency", "16"))),
+    "failover" => await ClusterBench.CoordinatorFailoverAsync(Arg("--member", "http://127.0.0.1:5101"), Arg("--old", "")),
     "visibility" => await ClusterBench.VisibilityAsync(Arg("--members", "http://127.0.0.1:5100,http://127.0.0.1:5101,http://127.0.0.1:5102").Split(','), int.Parse(Arg("--samples", "200"))),
     _ => Usage(),
 };
