@@ -76,6 +76,7 @@ public static class InferenceHosting
             builder.WithSingleton<CoordinatorActor>(CoordinatorActor.SingletonName, Props.Create(() => new CoordinatorActor(options)), singleton);
         else
             builder.WithSingletonProxy<CoordinatorActor>(CoordinatorActor.SingletonName, singleton);
+        builder.AddInferenceSubmissions(TimeSpan.FromSeconds(2));
         if (!roles.Contains("inference")) return builder;
         return builder.WithActors((system, registry, resolver) =>
         {

@@ -41,7 +41,8 @@ public static class InferenceEndpoints
             }
         });
 
-        app.MapPost("/api/inference", async (HttpContext http, IRequiredActor<CoordinatorActor> coordinator, NodeSettings settings) =>
+        app.MapPost("/api/inference", async (HttpContext http, IRequiredActor<CoordinatorActor> coordinator,
+            IRequiredActor<SubmissionsActor> submissions, NodeSettings settings) =>
         {
             if (!TryWait(http.Request, out var wait, out var waitError)) return waitError;
             var body = await RequestInput.ReadJsonAsync(http.Request, http.RequestAborted);
@@ -62,7 +63,8 @@ public static class InferenceEndpoints
             Submitted submitted;
             try
             {
-                submitted = await coordinator.ActorRef.Ask<Submitted>(new Submit(taskId, modelType, (int)deviceId, priority, settings.NodeName), AskTimeout);
+                // Through this member's submissions, which submit it again should the coordinator move before it ends.
+                submitted = await submissions.ActorRef.Ask<Submitted>(new Submit(taskId, modelType, (int)deviceId, priority, settings.NodeName), AskTimeout);
             }
             catch (AskTimeoutException)
             {
