@@ -47,7 +47,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             Sender.Tell(result is null
                 ? new TaskDone(task.TaskId, workerId, nodeName, true, JsonSerializer.Serialize(new
                 {
-                    model_type = task.ModelType, device_id = task.DeviceId, summary = $"too few readings of device {task.DeviceId} ({samples.Count})",
+                    model_type = task.ModelType, device_id = task.DeviceId, summary = $"not enough history: {samples.Count} readings of device {task.DeviceId}, too few or too close together for {task.ModelType}",
                 }), null)
                 : new TaskDone(task.TaskId, workerId, nodeName, true, JsonSerializer.Serialize(new
                 {

@@ -43,8 +43,11 @@ public sealed class AnomalyModel(int window = 50, double threshold = 2.0) : IInf
     }
 }
 
-/// <summary>A least-squares line through the window's temperatures over time, extended one hour past the newest reading.</summary>
-public sealed class ForecastModel(int window = 60) : IInferenceModel
+/// <summary>
+/// A least-squares line through the window's temperatures over time, extended one hour past the
+/// newest reading. Readings spanning less than <c>minimumSpan</c> say nothing about an hour ahead.
+/// </summary>
+public sealed class ForecastModel(int window = 60, TimeSpan? minimumSpan = null) : IInferenceModel
 {
     public string ModelType => "forecast";
     public int Window => window;
@@ -53,6 +56,7 @@ public sealed class ForecastModel(int window = 60) : IInferenceModel
     {
         var points = newestFirst.Take(window).ToList();
         if (points.Count < 3) return null;
+        if (points[0].TimeMs - points[^1].TimeMs < (minimumSpan ?? TimeSpan.FromMinutes(5)).TotalMilliseconds) return null;
         var t0 = points[0].TimeMs;
         var xs = points.Select(p => (p.TimeMs - t0) / 3_600_000.0).ToList();
         var ys = points.Select(p => p.Temperature).ToList();

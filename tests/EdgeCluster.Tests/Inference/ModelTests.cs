@@ -44,6 +44,13 @@ public class ModelTests
     }
 
     [Fact]
+    public void The_forecast_model_says_nothing_of_readings_seconds_apart()
+    {
+        var burst = Enumerable.Range(0, 10).Select(i => new Sample(1_780_000_000_000 + i * 1_000L, 20 + i)).Reverse().ToList();
+        Assert.Null(new ForecastModel().Run(1, burst));
+    }
+
+    [Fact]
     public void The_forecast_error_grows_with_scatter_around_the_trend()
     {
         var noisy = Enumerable.Range(0, 60).Select(i => 20 + (i % 2 == 0 ? 1.0 : -1.0)).ToArray();
