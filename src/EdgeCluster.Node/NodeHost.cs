@@ -43,7 +43,8 @@ public static class NodeHost
         var ingest = new IngestSettings(settings.NodeName, settings.AutoRegister);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(ingest);
-        builder.Services.AddSingleton(_ => new ReadModelStore(settings.ReadModelPath));
+        // Opened here, not on first use, so that a file the node cannot use stops it at start with one line.
+        builder.Services.AddSingleton(new ReadModelStore(settings.ReadModelPath));
         builder.Services.AddSingleton(new SelfInfo(settings.NodeName));
         builder.Services.ConfigureHttpJsonOptions(o =>
         {

@@ -21,7 +21,7 @@ try
     return 0;
 }
 catch (Exception e) when (e is SettingsException or IOException or UnauthorizedAccessException
-                              or Microsoft.Data.Sqlite.SqliteException)
+                              or Microsoft.Data.Sqlite.SqliteException or EdgeCluster.Storage.StoreVersionException)
 {
     Console.Error.WriteLine($"edgecluster: cannot start node '{settings.NodeName}': {e.Message}");
     return 1;

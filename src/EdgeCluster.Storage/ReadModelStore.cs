@@ -3,6 +3,9 @@ using Microsoft.Data.Sqlite;
 
 namespace EdgeCluster.Storage;
 
+/// <summary>The read model file was written by another layout of EdgeCluster.</summary>
+public sealed class StoreVersionException(string message) : Exception(message);
+
 /// <summary>
 /// The node's query tables in SQLite: the lab's <c>devices</c> and <c>sensor_readings</c>, fed from the
 /// reading journal. Writes come from one writer at a time (the read-model writer actor); reads open
@@ -33,7 +36,9 @@ public sealed class ReadModelStore : IDisposable
         // The read model can be rebuilt from the journal, so NORMAL is safe here: a write lost
         // to a power cut rolls back with its projection offset and is replayed at start.
         Execute(_writer, $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(synchronousFull ? "FULL" : "NORMAL")};");
+        CheckSchemaVersion();
         Execute(_writer, Schema);
+        Execute(_writer, $"PRAGMA user_version = {SchemaVersion}");
 
         _insertReading = Prepare(
             """
@@ -59,6 +64,22 @@ public sealed class ReadModelStore : IDisposable
             """, "$id", "$device", "$seq");
         _supersede = Prepare("UPDATE sensor_readings SET superseded = 1 WHERE reading_id = $id", "$id");
         _noteDevice = Prepare("INSERT OR IGNORE INTO reading_devices (device_id) VALUES ($d)", "$d");
+    }
+
+    /// <summary>The read model's layout; a file of another layout is refused rather than half-used.</summary>
+    public const int SchemaVersion = 1;
+
+    private void CheckSchemaVersion()
+    {
+        using var cmd = _writer.CreateCommand();
+        cmd.CommandText = "PRAGMA user_version";
+        var version = (long)cmd.ExecuteScalar()!;
+        cmd.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE name = 'sensor_readings'";
+        var hasReadings = (long)cmd.ExecuteScalar()! > 0;
+        if (version == SchemaVersion || (version == 0 && !hasReadings)) return;
+        throw new StoreVersionException(
+            $"read model '{Path}' has layout {version}, this node writes layout {SchemaVersion}: stop the node, move the file away " +
+            "and start again; it is rebuilt from the journal, and other members' readings are pulled again");
     }
 
     /// <summary>A command on the writer connection, kept for the store's life, with its parameters in order.</summary>
@@ -408,7 +429,7 @@ public sealed class ReadModelStore : IDisposable
         return cmd.ExecuteScalar() is not null;
     }
 
-    /// <summary>Newest first, by device time, within [since, until] when given.</summary>
+    /// <summary>Newest first, by device time (ties by origin, the same on every member), within [since, until] when given.</summary>
     public IReadOnlyList<StoredReading> Readings(int deviceId, int limit, long? sinceMs, long? untilMs)
     {
         using var c = Open();
@@ -418,12 +439,18 @@ public sealed class ReadModelStore : IDisposable
             SELECT reading_id, device_id, timestamp, received_at, temperature, humidity, seq, origin_node, origin_seq
             FROM sensor_readings
             WHERE device_id = $id AND timestamp >= $since AND timestamp <= $until AND superseded = 0
-            ORDER BY timestamp DESC, reading_id DESC LIMIT $limit
+            ORDER BY timestamp DESC, origin_node, origin_seq LIMIT $limit
             """;
         cmd.Parameters.AddWithValue("$id", deviceId);
         cmd.Parameters.AddWithValue("$since", sinceMs is { } s ? TimeText.FromUnixMs(s) : "");
         cmd.Parameters.AddWithValue("$until", untilMs is { } u ? TimeText.FromUnixMs(u) : "~");
         cmd.Parameters.AddWithValue("$limit", limit);
+        return StoredReadings(cmd);
+    }
+
+    // Rows of (reading_id, device_id, timestamp, received_at, temperature, humidity, seq, origin_node, origin_seq).
+    private static List<StoredReading> StoredReadings(SqliteCommand cmd)
+    {
         using var reader = cmd.ExecuteReader();
         var rows = new List<StoredReading>();
         while (reader.Read())
@@ -451,13 +478,7 @@ public sealed class ReadModelStore : IDisposable
                 ORDER BY s.timestamp DESC, s.origin_node, s.origin_seq LIMIT 1)
             ORDER BY d.device_id
             """;
-        using var reader = cmd.ExecuteReader();
-        var rows = new List<StoredReading>();
-        while (reader.Read())
-            rows.Add(new StoredReading(reader.GetInt64(0), reader.GetInt32(1), reader.GetString(2), reader.GetString(3),
-                reader.GetDouble(4), reader.GetDouble(5), reader.IsDBNull(6) ? null : reader.GetInt64(6),
-                reader.GetString(7), reader.GetInt64(8)));
-        return rows;
+        return StoredReadings(cmd);
     }
 
     /// <summary>The lab's summary and per-bucket rows for one device over the last <paramref name="hours"/> hours.</summary>

@@ -86,6 +86,31 @@ public sealed class NodeSettingsTests
     }
 
     [Fact]
+    public void The_node_refuses_a_read_model_of_another_layout_with_one_line()
+    {
+        using var dir = new TempDir();
+        using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={dir.File("readings.db")};Pooling=False"))
+        {
+            old.Open();
+            using var cmd = old.CreateCommand();
+            cmd.CommandText = "CREATE TABLE sensor_readings (reading_id INTEGER PRIMARY KEY, device_id INTEGER, timestamp TEXT)";
+            cmd.ExecuteNonQuery();
+        }
+        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "EdgeCluster.Node.dll"), "--data-dir", dir.Path,
+            "--http-port", "0", "--akka-port", "0"])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        using var process = Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains("has layout 0, this node writes layout 1", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
     public void The_node_stops_at_start_with_one_clear_line_for_a_bad_setting()
     {
         var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "EdgeCluster.Node.dll"), "--http-port", "abc"])
