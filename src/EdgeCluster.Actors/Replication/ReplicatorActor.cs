@@ -220,11 +220,13 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         return _syncs.Count == 0;
     }
 
+    // A member still joining (or weakly up while another is unreachable) already serves and applies pulls.
     private List<Member> ReachablePeers()
     {
         var state = _cluster.State;
         return state.Members
-            .Where(m => m.Status == MemberStatus.Up && m.Address != _cluster.SelfAddress && !state.Unreachable.Contains(m))
+            .Where(m => (m.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Joining)
+                        && m.Address != _cluster.SelfAddress && !state.Unreachable.Contains(m))
             .ToList();
     }
 

@@ -7,6 +7,7 @@ using static EdgeCluster.Actors.Inference.InferenceProtocol;
 
 namespace EdgeCluster.Tests.Cluster;
 
+[Collection(EdgeCluster.Tests.Support.MultiNodeCollection.Name)]
 public sealed class InferenceSpecs
 {
     private static async Task<JsonElement> StatsAsync(TestNode node) => await (await node.Http.GetAsync("/api/inference/stats")).ReadJsonAsync();

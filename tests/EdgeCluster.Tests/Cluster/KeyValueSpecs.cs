@@ -6,6 +6,7 @@ using EdgeCluster.Domain;
 
 namespace EdgeCluster.Tests.Cluster;
 
+[Collection(EdgeCluster.Tests.Support.MultiNodeCollection.Name)]
 public sealed class KeyValueSpecs
 {
     private static Task<HttpResponseMessage> Put(TestNode node, string key, object value, string consistency = "eventual") =>

@@ -8,6 +8,7 @@ using static EdgeCluster.Actors.Replication.ReplicationProtocol;
 namespace EdgeCluster.Tests.Cluster;
 
 /// <summary>Multi-node specs: several whole nodes in this process, real remoting on 127.0.0.1.</summary>
+[Collection(EdgeCluster.Tests.Support.MultiNodeCollection.Name)]
 public sealed class ReplicationSpecs
 {
     private static async Task<HashSet<long>> SeqsAsync(TestNode node, int device) =>

@@ -10,6 +10,7 @@ namespace EdgeCluster.Tests.EndToEnd;
 /// three real node processes, one of which is killed with SIGKILL and restarted mid-run: every
 /// reading it generated is stored exactly once, on every member.
 /// </summary>
+[Collection(EdgeCluster.Tests.Support.MultiNodeCollection.Name)]
 public sealed class SimulatorTests(ITestOutputHelper output)
 {
     private const int Devices = 10;
@@ -63,7 +64,10 @@ public sealed class SimulatorTests(ITestOutputHelper output)
                 {
                     var list = await (await node!.Http.GetAsync($"/api/readings/{id}?limit=10000")).ReadJsonAsync();
                     var seqs = list.GetProperty("readings").EnumerateArray().Select(r => r.GetProperty("seq").GetInt64()).Order().ToList();
-                    Assert.Equal(Enumerable.Range(1, (int)count).Select(i => (long)i), seqs);
+                    var missing = Enumerable.Range(1, (int)count).Select(i => (long)i).Except(seqs).ToList();
+                    Assert.True(missing.Count == 0 && seqs.Count == count,
+                        $"{node.HttpPort}: device {id} has {seqs.Count} of {count} readings; missing {string.Join(",", missing)}; " +
+                        (await (await node.Http.GetAsync("/api/cluster")).Content.ReadAsStringAsync()));
                 }
             }, TimeSpan.FromSeconds(60));
         }
