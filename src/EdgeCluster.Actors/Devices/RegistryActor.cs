@@ -35,9 +35,12 @@ public sealed class RegistryActor : ReceiveActor
 
     public RegistryActor(ReadModelStore store, IActorRef devices)
     {
+        // Sent to a majority at once rather than left to gossip (every 2 s), so a board that registered on
+        // one member can post to another right away; without a majority it stays local and gossips later.
         Receive<RegistryProtocol.Publish>(p => _replicator.Tell(Dsl.Update(Key, LWWDictionary<int, DeviceInfo>.Empty,
-            WriteLocal.Instance, registry => registry.SetItem(_self, p.Device.DeviceId, p.Device))));
+            new WriteMajority(TimeSpan.FromSeconds(3)), registry => registry.SetItem(_self, p.Device.DeviceId, p.Device))));
         Receive<UpdateSuccess>(_ => { });
+        Receive<UpdateTimeout>(t => _log.Info("Device registry change not yet on a majority; it spreads by gossip: {0}", t.Key));
         Receive<IUpdateFailure>(f => _log.Warning("Device registry update failed: {0}", f));
         Receive<Changed>(changed =>
         {

@@ -53,7 +53,8 @@ public abstract class WritePathSpecBase : Akka.TestKit.Xunit2.TestKit
             {
                 services.AddSingleton(_ => new ReadModelStore(folder.File("readings.db")));
                 services.AddAkka("spec", builder => builder
-                    .AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend)
+                    // The first write creates the journal's tables; with multi-node tests beside, 3 s is not always enough.
+                    .AddHocon("akka.persistence.journal.sql.parallelism = 1\nakka.test.single-expect-default = 15s", HoconAddMode.Prepend)
                     .WithSqlPersistence($"Data Source={folder.File("journal.db")}", ProviderName.SQLiteMS, autoInitialize: true)
                     .AddJournalSerializer()
                     .AddReadModelWriter()
