@@ -20,21 +20,10 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
     [Fact]
     public async Task Every_member_returns_the_same_readings_after_one_was_killed_and_restarted()
     {
-        using var dir = new TempDir();
-        var http = Enumerable.Range(0, 3).Select(_ => NodeProcess.FreePort()).ToArray();
-        var akka = Enumerable.Range(0, 3).Select(_ => NodeProcess.FreePort()).ToArray();
-        var seeds = string.Join(",", akka.Select(p => $"127.0.0.1:{p}"));
-        Task<NodeProcess> Start(int i) => NodeProcess.StartAsync(Path.Combine(dir.Path, $"n{i}"), $"n{i}", http[i], akka[i],
-            "--seeds", seeds, "--auto-register", "--replication-interval-ms", "200");
-
-        var nodes = new NodeProcess?[3];
+        using var cluster = await ProcessCluster.StartAsync(3, "n", "--auto-register", "--replication-interval-ms", "200");
         try
         {
-            nodes[0] = await Start(0);
-            nodes[1] = await Start(1);
-            nodes[2] = await Start(2);
-            await WaitForUpAsync(nodes[0]!, 3);
-
+            var http = cluster.HttpPorts.ToArray();
             var acknowledged = new ConcurrentDictionary<(int Device, long Seq), bool>();
             var posting = Task.Run(async () =>
             {
@@ -44,11 +33,10 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
             });
 
             while (acknowledged.Count < Devices * ReadingsPerDevice / 3) await Task.Delay(10);
-            nodes[2]!.Kill();
+            cluster.Kill(2);
             output.WriteLine($"n2 killed after {acknowledged.Count} acknowledged readings");
             await Task.Delay(1000);
-            nodes[2]!.Dispose();
-            nodes[2] = await Start(2);
+            await cluster.RestartAsync(2);
             await posting;
             Assert.Equal(Devices * ReadingsPerDevice, acknowledged.Count);
 
@@ -57,65 +45,48 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
                 for (var device = 1; device <= Devices; device++)
                 {
                     var views = new List<string>();
-                    foreach (var node in nodes)
+                    foreach (var node in cluster.Running)
                     {
-                        var readings = await node!.Http.GetFromJsonAsync<ReadingList>($"/api/readings/{device}?limit=10000");
+                        var readings = await node.Http.GetFromJsonAsync<ReadingList>($"/api/readings/{device}?limit=10000");
                         var seqs = readings!.Readings.Select(r => r.Seq).ToList();
                         Assert.Equal(seqs.Count, seqs.Distinct().Count());
                         Assert.Equal(Enumerable.Range(1, ReadingsPerDevice).Select(i => (long)i), seqs.Order());
                         views.Add(string.Join(";", readings.Readings.OrderBy(r => r.Seq)
                             .Select(r => $"{r.Seq}:{r.Temperature}:{r.OriginNode}:{r.OriginSeq}")));
                     }
+                    Assert.Equal(3, views.Count);
                     Assert.Single(views.Distinct());
                 }
             }, TimeSpan.FromSeconds(60));
         }
         finally
         {
-            foreach (var node in nodes)
-            {
-                if (node is not null) output.WriteLine(node.Log.Length > 4000 ? node.Log[^4000..] : node.Log);
-                node?.Dispose();
-            }
+            foreach (var node in cluster.Running) output.WriteLine(node.Log.Length > 4000 ? node.Log[^4000..] : node.Log);
         }
     }
 
     [Fact]
     public async Task A_strong_reading_on_a_member_cut_off_from_the_majority_is_refused_within_seconds()
     {
-        using var dir = new TempDir();
-        var http = Enumerable.Range(0, 3).Select(_ => NodeProcess.FreePort()).ToArray();
-        var akka = Enumerable.Range(0, 3).Select(_ => NodeProcess.FreePort()).ToArray();
-        var seeds = string.Join(",", akka.Select(p => $"127.0.0.1:{p}"));
-        var nodes = new List<NodeProcess>();
-        try
-        {
-            for (var i = 0; i < 3; i++)
-                nodes.Add(await NodeProcess.StartAsync(Path.Combine(dir.Path, $"s{i}"), $"s{i}", http[i], akka[i], "--seeds", seeds, "--auto-register"));
-            await WaitForUpAsync(nodes[0], 3);
-            var ok = await nodes[0].Http.PostAsJsonAsync("/api/reading?consistency=strong", new { device_id = 1, temperature = 20.0, humidity = 50, seq = 1 });
-            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        using var cluster = await ProcessCluster.StartAsync(3, "s", "--auto-register");
+        var ok = await cluster[0].Http.PostAsJsonAsync("/api/reading?consistency=strong", new { device_id = 1, temperature = 20.0, humidity = 50, seq = 1 });
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
 
-            nodes[1].Kill();
-            nodes[2].Kill();
-            var timer = System.Diagnostics.Stopwatch.StartNew();
-            var refused = await nodes[0].Http.PostAsJsonAsync("/api/reading?consistency=strong", new { device_id = 1, temperature = 20.0, humidity = 50, seq = 2 });
-            timer.Stop();
-            output.WriteLine($"answered {(int)refused.StatusCode} after {timer.ElapsedMilliseconds} ms");
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
-            var body = await refused.ReadJsonAsync();
-            Assert.Equal(3, body.GetProperty("members").GetInt32());
-            Assert.Equal(2, body.GetProperty("required").GetInt32());
-            Assert.True(body.GetProperty("acknowledged").GetInt32() < 2);
+        cluster.Kill(1);
+        cluster.Kill(2);
+        var timer = System.Diagnostics.Stopwatch.StartNew();
+        var refused = await cluster[0].Http.PostAsJsonAsync("/api/reading?consistency=strong", new { device_id = 1, temperature = 20.0, humidity = 50, seq = 2 });
+        timer.Stop();
+        output.WriteLine($"answered {(int)refused.StatusCode} after {timer.ElapsedMilliseconds} ms");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        var body = await refused.ReadJsonAsync();
+        Assert.Equal(3, body.GetProperty("members").GetInt32());
+        Assert.Equal(2, body.GetProperty("required").GetInt32());
+        Assert.True(body.GetProperty("acknowledged").GetInt32() < 2);
 
-            // Eventual writes go on being accepted on the isolated member.
-            var eventual = await nodes[0].Http.PostAsJsonAsync("/api/reading", new { device_id = 1, temperature = 20.0, humidity = 50, seq = 3 });
-            Assert.Equal(HttpStatusCode.OK, eventual.StatusCode);
-        }
-        finally
-        {
-            foreach (var node in nodes) node.Dispose();
-        }
+        // Eventual writes go on being accepted on the isolated member.
+        var eventual = await cluster[0].Http.PostAsJsonAsync("/api/reading", new { device_id = 1, temperature = 20.0, humidity = 50, seq = 3 });
+        Assert.Equal(HttpStatusCode.OK, eventual.StatusCode);
     }
 
     private sealed record ReadingList(List<StoredReading> Readings);
@@ -147,11 +118,4 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         }
         throw new InvalidOperationException($"device {device} seq {seq} was never acknowledged");
     }
-
-    private static Task WaitForUpAsync(NodeProcess node, int members) =>
-        Eventually.AssertAsync(async () =>
-        {
-            var view = await (await node.Http.GetAsync("/api/cluster")).ReadJsonAsync();
-            Assert.Equal(members, view.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "Up"));
-        }, TimeSpan.FromSeconds(60));
 }
