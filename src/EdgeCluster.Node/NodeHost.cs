@@ -10,6 +10,7 @@ using EdgeCluster.Actors.Devices;
 using EdgeCluster.Actors.Inference;
 using EdgeCluster.Actors.Journal;
 using EdgeCluster.Actors.KeyValue;
+using EdgeCluster.Actors.Partition;
 using EdgeCluster.Actors.ReadModel;
 using EdgeCluster.Actors.Replication;
 using EdgeCluster.Node.Http;
@@ -23,11 +24,16 @@ namespace EdgeCluster.Node;
 public static class NodeHost
 {
     public const string ActorSystemName = "edgecluster";
+    /// <summary>Every node loads the throttler adapter (cluster-config/akka.conf), so addresses read akka.trttl.tcp.</summary>
+    public const string AkkaProtocol = "akka.trttl.tcp";
     public const string QueryPluginId = "akka.persistence.query.journal.sql";
     public const long MaxBodyBytes = 1024 * 1024;
 
-    public static WebApplication Build(NodeSettings settings, Action<ILoggingBuilder>? logging = null)
+    public static WebApplication Build(NodeSettings settings, Action<ILoggingBuilder>? logging = null, NodeRuntime? runtime = null)
     {
+        runtime ??= new NodeRuntime();
+        var hocon = LoadHocon(settings);
+        var profile = ProfileSettings.From(settings.Profile, hocon);
         Directory.CreateDirectory(settings.DataDir);
         PrepareJournalFile(settings.JournalPath);
 
@@ -42,6 +48,8 @@ public static class NodeHost
 
         var ingest = new IngestSettings(settings.NodeName, settings.AutoRegister);
         builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(runtime);
+        builder.Services.AddSingleton(profile);
         builder.Services.AddSingleton(ingest);
         // Opened here, not on first use, so that a file the node cannot use stops it at start with one line.
         builder.Services.AddSingleton(new ReadModelStore(settings.ReadModelPath));
@@ -53,7 +61,7 @@ public static class NodeHost
         });
 
         builder.Services.AddAkka(ActorSystemName, (akka, _) => akka
-            .AddHocon(LoadHocon(settings), HoconAddMode.Prepend)
+            .AddHocon(hocon, HoconAddMode.Prepend)
             .WithRemoting(new RemoteOptions
             {
                 HostName = settings.AkkaHost,
@@ -63,7 +71,7 @@ public static class NodeHost
             .WithClustering(new ClusterOptions
             {
                 Roles = settings.Roles.ToArray(),
-                SeedNodes = settings.Seeds.Select(s => $"akka.tcp://{ActorSystemName}@{s}").ToArray(),
+                SeedNodes = settings.Seeds.Select(s => $"{AkkaProtocol}://{ActorSystemName}@{s}").ToArray(),
             })
             .WithSqlPersistence(
                 connectionString: $"Data Source={settings.JournalPath};Default Timeout=30",
@@ -76,6 +84,7 @@ public static class NodeHost
             .AddDeviceRegistry()
             .AddKeyValueStore(settings.NodeName)
             .AddInference(settings.NodeName, settings.Roles, InferenceSettings.Default)
+            .AddPartitionController(runtime.Partitions)
             .AddReplication(ReplicationSettings.Default with { Interval = TimeSpan.FromMilliseconds(settings.ReplicationIntervalMs) })
             .AddStartup((system, _) =>
             {
@@ -86,6 +95,9 @@ public static class NodeHost
             }));
 
         builder.Services.AddHostedService<ReadModelCatchUpService>();
+        builder.Services.AddHostedService<MembershipWatchService>();
+        builder.Services.AddScoped<NodeServices>();
+        builder.Services.AddHttpClient(AdminEndpoints.FanOutClient, c => c.Timeout = TimeSpan.FromSeconds(5));
 
         var app = builder.Build();
         app.MapEdgeApi();
@@ -115,11 +127,19 @@ public static class NodeHost
     private static string PublicHostFor(string bindHost) =>
         bindHost is "0.0.0.0" or "::" ? System.Net.Dns.GetHostName() : bindHost;
 
+    /// <summary>cluster-config/akka.conf with the profile's akka.conf after it, so the profile's values win.</summary>
     private static string LoadHocon(NodeSettings settings)
     {
         var file = Path.Combine(settings.ConfigDir, "akka.conf");
         if (!File.Exists(file)) throw new SettingsException($"cluster configuration '{file}' not found (set --config-dir)");
-        return File.ReadAllText(file);
+        var profiles = Path.Combine(settings.ConfigDir, "profiles");
+        var profile = Path.Combine(profiles, settings.Profile, "akka.conf");
+        if (!File.Exists(profile))
+        {
+            var known = Directory.Exists(profiles) ? string.Join(", ", Directory.GetDirectories(profiles).Select(Path.GetFileName).Order()) : "none";
+            throw new SettingsException($"--profile '{settings.Profile}' not found: no {profile} (profiles: {known})");
+        }
+        return File.ReadAllText(file) + "\n" + File.ReadAllText(profile);
     }
 }
 

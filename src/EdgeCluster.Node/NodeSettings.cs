@@ -26,6 +26,10 @@ public sealed record NodeSettings
     public bool AutoRegister { get; init; }
     public string ConfigDir { get; init; } = Path.Combine(AppContext.BaseDirectory, "cluster-config");
     public int ReplicationIntervalMs { get; init; } = 500;
+    /// <summary>cluster-config/profiles/&lt;name&gt;/akka.conf on top of akka.conf: default, ap or cp.</summary>
+    public string Profile { get; init; } = "default";
+    /// <summary>Bearer token the /api/admin endpoints require; without one they answer only on loopback.</summary>
+    public string? AdminToken { get; init; }
 
     /// <summary>The switches, with the EDGE_* variable and the appsettings key each one also has.</summary>
     public static readonly IReadOnlyDictionary<string, string> Switches = new Dictionary<string, string>
@@ -43,6 +47,8 @@ public sealed record NodeSettings
         ["--config-dir"] = "ConfigDir",
         ["--replication-interval-ms"] = "ReplicationIntervalMs",
         ["--lab"] = "Lab",
+        ["--profile"] = "Profile",
+        ["--admin-token"] = "AdminToken",
     };
 
     public string JournalPath => System.IO.Path.Combine(DataDir, "journal.db");
@@ -107,6 +113,8 @@ public sealed record NodeSettings
                 "autoregister" => s with { AutoRegister = Flag(value, "--auto-register") },
                 "configdir" => s with { ConfigDir = value },
                 "lab" => s,
+                "profile" => s with { Profile = ProfileName(value) },
+                "admintoken" => s with { AdminToken = value.Length == 0 ? null : value },
                 "replicationintervalms" => s with { ReplicationIntervalMs = Positive(value, "--replication-interval-ms") },
                 _ => s,
             };
@@ -120,6 +128,11 @@ public sealed record NodeSettings
             throw new SettingsException($"--node-name '{value}' must be 1-64 letters, digits, '-', '_' or '.'");
         return value;
     }
+
+    private static string ProfileName(string value) =>
+        value.Length is > 0 and <= 64 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')
+            ? value
+            : throw new SettingsException($"--profile '{value}' must name a folder of cluster-config/profiles (default, ap, cp)");
 
     private static string Host(string value, string option) =>
         value.Length > 0 && Uri.CheckHostName(value) != UriHostNameType.Unknown

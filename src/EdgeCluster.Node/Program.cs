@@ -16,8 +16,8 @@ catch (SettingsException e)
 
 try
 {
-    var app = NodeHost.Build(settings);
-    await app.RunAsync();
+    // A member the cluster removed starts again with a new actor system, same files and ports, and rejoins.
+    await NodeRunner.RunAsync(settings);
     return 0;
 }
 catch (Exception e) when (e is SettingsException or IOException or UnauthorizedAccessException

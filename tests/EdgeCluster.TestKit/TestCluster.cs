@@ -18,11 +18,13 @@ public sealed class TestCluster : IAsyncDisposable
     private readonly List<TestNode?> _nodes = new();
     private readonly bool _autoRegister;
     private readonly int _replicationIntervalMs;
+    private readonly string _profile;
 
-    private TestCluster(bool autoRegister, int replicationIntervalMs)
+    private TestCluster(bool autoRegister, int replicationIntervalMs, string profile)
     {
         _autoRegister = autoRegister;
         _replicationIntervalMs = replicationIntervalMs;
+        _profile = profile;
     }
 
     public TestNode this[int index] => _nodes[index] ?? throw new InvalidOperationException($"node {index} is stopped");
@@ -31,11 +33,13 @@ public sealed class TestCluster : IAsyncDisposable
 
     /// <summary>
     /// Starts <paramref name="size"/> nodes named node-0.. and waits until every one sees all of them Up.
-    /// Members pull from each other every <paramref name="replicationIntervalMs"/>.
+    /// Members pull from each other every <paramref name="replicationIntervalMs"/>; <paramref name="profile"/> names a
+    /// folder of cluster-config/profiles (default, ap, cp).
     /// </summary>
-    public static async Task<TestCluster> StartAsync(int size, bool autoRegister = true, int replicationIntervalMs = 200)
+    public static async Task<TestCluster> StartAsync(int size, bool autoRegister = true, int replicationIntervalMs = 200,
+        string profile = "default")
     {
-        var cluster = new TestCluster(autoRegister, replicationIntervalMs);
+        var cluster = new TestCluster(autoRegister, replicationIntervalMs, profile);
         for (var i = 0; i < size; i++) await cluster.AddNodeAsync();
         await cluster.WaitForMembersAsync(size);
         return cluster;
@@ -66,7 +70,7 @@ public sealed class TestCluster : IAsyncDisposable
     private async Task<TestNode> StartNodeAsync(int index, int akkaPort)
     {
         var seeds = Running.Select(n => n.AkkaEndpoint).ToList();
-        var node = await TestNode.StartAsync(DataDir(index), $"node-{index}", _autoRegister, seeds, akkaPort, _replicationIntervalMs);
+        var node = await TestNode.StartAsync(DataDir(index), $"node-{index}", _autoRegister, seeds, akkaPort, _replicationIntervalMs, _profile);
         _nodes[index] = node;
         return node;
     }
@@ -80,6 +84,15 @@ public sealed class TestCluster : IAsyncDisposable
                 var up = node.Cluster.State.Members.Count(m => m.Status == MemberStatus.Up);
                 if (up != count) throw new InvalidOperationException($"{node.Name} sees {up} members up, not {count}");
             }
+            return Task.CompletedTask;
+        }, within ?? TimeSpan.FromSeconds(30));
+
+    /// <summary>Waits until every running node sees <paramref name="count"/> of the others unreachable.</summary>
+    public Task WaitForUnreachableAsync(TestNode node, int count, TimeSpan? within = null) =>
+        Eventually.AssertAsync(() =>
+        {
+            var unreachable = node.Cluster.State.Unreachable.Count;
+            if (unreachable != count) throw new InvalidOperationException($"{node.Name} sees {unreachable} members unreachable, not {count}");
             return Task.CompletedTask;
         }, within ?? TimeSpan.FromSeconds(30));
 

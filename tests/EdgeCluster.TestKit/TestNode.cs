@@ -40,7 +40,8 @@ public sealed class TestNode : IAsyncDisposable
     public string AkkaEndpoint => $"{Cluster.SelfAddress.Host}:{Cluster.SelfAddress.Port}";
 
     public static async Task<TestNode> StartAsync(string dataDir, string nodeName = "test-node", bool autoRegister = false,
-        IReadOnlyList<string>? seeds = null, int akkaPort = 0, int replicationIntervalMs = 200)
+        IReadOnlyList<string>? seeds = null, int akkaPort = 0, int replicationIntervalMs = 200, string profile = "default",
+        string? adminToken = null)
     {
         var settings = new NodeSettings
         {
@@ -53,6 +54,8 @@ public sealed class TestNode : IAsyncDisposable
             AutoRegister = autoRegister,
             Seeds = seeds ?? [],
             ReplicationIntervalMs = replicationIntervalMs,
+            Profile = profile,
+            AdminToken = adminToken,
         };
         var app = NodeHost.Build(settings, logging => logging.ClearProviders());
         await app.StartAsync();

@@ -52,7 +52,7 @@ public static class RequestInput
     public static bool TryConsistency(HttpRequest request, out bool strong, out IResult error)
     {
         var text = request.Query["consistency"].ToString();
-        strong = text == "strong";
+        strong = text == "strong" || (text == "" && request.HttpContext.RequestServices.GetRequiredService<ProfileSettings>().StrongByDefault);
         error = Results.Empty;
         if (text is "" or "eventual" or "strong") return true;
         error = ApiErrors.BadRequest("consistency", "consistency must be eventual or strong");

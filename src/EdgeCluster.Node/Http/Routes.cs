@@ -34,6 +34,7 @@ public static class Routes
         app.MapClusterEndpoints();
         app.MapKeyValueEndpoints();
         app.MapInferenceEndpoints();
+        app.MapAdminEndpoints();
         app.MapGet("/api/health", (NodeSettings settings, ActorSystem system) =>
         {
             var cluster = Cluster.Get(system);

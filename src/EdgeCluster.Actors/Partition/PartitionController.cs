@@ -1,0 +1,121 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Hosting;
+using Akka.Remote;
+using Akka.Remote.Transport;
+
+namespace EdgeCluster.Actors.Partition;
+
+/// <summary>A peer this member has cut its link to: who, since when, and which command cut it.</summary>
+public sealed record CutLink(Address Peer, string? NodeName, string? HttpUrl, DateTimeOffset Since, string Reason);
+
+/// <summary>
+/// The links this node has cut. Kept outside the actor system so that a node that was downed and comes back
+/// with a new actor system cuts the same links again until someone heals them.
+/// </summary>
+public sealed class PartitionTable
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<Address, CutLink> _cuts = new();
+
+    public IReadOnlyList<CutLink> Cuts
+    {
+        get { lock (_gate) return _cuts.Values.OrderBy(c => c.Peer.ToString(), StringComparer.Ordinal).ToList(); }
+    }
+
+    internal void Add(CutLink link)
+    {
+        lock (_gate) _cuts.TryAdd(Naked(link.Peer), link with { Peer = Naked(link.Peer) });
+    }
+
+    internal bool Remove(Address peer)
+    {
+        lock (_gate) return _cuts.Remove(Naked(peer));
+    }
+
+    /// <summary>Links are keyed by host and port: the same peer under akka.tcp or akka.trttl.tcp is one link.</summary>
+    public static Address Naked(Address address) => new("akka", address.System, address.Host, address.Port);
+}
+
+public static class PartitionProtocol
+{
+    /// <summary>Cut this node's links to the peers (both directions, everything dropped).</summary>
+    public sealed record CutLinks(IReadOnlyList<CutLink> Links);
+
+    /// <summary>Heal this node's links to the peers, or to every peer it has cut when Peers is null.</summary>
+    public sealed record HealLinks(IReadOnlyList<Address>? Peers);
+
+    public sealed record LinksChanged(IReadOnlyList<CutLink> Cut, IReadOnlyList<string> Errors);
+}
+
+/// <summary>
+/// Cuts and heals this node's links to named members through Akka.Remote's throttler transport adapter
+/// (<c>trttl</c>), the mechanism Akka's own multi-node test conductor uses: a blackholed link drops every
+/// message both ways, so the failure detector, gossip, replication and DistributedData all see a partition.
+/// Both sides of a cut apply it; the HTTP management API fans a command out to every member.
+/// </summary>
+public sealed class PartitionControllerActor : ReceiveActor
+{
+    public const string Name = "partition-controller";
+    private readonly PartitionTable _table;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    public PartitionControllerActor(PartitionTable table)
+    {
+        _table = table;
+        ReceiveAsync<PartitionProtocol.CutLinks>(async cut =>
+        {
+            var errors = new List<string>();
+            foreach (var link in cut.Links)
+            {
+                if (await Throttle(link.Peer, Blackhole.Instance, errors)) _table.Add(link);
+            }
+            _log.Warning("Links cut to {0} ({1})", string.Join(", ", cut.Links.Select(l => l.NodeName ?? l.Peer.ToString())),
+                cut.Links.FirstOrDefault()?.Reason);
+            Sender.Tell(new PartitionProtocol.LinksChanged(_table.Cuts, errors));
+        });
+        ReceiveAsync<PartitionProtocol.HealLinks>(async heal =>
+        {
+            var errors = new List<string>();
+            var peers = heal.Peers ?? _table.Cuts.Select(c => c.Peer).ToList();
+            foreach (var peer in peers)
+            {
+                if (await Throttle(peer, Unthrottled.Instance, errors)) _table.Remove(peer);
+            }
+            if (peers.Count > 0) _log.Warning("Links healed to {0}", string.Join(", ", peers));
+            Sender.Tell(new PartitionProtocol.LinksChanged(_table.Cuts, errors));
+        });
+    }
+
+    /// <summary>A node that comes back with a new actor system keeps the cuts nobody has healed.</summary>
+    protected override void PreStart()
+    {
+        var cuts = _table.Cuts;
+        if (cuts.Count > 0) Self.Tell(new PartitionProtocol.CutLinks(cuts), ActorRefs.NoSender);
+    }
+
+    private async Task<bool> Throttle(Address peer, ThrottleMode mode, List<string> errors)
+    {
+        var transport = ((IRemoteActorRefProvider)((ExtendedActorSystem)Context.System).Provider).Transport;
+        var target = new Address(transport.DefaultAddress.Protocol, peer.System, peer.Host, peer.Port);
+        try
+        {
+            if (await transport.ManagementCommand(new SetThrottle(target, ThrottleTransportAdapter.Direction.Both, mode)))
+                return true;
+            errors.Add($"the throttler transport is not loaded on this node (akka.remote.dot-netty.tcp.applied-adapters = [trttl]); {peer} was not changed");
+        }
+        catch (Exception e)
+        {
+            errors.Add($"changing the link to {peer} failed: {e.Message}");
+        }
+        return false;
+    }
+}
+
+public static class PartitionHosting
+{
+    public static AkkaConfigurationBuilder AddPartitionController(this AkkaConfigurationBuilder builder, PartitionTable table) =>
+        builder.WithActors((system, registry) =>
+            registry.Register<PartitionControllerActor>(
+                system.ActorOf(Props.Create(() => new PartitionControllerActor(table)), PartitionControllerActor.Name)));
+}

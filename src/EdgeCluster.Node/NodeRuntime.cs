@@ -1,0 +1,130 @@
+using Akka.Actor;
+using Akka.Cluster;
+using EdgeCluster.Actors.Partition;
+
+namespace EdgeCluster.Node;
+
+/// <summary>
+/// What outlives one actor system of a node: the links its partition controller has cut, the members it has
+/// seen (where a downed node asks to join again) and why its last actor system ended.
+/// </summary>
+public sealed class NodeRuntime
+{
+    private readonly Lock _gate = new();
+    private readonly HashSet<string> _knownPeers = new(StringComparer.Ordinal);
+
+    public PartitionTable Partitions { get; } = new();
+
+    /// <summary>1 for the first actor system of this process, then one more for each rejoin.</summary>
+    public int Incarnation { get; internal set; } = 1;
+
+    /// <summary>When the cluster last removed this member without it asking to leave.</summary>
+    public DateTimeOffset? LastRemovedAt { get; internal set; }
+
+    /// <summary>Set when this member leaves on request: the process then stops instead of rejoining.</summary>
+    public bool LeaveRequested { get; set; }
+
+    internal bool RejoinRequested { get; set; }
+
+    /// <summary>host:port of every other member this process has seen, across its actor systems.</summary>
+    public IReadOnlyList<string> KnownPeers
+    {
+        get { lock (_gate) return _knownPeers.Order(StringComparer.Ordinal).ToList(); }
+    }
+
+    internal void SawMembers(IEnumerable<Address> members, Address self)
+    {
+        lock (_gate)
+            foreach (var a in members)
+                if (a.Host is not null && a.Port is not null && !(a.Host == self.Host && a.Port == self.Port))
+                    _knownPeers.Add($"{a.Host}:{a.Port}");
+    }
+}
+
+/// <summary>
+/// Watches this member's place in the cluster. When the cluster removes it (the split brain resolver downed it,
+/// or an operator did), the node starts again with a new actor system on the same files and ports, because an
+/// Akka.NET actor system that has been removed cannot join again.
+/// </summary>
+internal sealed class MembershipWatchService(ActorSystem system, NodeRuntime runtime, IHostApplicationLifetime lifetime,
+    ILogger<MembershipWatchService> log) : IHostedService, IDisposable
+{
+    private Timer? _timer;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var cluster = Cluster.Get(system);
+        _timer = new Timer(_ => runtime.SawMembers(cluster.State.Members.Select(m => m.Address), cluster.SelfAddress),
+            null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        cluster.RegisterOnMemberRemoved(() =>
+        {
+            if (lifetime.ApplicationStopping.IsCancellationRequested || runtime.LeaveRequested) return;
+            runtime.LastRemovedAt = DateTimeOffset.UtcNow;
+            runtime.RejoinRequested = true;
+            log.LogWarning("This member was removed from the cluster; starting again to rejoin through {Peers}",
+                string.Join(", ", runtime.KnownPeers));
+            lifetime.StopApplication();
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public void Dispose() => _timer?.Dispose();
+}
+
+/// <summary>Runs a node until it is stopped, starting it again whenever the cluster removed it.</summary>
+public static class NodeRunner
+{
+    public static async Task RunAsync(NodeSettings settings, NodeRuntime? runtime = null, CancellationToken stop = default)
+    {
+        runtime ??= new NodeRuntime();
+        var current = settings;
+        while (true)
+        {
+            runtime.RejoinRequested = false;
+            var app = NodeHost.Build(current, runtime: runtime);
+            var store = app.Services.GetRequiredService<EdgeCluster.Storage.ReadModelStore>();
+            try
+            {
+                await app.RunAsync(stop);
+            }
+            finally
+            {
+                await app.DisposeAsync();
+                store.Dispose();
+            }
+            if (!runtime.RejoinRequested || stop.IsCancellationRequested) return;
+            runtime.Incarnation++;
+            current = settings with { Seeds = RejoinSeeds(settings, runtime) };
+        }
+    }
+
+    /// <summary>Every member seen and every configured seed, except this node: joining itself would start a second cluster.</summary>
+    internal static IReadOnlyList<string> RejoinSeeds(NodeSettings settings, NodeRuntime runtime)
+    {
+        var self = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            $"{settings.AkkaHost}:{settings.AkkaPort}", $"{settings.AkkaPublicHost}:{settings.AkkaPort}",
+            $"127.0.0.1:{settings.AkkaPort}", $"localhost:{settings.AkkaPort}", $"{System.Net.Dns.GetHostName()}:{settings.AkkaPort}",
+        };
+        return runtime.KnownPeers.Concat(settings.Seeds).Distinct(StringComparer.OrdinalIgnoreCase)
+            .Where(s => !self.Contains(s)).ToList();
+    }
+}
+
+/// <summary>What the chosen profile (cluster-config/profiles/&lt;name&gt;/akka.conf) sets besides Akka itself.</summary>
+public sealed record ProfileSettings(string Name, bool StrongByDefault, string Downing)
+{
+    public static ProfileSettings From(string name, string hocon)
+    {
+        var config = Akka.Configuration.ConfigurationFactory.ParseString(hocon);
+        var consistency = config.GetString("edgecluster.default-consistency", "eventual");
+        if (consistency is not ("eventual" or "strong"))
+            throw new SettingsException($"profile '{name}': edgecluster.default-consistency '{consistency}' must be eventual or strong");
+        var downing = config.GetString("akka.cluster.downing-provider-class", "");
+        var strategy = config.GetString("akka.cluster.split-brain-resolver.active-strategy", "");
+        return new ProfileSettings(name, consistency == "strong",
+            string.IsNullOrWhiteSpace(downing) ? "none" : downing.Contains("SplitBrainResolver") ? $"split brain resolver ({strategy})" : downing);
+    }
+}
