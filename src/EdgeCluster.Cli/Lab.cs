@@ -1,0 +1,210 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace EdgeCluster.Cli;
+
+/// <summary>
+/// `edgectl lab up` / `lab down`: N node processes on loopback for a laptop lab, each with its own data folder
+/// and log under the lab folder (default .edgelab), the state in lab.json so that `lab down` finds them.
+/// </summary>
+public static class Lab
+{
+    public sealed record LabNode(string Name, int Pid, int HttpPort, int AkkaPort, string DataDir, string Log)
+    {
+        public string Http => $"127.0.0.1:{HttpPort}";
+    }
+
+    public sealed record LabState(string Profile, IReadOnlyList<LabNode> Nodes);
+
+    public static async Task<int> RunAsync(Args args)
+    {
+        var verb = args.Word(1, "lab command (up, down)");
+        var dir = Path.GetFullPath(args.Option("--dir") ?? ".edgelab");
+        switch (verb)
+        {
+            case "up":
+            {
+                var nodes = args.IntOption("--nodes", 3, 1, 9);
+                var profile = args.Option("--profile") ?? "default";
+                var httpPort = args.IntOption("--http-port", 5000, 1, 65000);
+                var akkaPort = args.IntOption("--akka-port", 4053, 1, 65000);
+                var extra = args.Option("--node-args");
+                args.NoOthers();
+                var state = await UpAsync(dir, nodes, profile, httpPort, akkaPort, extra?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? []);
+                if (args.Json) Output.Out.WriteLine(JsonSerializer.Serialize(state, Output.Json));
+                else
+                {
+                    Output.Table(["NODE", "HTTP", "AKKA", "PID", "DATA", "LOG"], state.Nodes.Select(n => (IReadOnlyList<string?>)
+                        [n.Name, n.Http, $"127.0.0.1:{n.AkkaPort}", n.Pid.ToString(), n.DataDir, n.Log]));
+                    Output.Out.WriteLine($"lab of {nodes} up (profile {profile}); try: edgectl {state.Nodes[0].Http} cluster show");
+                }
+                return 0;
+            }
+            case "down":
+            {
+                var purge = args.Flag("--purge");
+                args.NoOthers();
+                var stopped = await DownAsync(dir, purge);
+                Output.Out.WriteLine(stopped == 0 ? "no lab running" : $"stopped {stopped} nodes" + (purge ? $", removed {dir}" : $"; their data stays in {dir}"));
+                return 0;
+            }
+            default:
+                throw CliException.Usage($"unknown lab command '{verb}'");
+        }
+    }
+
+    public static async Task<LabState> UpAsync(string dir, int count, string profile, int httpBase, int akkaBase, IReadOnlyList<string> nodeArgs)
+    {
+        var stateFile = Path.Combine(dir, "lab.json");
+        if (File.Exists(stateFile) && Load(dir).Nodes.Any(n => Alive(n.Pid)))
+            throw new CliException($"a lab is already running from {dir}; stop it with: edgectl lab down --dir {dir}");
+        Directory.CreateDirectory(dir);
+        var dll = NodeDll();
+        var seeds = string.Join(",", Enumerable.Range(0, Math.Min(count, 2)).Select(i => $"127.0.0.1:{akkaBase + i}"));
+        var nodes = new List<LabNode>();
+        for (var i = 0; i < count; i++)
+        {
+            var name = $"n{i + 1}";
+            var data = Path.Combine(dir, name);
+            var log = Path.Combine(dir, $"{name}.log");
+            string[] nodeSwitches =
+            [
+                "--node-name", name, "--http-host", "127.0.0.1", "--http-port", (httpBase + i).ToString(),
+                "--akka-host", "127.0.0.1", "--akka-port", (akkaBase + i).ToString(), "--seeds", seeds, "--data-dir", data,
+                "--profile", profile, "--auto-register", .. nodeArgs,
+            ];
+            var pid = Start(dll, nodeSwitches, log);
+            nodes.Add(new LabNode(name, pid, httpBase + i, akkaBase + i, data, log));
+            // The first seed forms the cluster; the others join it.
+            if (i == 0) await WaitHealthyAsync(nodes[0], TimeSpan.FromSeconds(60));
+        }
+        var state = new LabState(profile, nodes);
+        await File.WriteAllTextAsync(stateFile, JsonSerializer.Serialize(state, Output.Json));
+        foreach (var n in nodes) await WaitHealthyAsync(n, TimeSpan.FromSeconds(60));
+        await WaitMembersAsync(nodes[0], count, TimeSpan.FromSeconds(60));
+        return state;
+    }
+
+    public static async Task<int> DownAsync(string dir, bool purge)
+    {
+        if (!File.Exists(Path.Combine(dir, "lab.json"))) return 0;
+        var state = Load(dir);
+        var running = state.Nodes.Where(n => Alive(n.Pid)).ToList();
+        foreach (var n in running) Signal(n.Pid, "TERM");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (running.Any(n => Alive(n.Pid)) && DateTime.UtcNow < deadline) await Task.Delay(200);
+        foreach (var n in running.Where(n => Alive(n.Pid)))
+        {
+            try { Process.GetProcessById(n.Pid).Kill(); } catch (ArgumentException) { }
+        }
+        File.Delete(Path.Combine(dir, "lab.json"));
+        if (purge) Directory.Delete(dir, recursive: true);
+        return running.Count;
+    }
+
+    public static LabState Load(string dir) =>
+        JsonSerializer.Deserialize<LabState>(File.ReadAllText(Path.Combine(dir, "lab.json")), Output.Json)
+        ?? throw new CliException($"{dir}/lab.json is not a lab state file");
+
+    /// <summary>The node built beside edgectl, or the one EDGE_NODE_DLL names.</summary>
+    private static string NodeDll()
+    {
+        var candidates = new[]
+        {
+            Environment.GetEnvironmentVariable("EDGE_NODE_DLL"),
+            Path.Combine(AppContext.BaseDirectory, "EdgeCluster.Node.dll"),
+        };
+        return candidates.FirstOrDefault(c => !string.IsNullOrEmpty(c) && File.Exists(c))
+            ?? throw new CliException("EdgeCluster.Node.dll is not beside edgectl; build the solution (dotnet build EdgeCluster.sln) or set EDGE_NODE_DLL");
+    }
+
+    private static int Start(string dll, IReadOnlyList<string> switches, string log)
+    {
+        ProcessStartInfo info;
+        if (OperatingSystem.IsWindows())
+        {
+            info = new ProcessStartInfo("dotnet") { UseShellExecute = false };
+            info.ArgumentList.Add(dll);
+            foreach (var s in switches) info.ArgumentList.Add(s);
+        }
+        else
+        {
+            // Through sh so that the node writes its log to a file and outlives edgectl.
+            info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add("exec dotnet \"$@\" >>\"$0\" 2>&1 </dev/null");
+            info.ArgumentList.Add(log);
+            info.ArgumentList.Add(dll);
+            foreach (var s in switches) info.ArgumentList.Add(s);
+        }
+        using var process = Process.Start(info) ?? throw new CliException("could not start dotnet");
+        return process.Id;
+    }
+
+    private static bool Alive(int pid)
+    {
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static void Signal(int pid, string signal)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            try { Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { }
+            return;
+        }
+        using var kill = Process.Start(new ProcessStartInfo("kill", $"-{signal} {pid}") { UseShellExecute = false });
+        kill?.WaitForExit();
+    }
+
+    private static async Task WaitHealthyAsync(LabNode node, TimeSpan within)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + within;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (!Alive(node.Pid))
+                throw new CliException($"{node.Name} stopped while starting; its log {node.Log} says: {Tail(node.Log)}");
+            try
+            {
+                var response = await http.GetAsync($"http://{node.Http}/api/health");
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+            await Task.Delay(250);
+        }
+        throw new CliException($"{node.Name} did not answer on {node.Http} within {within.TotalSeconds:0} s; see {node.Log}");
+    }
+
+    private static async Task WaitMembersAsync(LabNode node, int count, TimeSpan within)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + within;
+        var up = 0;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                var cluster = await http.GetFromJsonAsync<JsonNode>($"http://{node.Http}/api/cluster");
+                up = cluster?["members"]?.AsArray().Count(m => Output.Text(m!["status"]) == "Up") ?? 0;
+                if (up == count) return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException) { }
+            await Task.Delay(250);
+        }
+        throw new CliException($"only {up} of {count} members are Up after {within.TotalSeconds:0} s; see the logs in {Path.GetDirectoryName(node.Log)}");
+    }
+
+    private static string Tail(string log) =>
+        File.Exists(log) ? string.Join(" | ", File.ReadLines(log).TakeLast(3)) : "(no log)";
+}

@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EdgeCluster.Tests.Support;
+
+namespace EdgeCluster.Tests.EndToEnd;
+
+/// <summary>edgectl against real node processes that `edgectl lab up` started, the way a lab handout uses it.</summary>
+[Collection(MultiNodeCollection.Name)]
+public sealed class EdgectlTests
+{
+    [Fact]
+    public async Task A_lab_is_driven_end_to_end_from_the_command_line()
+    {
+        using var dir = new TempDir();
+        var lab = Path.Combine(dir.Path, "lab");
+        var http = NodeProcess.FreePort();
+        var akka = NodeProcess.FreePort();
+        // Three consecutive free ports for each kind: probe until the neighbours are free too.
+        while (!Enumerable.Range(1, 2).All(i => PortFree(http + i) && PortFree(akka + i))) { http = NodeProcess.FreePort(); akka = NodeProcess.FreePort(); }
+        string N(int i) => $"127.0.0.1:{http + i}";
+
+        var up = await EdgectlProcess.RunAsync("lab", "up", "--nodes", "3", "--profile", "ap", "--dir", lab,
+            "--http-port", http.ToString(), "--akka-port", akka.ToString());
+        try
+        {
+            Assert.True(up.ExitCode == 0, up.ToString());
+            Assert.Contains("n3", up.Out);
+
+            var show = await EdgectlProcess.RunAsync(N(0), "cluster", "show", "--json");
+            Assert.Equal(0, show.ExitCode);
+            var members = JsonDocument.Parse(show.Out).RootElement.GetProperty("members");
+            Assert.Equal(3, members.EnumerateArray().Count(m => m.GetProperty("status").GetString() == "Up"));
+            var table = await EdgectlProcess.RunAsync(N(1), "cluster", "show");
+            Assert.Contains("leader", table.Out);
+            Assert.Contains("(this member)", table.Out);
+            Assert.Equal(0, (await EdgectlProcess.RunAsync(N(2), "cluster", "leader")).ExitCode);
+
+            var post = await EdgectlProcess.RunAsync(N(1), "readings", "post", "7", "21.5", "40", "--seq", "1");
+            Assert.True(post.ExitCode == 0, post.ToString());
+            Assert.Contains("origin n2", post.Out);
+            await Eventually.AssertAsync(async () =>
+                Assert.Contains("21.5 C", (await EdgectlProcess.RunAsync(N(2), "readings", "tail", "7", "--for", "0")).Out));
+
+            Assert.Equal(0, (await EdgectlProcess.RunAsync(N(0), "kv", "put", "color", "red")).ExitCode);
+            await Eventually.AssertAsync(async () =>
+                Assert.Equal("red", (await EdgectlProcess.RunAsync(N(2), "kv", "get", "color")).Out.Trim()));
+
+            // Partition: isolate n3, the strong write on it is refused, heal, the cluster is whole again.
+            var isolate = await EdgectlProcess.RunAsync(N(0), "partition", "isolate", "n3");
+            Assert.True(isolate.ExitCode == 0, isolate.ToString());
+            var status = await EdgectlProcess.RunAsync(N(1), "partition", "status");
+            Assert.Contains("partitioned", status.Out);
+            Assert.Contains("isolate n3", status.Out);
+            await Eventually.AssertAsync(async () =>
+                Assert.Contains("n3", (await EdgectlProcess.RunAsync(N(0), "cluster", "unreachable")).Out));
+            var strong = await EdgectlProcess.RunAsync(N(2), "kv", "put", "x", "1", "--consistency", "strong");
+            Assert.Equal(1, strong.ExitCode);
+            Assert.Contains("503", strong.Err);
+            Assert.Equal(0, (await EdgectlProcess.RunAsync(N(2), "readings", "post", "8", "20", "50", "--seq", "1")).ExitCode);
+            var heal = await EdgectlProcess.RunAsync(N(2), "partition", "heal");
+            Assert.True(heal.ExitCode == 0, heal.ToString());
+            await Eventually.AssertAsync(async () =>
+                Assert.Contains("no unreachable members", (await EdgectlProcess.RunAsync(N(0), "cluster", "unreachable")).Out), TimeSpan.FromSeconds(40));
+            await Eventually.AssertAsync(async () =>
+                Assert.Contains("20 C", (await EdgectlProcess.RunAsync(N(0), "readings", "tail", "8", "--for", "0")).Out));
+
+            // Inference through the coordinator singleton.
+            using (var client = new HttpClient { BaseAddress = new Uri($"http://{N(0)}") })
+                for (var seq = 2; seq <= 12; seq++)
+                    (await client.PostAsJsonAsync("/api/reading", new { device_id = 7, temperature = 20 + seq % 3, humidity = 40, seq })).EnsureSuccessStatusCode();
+            await Eventually.AssertAsync(async () =>
+            {
+                var stats = await EdgectlProcess.RunAsync(N(1), "coordinator", "stats");
+                Assert.Contains("3 of 3 workers alive", stats.Out);
+            });
+            var submit = await EdgectlProcess.RunAsync(N(2), "coordinator", "submit", "anomaly", "7", "--priority", "high", "--wait", "10", "--json");
+            Assert.True(submit.ExitCode == 0, submit.ToString());
+            Assert.Equal("completed", JsonDocument.Parse(submit.Out).RootElement.GetProperty("state").GetString());
+
+            // Wrong commands say what is wrong.
+            var unknownVerb = await EdgectlProcess.RunAsync(N(0), "cluster", "explode");
+            Assert.Equal(2, unknownVerb.ExitCode);
+            Assert.Contains("unknown cluster command 'explode'", unknownVerb.Err);
+            var unknownMember = await EdgectlProcess.RunAsync(N(0), "partition", "isolate", "n9");
+            Assert.Equal(1, unknownMember.ExitCode);
+            Assert.Contains("no member 'n9'", unknownMember.Err);
+            var badNumber = await EdgectlProcess.RunAsync(N(0), "readings", "post", "7", "warm", "40");
+            Assert.Equal(2, badNumber.ExitCode);
+            Assert.Contains("temperature 'warm' is not a number", badNumber.Err);
+            var nobody = await EdgectlProcess.RunAsync($"127.0.0.1:{NodeProcess.FreePort()}", "cluster", "show");
+            Assert.Equal(1, nobody.ExitCode);
+            Assert.Contains("cannot reach", nobody.Err);
+
+            // n3 leaves on request: its process stops and the others see two members.
+            var leave = await EdgectlProcess.RunAsync(N(0), "cluster", "leave", "n3");
+            Assert.True(leave.ExitCode == 0, leave.ToString());
+            var n3 = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(lab, "lab.json"))).RootElement
+                .GetProperty("nodes")[2].GetProperty("pid").GetInt32();
+            await Eventually.AssertAsync(() =>
+            {
+                Assert.True(Exited(n3), "n3 still runs after leaving");
+                return Task.CompletedTask;
+            }, TimeSpan.FromSeconds(40));
+            await Eventually.AssertAsync(async () =>
+            {
+                var after = JsonDocument.Parse((await EdgectlProcess.RunAsync(N(0), "cluster", "show", "--json")).Out).RootElement;
+                Assert.Equal(2, after.GetProperty("members").GetArrayLength());
+            });
+        }
+        finally
+        {
+            var down = await EdgectlProcess.RunAsync("lab", "down", "--dir", lab);
+            Assert.True(down.ExitCode == 0, down.ToString());
+        }
+        Assert.False(File.Exists(Path.Combine(lab, "lab.json")));
+    }
+
+    private static bool Exited(int pid)
+    {
+        try { return Process.GetProcessById(pid).HasExited; }
+        catch (ArgumentException) { return true; }
+    }
+
+    private static bool PortFree(int port)
+    {
+        try
+        {
+            var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+            l.Start();
+            l.Stop();
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException) { return false; }
+    }
+}
