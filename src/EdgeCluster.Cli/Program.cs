@@ -17,7 +17,7 @@ namespace EdgeCluster.Cli
               edgectl <host:port> coordinator stats | submit <model> <device> [--priority high|medium|low] [--wait <s>]
               edgectl lab up [--nodes 3] [--profile default|ap|cp] [--dir .edgelab] [--http-port 5000] [--akka-port 4053]
               edgectl lab down [--dir .edgelab] [--purge]
-              edgectl experiment [--nodes 3] [--profile ap|cp] [--nemesis isolate|split|flap] [--duration 30] [--rate 20] [--out dir]
+              edgectl experiment [--nodes 3] [--profile ap|cp] [--nemesis isolate|split|flap] [--duration 30] [--rate 20] [--out dir] [--keep]
               edgectl experiment --targets <host:port,..> --minority <node,..> --nemesis command --nemesis-command <sh> --heal-command <sh>
 
             <host:port> is any member's HTTP address; a member is named by node name, address or host:port.

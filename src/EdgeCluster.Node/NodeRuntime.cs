@@ -59,6 +59,10 @@ internal sealed class MembershipWatchService(ActorSystem system, NodeRuntime run
         cluster.RegisterOnMemberRemoved(() =>
         {
             if (lifetime.ApplicationStopping.IsCancellationRequested || runtime.LeaveRequested) return;
+            // SIGTERM runs Akka's coordinated shutdown (the member leaves) before the host hears of it: that is a stop,
+            // not a removal to recover from. Downing has no reason yet, or the downing reason.
+            var reason = CoordinatedShutdown.Get(system).ShutdownReason;
+            if (reason is not null && reason is not CoordinatedShutdown.ClusterDowningReason) return;
             runtime.LastRemovedAt = DateTimeOffset.UtcNow;
             runtime.RejoinRequested = true;
             log.LogWarning("This member was removed from the cluster; starting again to rejoin through {Peers}",

@@ -84,7 +84,8 @@ public sealed class KeyValueActor : ReceiveActor
     // Every member the cluster has, reachable or not: a majority is of the whole lab.
     private int MemberCount() => Membership.Members(_cluster.State);
 
-    private int Reachable() => Membership.Reachable(_cluster.State);
+    // A node that is not a member (joining, or starting again after it was downed) reaches nobody.
+    private int Reachable() => Membership.SelfIsMember(_cluster) ? Membership.Reachable(_cluster.State) : 0;
 
     private bool Majority(string key, out KeyValueProtocol.NoMajority refusal)
     {
@@ -92,7 +93,9 @@ public sealed class KeyValueActor : ReceiveActor
         var required = members / 2 + 1;
         var reachable = Reachable();
         refusal = new KeyValueProtocol.NoMajority(key, reachable, required, members,
-            $"only {reachable} of {members} members are reachable; a strong operation needs {required}");
+            Membership.SelfIsMember(_cluster)
+                ? $"only {reachable} of {members} members are reachable; a strong operation needs {required}"
+                : Membership.NotAMember);
         return reachable >= required;
     }
 }

@@ -105,6 +105,11 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
             var state = _cluster.State;
             var members = Membership.Members(state);
             var required = Membership.Majority(members);
+            if (!Membership.SelfIsMember(_cluster))
+            {
+                Sender.Tell(new MajorityNotConfirmed(1, required, members, Membership.NotAMember));
+                return;
+            }
             var id = ++_nextConfirmId;
             var pending = new PendingConfirm(Sender, required, members, [_cluster.SelfAddress]);
             if (pending.Acknowledged.Count >= required)
@@ -147,6 +152,18 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
             var state = _cluster.State;
             var members = Membership.Members(state);
             var pending = new PendingRead(Sender, Membership.Majority(members), members, [_cluster.SelfAddress], []);
+            if (!Membership.SelfIsMember(_cluster))
+            {
+                Sender.Tell(new MajorityNotConfirmed(1, pending.Required, members, Membership.NotAMember));
+                return;
+            }
+            // Cut off from the majority: refuse now instead of waiting for members that cannot answer.
+            if (Membership.Reachable(state) < pending.Required)
+            {
+                Sender.Tell(new MajorityNotConfirmed(1, pending.Required, members,
+                    $"only {Membership.Reachable(state)} of {members} members are reachable"));
+                return;
+            }
             if (pending.CaughtUp.Count >= pending.Required)
             {
                 Sender.Tell(new MajorityConfirmed(pending.CaughtUp.Count, members));

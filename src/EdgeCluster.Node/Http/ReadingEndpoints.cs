@@ -131,7 +131,10 @@ public static class ReadingEndpoints
     /// <summary>A strong write is refused before anything is stored when no majority of all members is reachable.</summary>
     private static IResult? NoMajorityReachable(ActorSystem system)
     {
-        var state = Akka.Cluster.Cluster.Get(system).State;
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var state = cluster.State;
+        if (!Membership.SelfIsMember(cluster))
+            return NoMajority($"{Membership.NotAMember}; nothing was stored", acknowledged: 0, Membership.Majority(Membership.Members(state)), Membership.Members(state));
         var members = Membership.Members(state);
         var reachable = Membership.Reachable(state);
         var required = Membership.Majority(members);

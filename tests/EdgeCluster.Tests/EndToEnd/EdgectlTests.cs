@@ -17,7 +17,7 @@ public sealed class EdgectlTests
         var http = NodeProcess.FreePort();
         var akka = NodeProcess.FreePort();
         // Three consecutive free ports for each kind: probe until the neighbours are free too.
-        while (!Enumerable.Range(1, 2).All(i => PortFree(http + i) && PortFree(akka + i))) { http = NodeProcess.FreePort(); akka = NodeProcess.FreePort(); }
+        while (!Enumerable.Range(1, 2).All(i => Ports.Free(http + i) && Ports.Free(akka + i))) { http = NodeProcess.FreePort(); akka = NodeProcess.FreePort(); }
         string N(int i) => $"127.0.0.1:{http + i}";
 
         var up = await EdgectlProcess.RunAsync("lab", "up", "--nodes", "3", "--profile", "ap", "--dir", lab,
@@ -120,17 +120,5 @@ public sealed class EdgectlTests
     {
         try { return Process.GetProcessById(pid).HasExited; }
         catch (ArgumentException) { return true; }
-    }
-
-    private static bool PortFree(int port)
-    {
-        try
-        {
-            var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
-            l.Start();
-            l.Stop();
-            return true;
-        }
-        catch (System.Net.Sockets.SocketException) { return false; }
     }
 }

@@ -1,0 +1,62 @@
+using System.Text.Json;
+using EdgeCluster.Tests.Support;
+
+namespace EdgeCluster.Tests.EndToEnd;
+
+/// <summary>
+/// `edgectl experiment` on three real node processes: load on every member, n3 cut off by the partition controller,
+/// heal, final reads, and the checker's verdict. The same schedule shows the CP and the AP profile side by side.
+/// </summary>
+[Collection(MultiNodeCollection.Name)]
+public sealed class ExperimentTests
+{
+    [Fact]
+    public async Task CP_profile_refuses_strong_writes_on_the_minority_downs_it_and_takes_it_back_losing_nothing()
+    {
+        var report = await RunAsync("cp");
+        var strong = report.GetProperty("strong");
+        Assert.Equal(0, strong.GetProperty("acknowledged_on_minority").GetInt32());
+        Assert.Equal(0, strong.GetProperty("lost").GetInt32());
+        Assert.True(strong.GetProperty("acknowledged").GetInt32() > 0);
+        Assert.Equal(0, report.GetProperty("eventual").GetProperty("lost_after_heal").GetInt32());
+
+        // The minority kept taking eventual readings while cut off and downed; its strong writes were refused.
+        var partitioned = report.GetProperty("sides").GetProperty("minority").GetProperty("phases").GetProperty("partitioned");
+        Assert.True(partitioned.GetProperty("eventual").GetProperty("ok").GetInt32() > 0);
+        Assert.Equal(0, partitioned.GetProperty("strong").GetProperty("ok").GetInt32());
+        Assert.True(partitioned.GetProperty("strong").GetProperty("fail").GetInt32() > 0);
+
+        // n3 was downed by the split brain resolver and came back by itself, as a member, on its own journal.
+        var n3 = report.GetProperty("final_members").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "n3");
+        Assert.True(n3.GetProperty("incarnation").GetInt32() >= 2, n3.ToString());
+        Assert.Equal("Up", n3.GetProperty("member").GetString());
+    }
+
+    [Fact]
+    public async Task AP_profile_keeps_both_sides_writing_and_converges_after_heal()
+    {
+        var report = await RunAsync("ap");
+        Assert.Equal(0, report.GetProperty("eventual").GetProperty("lost_after_heal").GetInt32());
+        Assert.Equal(0, report.GetProperty("strong").GetProperty("acknowledged_on_minority").GetInt32());
+        var minority = report.GetProperty("sides").GetProperty("minority").GetProperty("phases").GetProperty("partitioned");
+        var eventual = minority.GetProperty("eventual");
+        // Nobody is downed in AP: every eventual write on the cut-off member is acknowledged.
+        Assert.Equal(eventual.GetProperty("invoked").GetInt32(), eventual.GetProperty("ok").GetInt32());
+        Assert.All(report.GetProperty("final_members").EnumerateArray(), m => Assert.Equal(1, m.GetProperty("incarnation").GetInt32()));
+    }
+
+    private static async Task<JsonElement> RunAsync(string profile)
+    {
+        using var dir = new TempDir();
+        var (http, akka) = (NodeProcess.FreePort(), NodeProcess.FreePort());
+        while (!Enumerable.Range(1, 2).All(i => Ports.Free(http + i) && Ports.Free(akka + i))) (http, akka) = (NodeProcess.FreePort(), NodeProcess.FreePort());
+        var outDir = Path.Combine(dir.Path, "report");
+        var run = await EdgectlProcess.RunAsync("experiment", "--profile", profile, "--duration", "24", "--rate", "10",
+            "--dir", Path.Combine(dir.Path, "lab"), "--out", outDir, "--http-port", http.ToString(), "--akka-port", akka.ToString());
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("| verdict | PASS |", await File.ReadAllTextAsync(Path.Combine(outDir, "report.md")));
+        Assert.StartsWith("<svg", await File.ReadAllTextAsync(Path.Combine(outDir, "availability.svg")));
+        Assert.NotEmpty(await File.ReadAllLinesAsync(Path.Combine(outDir, "history.jsonl")));
+        return JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "report.json"))).RootElement.Clone();
+    }
+}
