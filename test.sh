@@ -15,6 +15,19 @@ ctest --test-dir firmware/build --output-on-failure 2>&1 | tee "$log" || status=
 
 dotnet test EdgeCluster.sln --configuration Release 2>&1 | tee -a "$log" || status=$?
 
+# The partition experiment on a real network: three nodes in network namespaces, the nemesis an
+# iptables DROP, the checker's verdict. It needs root, iproute2 and iptables (.ci/run has them).
+if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && command -v iptables >/dev/null; then
+  if bench/netns-experiment.sh cp 30 "$(mktemp -d)/netns-cp"; then
+    printf 'netns partition experiment (cp): passed\n100%% tests passed, 0 tests failed out of 1\n' | tee -a "$log"
+  else
+    status=1
+    printf 'netns partition experiment (cp): FAILED\n0%% tests passed, 1 tests failed out of 1\n' | tee -a "$log"
+  fi
+else
+  echo "netns partition experiment: NOT RUN (needs root, iproute2 and iptables; .ci/run installs them)"
+fi
+
 # One closing line over every test assembly, in the plain "N passed, N failed" form.
 awk '/(Passed|Failed)! +- Failed:/ { gsub(",", ""); f += $4; p += $6 }
      /tests passed, [0-9]+ tests failed out of/ { t = $NF; nf = $4; f += nf; p += t - nf }

@@ -14,6 +14,8 @@ NODES=3
 BR=ecbr0
 NET=10.77.0
 WORK=$(mktemp -d /tmp/edge-netns.XXXXXX)
+# The load comes from the bridge's address, not loopback: the management API wants a token then.
+export EDGE_ADMIN_TOKEN=${EDGE_ADMIN_TOKEN:-netns-$$-$RANDOM}
 
 [ "$(id -u)" = 0 ] || { echo "netns-experiment: run as root (network namespaces and iptables)" >&2; exit 2; }
 command -v iptables >/dev/null || { echo "netns-experiment: iptables is not installed (apt-get install iptables)" >&2; exit 2; }
@@ -23,7 +25,15 @@ cleanup() {
   for i in $(seq 1 $NODES); do
     if [ -f "$WORK/n$i.pid" ]; then kill "$(cat "$WORK/n$i.pid")" 2>/dev/null || true; fi
   done
-  sleep 1
+  # A node leaves the cluster and closes its files on SIGTERM; give it time before SIGKILL.
+  for _ in $(seq 1 40); do
+    alive=0
+    for i in $(seq 1 $NODES); do
+      if [ -f "$WORK/n$i.pid" ] && kill -0 "$(cat "$WORK/n$i.pid")" 2>/dev/null; then alive=1; fi
+    done
+    [ $alive = 0 ] && break
+    sleep 0.25
+  done
   for i in $(seq 1 $NODES); do
     if [ -f "$WORK/n$i.pid" ]; then kill -9 "$(cat "$WORK/n$i.pid")" 2>/dev/null || true; fi
     ip netns del "ec-n$i" 2>/dev/null || true
@@ -56,18 +66,18 @@ TARGETS=""
 for i in $(seq 1 $NODES); do
   ip netns exec ec-n$i dotnet "$BIN/EdgeCluster.Node.dll" --node-name n$i --http-host 0.0.0.0 --http-port 5000 \
     --akka-host $NET.1$i --akka-port 4053 --seeds "$SEEDS" --data-dir "$WORK/n$i" --profile "$PROFILE" --auto-register \
-    >"$WORK/n$i.log" 2>&1 &
+    --admin-token "$EDGE_ADMIN_TOKEN" >"$WORK/n$i.log" 2>&1 &
   echo $! >"$WORK/n$i.pid"
   TARGETS="$TARGETS${TARGETS:+,}$NET.1$i:5000"
 done
 
 # Wait until every node serves and sees all three members Up.
 for _ in $(seq 1 120); do
-  up=$(curl -s "http://$NET.11:5000/api/cluster" 2>/dev/null | grep -o '"status":"Up"' | wc -l || true)
+  up=$(dotnet "$BIN/edgectl.dll" "$NET.11:5000" cluster show 2>/dev/null | grep -c ' Up ' || true)
   [ "$up" = "$NODES" ] && break
-  sleep 0.5
+  sleep 1
 done
-[ "$up" = "$NODES" ] || { echo "netns-experiment: the cluster did not form; logs in $WORK" >&2; KEEP=1; tail -20 "$WORK"/n*.log >&2; exit 1; }
+[ "$up" = "$NODES" ] || { echo "netns-experiment: the cluster did not form; logs in $WORK" >&2; KEEP=1; tail -n 20 "$WORK"/n*.log >&2; exit 1; }
 
 # The nemesis: n3 drops everything from and to the other nodes (not the load generator's address).
 CUT="for p in $NET.11 $NET.12; do ip netns exec ec-n3 iptables -A INPUT -s \$p -j DROP; ip netns exec ec-n3 iptables -A OUTPUT -d \$p -j DROP; done"
