@@ -124,7 +124,9 @@ public static class ClusterBench
         Console.WriteLine($"inference tasks={tasks} concurrency={concurrency} seconds={seconds:F1} tasks_per_s={tasks / seconds:F0} " +
                           $"submit_to_result_p50_ms={sorted[sorted.Count / 2]:F1} p99_ms={sorted[(int)(sorted.Count * 0.99)]:F1} " +
                           $"completed={after.GetProperty("completed_tasks").GetInt64() - completedBefore} " +
-                          $"per_worker=[{string.Join(",", perWorker)}] fairness_max_over_min={(double)perWorker.Max() / Math.Max(1, perWorker.Min()):F3}");
+                          $"per_worker=[{string.Join(",", perWorker)}] fairness_max_over_min={(double)perWorker.Max() / Math.Max(1, perWorker.Min()):F3} " +
+                          $"submit_to_assignment_p50_ms={after.GetProperty("submit_to_assignment_ms").GetProperty("p50").GetDouble():F1} " +
+                          $"p99_ms={after.GetProperty("submit_to_assignment_ms").GetProperty("p99").GetDouble():F1} (coordinator's clock, last 10,000 tasks)");
         return 0;
     }
 

@@ -217,6 +217,8 @@ public static class Commands
                     $"({stats["idle_workers"]} idle, {stats["busy_workers"]} busy); completed {stats["completed_tasks"]}, failed {stats["failed_tasks"]}");
                 var q = stats["queue"];
                 Output.Out.WriteLine($"queue: high {q?["high"]}, medium {q?["medium"]}, low {q?["low"]}");
+                if (stats["submit_to_assignment_ms"] is { } a)
+                    Output.Out.WriteLine($"submit to assignment: p50 {a["p50"]} ms, p99 {a["p99"]} ms over the last {a["samples"]} tasks");
                 Output.Table(["WORKER", "NODE", "STATUS", "MODELS", "RUNNING", "CAPACITY", "COMPLETED"],
                     (stats["workers"]?.AsArray() ?? []).Select(w => (IReadOnlyList<string?>)
                     [

@@ -83,7 +83,12 @@ public static class NodeHost
             .AddDeviceActors(ingest)
             .AddDeviceRegistry()
             .AddKeyValueStore(settings.NodeName)
-            .AddInference(settings.NodeName, settings.Roles, InferenceSettings.Default)
+            .AddInference(settings.NodeName, settings.Roles, InferenceSettings.Default with
+            {
+                HeartbeatInterval = TimeSpan.FromMilliseconds(settings.HeartbeatIntervalMs),
+                HeartbeatTimeout = TimeSpan.FromMilliseconds(settings.HeartbeatTimeoutMs),
+                QueueCapacity = settings.InferenceQueue,
+            })
             .AddPartitionController(runtime.Partitions)
             .AddReplication(ReplicationSettings.Default with { Interval = TimeSpan.FromMilliseconds(settings.ReplicationIntervalMs) })
             .AddStartup((system, _) =>

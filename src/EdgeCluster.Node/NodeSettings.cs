@@ -26,6 +26,11 @@ public sealed record NodeSettings
     public bool AutoRegister { get; init; }
     public string ConfigDir { get; init; } = Path.Combine(AppContext.BaseDirectory, "cluster-config");
     public int ReplicationIntervalMs { get; init; } = 500;
+    /// <summary>How often this node's inference worker heartbeats, and how long the coordinator waits before it counts a worker offline.</summary>
+    public int HeartbeatIntervalMs { get; init; } = 1000;
+    public int HeartbeatTimeoutMs { get; init; } = 5000;
+    /// <summary>Tasks the coordinator queues before it answers 429.</summary>
+    public int InferenceQueue { get; init; } = 1000;
     /// <summary>cluster-config/profiles/&lt;name&gt;/akka.conf on top of akka.conf: default, ap or cp.</summary>
     public string Profile { get; init; } = "default";
     /// <summary>Bearer token the /api/admin endpoints require; without one they answer only on loopback.</summary>
@@ -48,6 +53,9 @@ public sealed record NodeSettings
         ["--replication-interval-ms"] = "ReplicationIntervalMs",
         ["--lab"] = "Lab",
         ["--profile"] = "Profile",
+        ["--heartbeat-interval-ms"] = "HeartbeatIntervalMs",
+        ["--heartbeat-timeout-ms"] = "HeartbeatTimeoutMs",
+        ["--inference-queue"] = "InferenceQueue",
         ["--admin-token"] = "AdminToken",
     };
 
@@ -113,12 +121,17 @@ public sealed record NodeSettings
                 "autoregister" => s with { AutoRegister = Flag(value, "--auto-register") },
                 "configdir" => s with { ConfigDir = value },
                 "lab" => s,
+                "heartbeatintervalms" => s with { HeartbeatIntervalMs = Positive(value, "--heartbeat-interval-ms") },
+                "heartbeattimeoutms" => s with { HeartbeatTimeoutMs = Positive(value, "--heartbeat-timeout-ms") },
+                "inferencequeue" => s with { InferenceQueue = Positive(value, "--inference-queue") },
                 "profile" => s with { Profile = ProfileName(value) },
                 "admintoken" => s with { AdminToken = value.Length == 0 ? null : value },
                 "replicationintervalms" => s with { ReplicationIntervalMs = Positive(value, "--replication-interval-ms") },
                 _ => s,
             };
         }
+        if (s.HeartbeatTimeoutMs <= s.HeartbeatIntervalMs)
+            throw new SettingsException($"--heartbeat-timeout-ms ({s.HeartbeatTimeoutMs}) must be longer than --heartbeat-interval-ms ({s.HeartbeatIntervalMs})");
         return s;
     }
 

@@ -41,7 +41,7 @@ public sealed class TestNode : IAsyncDisposable
 
     public static async Task<TestNode> StartAsync(string dataDir, string nodeName = "test-node", bool autoRegister = false,
         IReadOnlyList<string>? seeds = null, int akkaPort = 0, int replicationIntervalMs = 200, string profile = "default",
-        string? adminToken = null)
+        string? adminToken = null, Func<NodeSettings, NodeSettings>? configure = null)
     {
         var settings = new NodeSettings
         {
@@ -57,6 +57,7 @@ public sealed class TestNode : IAsyncDisposable
             Profile = profile,
             AdminToken = adminToken,
         };
+        if (configure is not null) settings = configure(settings);
         var app = NodeHost.Build(settings, logging => logging.ClearProviders());
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -22,6 +22,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, IActorRef> _workers = new();
     private readonly Dictionary<string, string> _nodeOf = new();
     private readonly Dictionary<string, string> _results = new();
+    private readonly Queue<long> _assignLatencies = new();
+    private const int LatencySamples = 10_000;
     private long _completed;
     private long _failed;
 
@@ -70,7 +72,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             _state.Workers().Select(w => new WorkerStats(w.Info.WorkerId, w.Info.Node, w.Status.ToString().ToLowerInvariant(),
                 w.Info.ModelTypes.Order().ToArray(), w.Info.Capacity, w.Running, w.Completed)).ToArray(),
             _state.QueueDepthOf(Priority.High), _state.QueueDepthOf(Priority.Medium), _state.QueueDepthOf(Priority.Low),
-            _completed, _failed)));
+            _completed, _failed, Percentile(0.50), Percentile(0.99), _assignLatencies.Count)));
     }
 
     protected override void PreStart()
@@ -79,7 +81,15 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Timers.StartPeriodicTimer("tick", new Tick(), TimeSpan.FromMilliseconds(250));
     }
 
-    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    /// <summary>The scheduler's clock: real time in a node, virtual time under Akka.TestKit's TestScheduler.</summary>
+    private long Now() => Context.System.Scheduler.Now.ToUnixTimeMilliseconds();
+
+    private double Percentile(double p)
+    {
+        if (_assignLatencies.Count == 0) return 0;
+        var sorted = _assignLatencies.Order().ToList();
+        return sorted[Math.Min(sorted.Count - 1, (int)(sorted.Count * p))];
+    }
 
     private void Count(TaskOutcome? outcome)
     {
@@ -94,7 +104,13 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private void Dispatch()
     {
-        foreach (var a in _state.Assign(Now()))
+        var now = Now();
+        foreach (var a in _state.Assign(now))
+        {
             _workers[a.WorkerId].Tell(new RunTask(a.Task.TaskId, a.Task.ModelType, a.Task.DeviceId, a.Task.Attempts + 1));
+            if (a.Task.Attempts > 0) continue;
+            _assignLatencies.Enqueue(now - a.Task.SubmittedAtMs);
+            if (_assignLatencies.Count > LatencySamples) _assignLatencies.Dequeue();
+        }
     }
 }

@@ -29,8 +29,9 @@ public static class InferenceProtocol
 
     public sealed record WorkerStats(string WorkerId, string Node, string Status, string[] ModelTypes, int Capacity, int Running, int Completed);
 
+    /// <summary>AssignP50Ms / AssignP99Ms: submit to first assignment over the last <c>AssignSamples</c> tasks.</summary>
     public sealed record CoordinatorStats(string CoordinatorNode, WorkerStats[] Workers, int QueueHigh, int QueueMedium, int QueueLow,
-        long CompletedTasks, long FailedTasks) : IInferenceMessage;
+        long CompletedTasks, long FailedTasks, double AssignP50Ms, double AssignP99Ms, int AssignSamples) : IInferenceMessage;
 }
 
 /// <summary>

@@ -33,6 +33,7 @@ public static class InferenceEndpoints
                     Queue = new { High = stats.QueueHigh, Medium = stats.QueueMedium, Low = stats.QueueLow },
                     stats.CompletedTasks,
                     stats.FailedTasks,
+                    SubmitToAssignmentMs = new { P50 = stats.AssignP50Ms, P99 = stats.AssignP99Ms, Samples = stats.AssignSamples },
                 });
             }
             catch (AskTimeoutException)

@@ -86,6 +86,63 @@ public sealed class InferenceSpecs
     }
 
     [Fact]
+    public async Task A_full_queue_answers_429_with_Retry_After_over_HTTP()
+    {
+        using var dir = new TempDir();
+        // A coordinator with no worker (no inference role) and room for two tasks.
+        await using var node = await TestNode.StartAsync(dir.Path, autoRegister: true,
+            configure: s => s with { Roles = ["edge", "coordinator"], InferenceQueue = 2 });
+        for (var i = 0; i < 2; i++)
+            Assert.Equal(HttpStatusCode.Accepted,
+                (await node.Http.PostAsJsonAsync("/api/inference", new { model_type = "anomaly", device_id = 1 })).StatusCode);
+        var refused = await node.Http.PostAsJsonAsync("/api/inference", new { model_type = "anomaly", device_id = 1, priority = "high" });
+        Assert.Equal((HttpStatusCode)429, refused.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(5), refused.Headers.RetryAfter?.Delta);
+        Assert.Contains("queue is full", (await refused.ReadJsonAsync()).GetProperty("error").GetString());
+        var stats = await StatsAsync(node);
+        Assert.Equal(2, stats.GetProperty("queue").GetProperty("medium").GetInt32());
+    }
+
+    [Fact]
+    public async Task Tasks_held_by_a_worker_that_is_cut_off_mid_task_are_requeued_and_completed_elsewhere()
+    {
+        // AP: nobody is downed, so the cut-off worker simply goes silent to the coordinator on node-0 (the oldest).
+        await using var cluster = await TestCluster.StartAsync(3, profile: "ap");
+        var readings = Enumerable.Range(1, 10).Select(i => new { device_id = 6, temperature = 20.0 + i % 3, humidity = 50, seq = i });
+        Assert.Equal(HttpStatusCode.OK, (await cluster[0].Http.PostAsJsonAsync("/api/readings/batch", readings)).StatusCode);
+        await Eventually.AssertAsync(async () =>
+        {
+            foreach (var node in cluster.Running) Assert.Equal(10, (await node.ReadingsAsync(6)).Count);
+        });
+        await WorkersAliveAsync(cluster[0], 3);
+
+        // Cut node-2 off, then submit at once: the coordinator still counts node-2's worker alive (its last heartbeat is
+        // under 5 s old), so round-robin hands it tasks whose RunTask or result the cut swallows: lost mid-task.
+        Assert.Equal(HttpStatusCode.OK, (await cluster[0].Http.PostAsJsonAsync("/api/admin/partition/isolate", new { member = "node-2" })).StatusCode);
+        await Task.Delay(TimeSpan.FromSeconds(1)); // the cut's transition: links can deliver for a moment after it
+        var ids = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            var accepted = await cluster[0].Http.PostAsJsonAsync("/api/inference", new { model_type = "anomaly", device_id = 6 });
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+            ids.Add((await accepted.ReadJsonAsync()).GetProperty("task_id").GetString()!);
+        }
+        var ended = new List<JsonElement>();
+        await Eventually.AssertAsync(async () =>
+        {
+            ended.Clear();
+            foreach (var id in ids) ended.Add(await (await cluster[1].Http.GetAsync($"/api/inference/{id}")).ReadJsonAsync());
+            Assert.All(ended, t => Assert.Equal("completed", t.GetProperty("state").GetString()));
+        }, TimeSpan.FromSeconds(40));
+        // Some went to node-2 first and were completed on another member at a second attempt; none ran on node-2.
+        Assert.Contains(ended, t => t.GetProperty("attempts").GetInt32() == 2);
+        Assert.All(ended, t => Assert.NotEqual("node-2", t.GetProperty("node").GetString()));
+        var stats = await StatsAsync(cluster[0]);
+        Assert.Equal("offline", stats.GetProperty("workers").EnumerateArray().Single(w => w.GetProperty("node").GetString() == "node-2").GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await cluster[0].Http.PostAsync("/api/admin/partition/heal", null)).StatusCode);
+    }
+
+    [Fact]
     public void Inference_messages_round_trip_through_the_chosen_serializer()
     {
         using var system = Akka.Actor.ActorSystem.Create("inference-serializer-check");

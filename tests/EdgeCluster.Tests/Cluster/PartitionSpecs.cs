@@ -59,6 +59,30 @@ public sealed class PartitionSpecs
     }
 
     [Fact]
+    public async Task In_the_CP_profile_a_cut_off_member_refuses_writes_by_default_but_takes_eventual_ones()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, profile: "cp");
+        Assert.Equal(HttpStatusCode.OK, (await cluster[0].Http.PostAsJsonAsync("/api/admin/partition/isolate", new { member = "node-2" })).StatusCode);
+        await cluster.WaitForUnreachableAsync(cluster[2], 2);
+
+        // Strong is the profile's default: refused at once, before anything is stored.
+        var started = DateTime.UtcNow;
+        var refused = await cluster[2].Http.PostAsJsonAsync("/api/reading", new { device_id = 50, temperature = 20.0, humidity = 40, seq = 1 });
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Contains("nothing was stored", (await refused.ReadJsonAsync()).GetProperty("error").GetString());
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5));
+        Assert.Empty(cluster[2].Store.Readings(50, 10, null, null));
+        // Asked for eventual, the cut-off member stores it; the majority side takes the default strong write.
+        var eventual = await cluster[2].Http.PostAsJsonAsync("/api/reading?consistency=eventual", new { device_id = 50, temperature = 20.0, humidity = 40, seq = 2 });
+        Assert.Equal(HttpStatusCode.OK, eventual.StatusCode);
+        var majority = await cluster[0].Http.PostAsJsonAsync("/api/reading", new { device_id = 51, temperature = 20.0, humidity = 40, seq = 1 });
+        Assert.Equal(HttpStatusCode.OK, majority.StatusCode);
+        Assert.Equal("strong", (await majority.ReadJsonAsync()).GetProperty("consistency").GetString());
+
+        Assert.Equal(HttpStatusCode.OK, (await cluster[1].Http.PostAsync("/api/admin/partition/heal", null)).StatusCode);
+    }
+
+    [Fact]
     public async Task A_split_cuts_every_link_between_the_groups_and_bad_commands_name_the_field()
     {
         await using var cluster = await TestCluster.StartAsync(3, profile: "ap");

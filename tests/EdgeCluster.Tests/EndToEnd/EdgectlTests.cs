@@ -92,6 +92,13 @@ public sealed class EdgectlTests
             Assert.Equal(1, nobody.ExitCode);
             Assert.Contains("cannot reach", nobody.Err);
 
+            var none = await EdgectlProcess.RunAsync(N(0), "cluster", "down-unreachable");
+            Assert.True(none.ExitCode == 0, none.ToString());
+            Assert.Contains("no unreachable members to down", none.Out);
+            var tail = await EdgectlProcess.RunAsync(N(1), "cluster", "tail", "--for", "1", "--json");
+            Assert.Equal(3, tail.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("node_name").GetString()).Distinct().Count());
+
             // n3 leaves on request: its process stops and the others see two members.
             var leave = await EdgectlProcess.RunAsync(N(0), "cluster", "leave", "n3");
             Assert.True(leave.ExitCode == 0, leave.ToString());
