@@ -29,6 +29,15 @@ public sealed class CoordinatorActorSpec(ITestOutputHelper output) : Akka.TestKi
 
     private static WorkerHeartbeat Beat(string worker) => new(worker, worker.Replace("/worker", ""), ["anomaly"], 1);
 
+    /// <summary>One virtual second: the clock moves, the worker heartbeats, and the coordinator has handled both before the next.</summary>
+    private async Task SecondAsync(IActorRef coordinator, TestProbe worker, string workerId)
+    {
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        coordinator.Tell(Beat(workerId), worker);
+        coordinator.Tell(new GetStats(), TestActor);
+        await ExpectMsgAsync<CoordinatorStats>();
+    }
+
     [Fact]
     public async Task A_task_whose_worker_stops_heartbeating_goes_to_another_worker_and_counts_once()
     {
@@ -48,18 +57,10 @@ public sealed class CoordinatorActorSpec(ITestOutputHelper output) : Akka.TestKi
         coordinator.Tell(new TaskDone(onW2.TaskId, "n2/worker", "n2", true, "{\"ok\":1}", null), w2);
 
         // w1 falls silent; w2 heartbeats every virtual second. At 4 s w1 is still alive and holds its task.
-        for (var s = 1; s <= 4; s++)
-        {
-            Clock.Advance(TimeSpan.FromSeconds(1));
-            coordinator.Tell(Beat("n2/worker"), w2);
-        }
+        for (var s = 1; s <= 4; s++) await SecondAsync(coordinator, w2, "n2/worker");
         await w2.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
         // Past 5 s without a heartbeat: w1 is offline, its task goes back to the front of the queue and on to w2.
-        for (var s = 5; s <= 6; s++)
-        {
-            Clock.Advance(TimeSpan.FromSeconds(1));
-            coordinator.Tell(Beat("n2/worker"), w2);
-        }
+        for (var s = 5; s <= 6; s++) await SecondAsync(coordinator, w2, "n2/worker");
         var retried = await w2.ExpectMsgAsync<RunTask>();
         Assert.Equal(onW1.TaskId, retried.TaskId);
         Assert.Equal(2, retried.Attempt);
@@ -88,17 +89,9 @@ public sealed class CoordinatorActorSpec(ITestOutputHelper output) : Akka.TestKi
         Assert.Equal(1, (await w1.ExpectMsgAsync<RunTask>()).Attempt);
 
         // The worker heartbeats but never answers: the 30 s deadline re-queues the task once, then it fails.
-        for (var s = 1; s <= 31; s++)
-        {
-            Clock.Advance(TimeSpan.FromSeconds(1));
-            coordinator.Tell(Beat("n1/worker"), w1);
-        }
+        for (var s = 1; s <= 31; s++) await SecondAsync(coordinator, w1, "n1/worker");
         Assert.Equal(2, (await w1.ExpectMsgAsync<RunTask>()).Attempt);
-        for (var s = 1; s <= 31; s++)
-        {
-            Clock.Advance(TimeSpan.FromSeconds(1));
-            coordinator.Tell(Beat("n1/worker"), w1);
-        }
+        for (var s = 1; s <= 31; s++) await SecondAsync(coordinator, w1, "n1/worker");
         coordinator.Tell(new GetTask("t1"), TestActor);
         var status = await ExpectMsgAsync<InferenceProtocol.TaskStatus>();
         Assert.Equal("failed", status.State);
