@@ -9,7 +9,7 @@ using static EdgeCluster.Actors.Inference.InferenceProtocol;
 namespace EdgeCluster.Actors.Inference;
 
 public sealed record InferenceSettings(TimeSpan HeartbeatInterval, TimeSpan HeartbeatTimeout, int Capacity, int QueueCapacity,
-    TimeSpan TaskDeadline, int MaxAttempts)
+    TimeSpan TaskDeadline, int MaxAttempts, int FairShareSlack = 4)
 {
     public static readonly InferenceSettings Default = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), 2, 1_000,
         TimeSpan.FromSeconds(30), 3);
@@ -70,7 +70,8 @@ public static class InferenceHosting
         IReadOnlyList<string> roles, InferenceSettings settings)
     {
         builder.AddInferenceSerializer();
-        var options = new CoordinatorOptions(settings.QueueCapacity, settings.HeartbeatTimeout, settings.TaskDeadline, settings.MaxAttempts);
+        var options = new CoordinatorOptions(settings.QueueCapacity, settings.HeartbeatTimeout, settings.TaskDeadline, settings.MaxAttempts,
+            settings.FairShareSlack);
         var singleton = new ClusterSingletonOptions { Role = "coordinator" };
         if (roles.Contains("coordinator"))
             builder.WithSingleton<CoordinatorActor>(CoordinatorActor.SingletonName, Props.Create(() => new CoordinatorActor(options)), singleton);

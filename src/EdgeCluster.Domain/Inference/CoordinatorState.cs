@@ -20,7 +20,12 @@ public sealed record TaskOutcome(string TaskId, bool Completed, string? Result, 
 
 public enum SubmitResult { Accepted, AlreadyKnown, QueueFull }
 
-public sealed record CoordinatorOptions(int QueueCapacity, TimeSpan HeartbeatTimeout, TimeSpan TaskDeadline, int MaxAttempts)
+/// <param name="FairShareSlack">
+/// How many tasks a worker may be handed beyond the least-served alive worker of the same model type; 0 turns the bound off
+/// (pure work-conserving round-robin, where a worker that frees its slots sooner takes more).
+/// </param>
+public sealed record CoordinatorOptions(int QueueCapacity, TimeSpan HeartbeatTimeout, TimeSpan TaskDeadline, int MaxAttempts,
+    int FairShareSlack = 4)
 {
     public static readonly CoordinatorOptions Default = new(1_000, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), 3);
 }
@@ -40,6 +45,8 @@ public sealed class CoordinatorState(CoordinatorOptions options)
         public Dictionary<string, Assignment> Running { get; } = new();
         public int Completed { get; set; }
         public bool Offline { get; set; }
+        /// <summary>Tasks handed to this worker, for the fair-share bound. A worker that (re)joins starts level with the others.</summary>
+        public long Served { get; set; }
     }
 
     private readonly LinkedList<InferenceTask>[] _queues = [new(), new(), new()];
@@ -82,9 +89,12 @@ public sealed class CoordinatorState(CoordinatorOptions options)
     public void Heartbeat(WorkerInfo info, long nowMs)
     {
         var worker = _workers.Find(w => w.Info.WorkerId == info.WorkerId);
-        if (worker is null) _workers.Add(new Worker(info, nowMs));
+        // A new or returning worker is not owed the tasks it was not there for: it starts level with the least served.
+        var level = _workers.Where(w => !w.Offline && w != worker).Select(w => w.Served).DefaultIfEmpty(0).Min();
+        if (worker is null) _workers.Add(new Worker(info, nowMs) { Served = level });
         else
         {
+            if (worker.Offline) worker.Served = Math.Max(worker.Served, level);
             worker.Info = info;
             worker.LastHeartbeatMs = nowMs;
             worker.Offline = false;
@@ -117,13 +127,18 @@ public sealed class CoordinatorState(CoordinatorOptions options)
     private Worker? NextWorkerFor(string modelType)
     {
         if (_workers.Count == 0) return null;
+        // Fair share: no worker runs more than the slack ahead of the least-served alive worker of this model type, so
+        // a worker that frees its slots sooner (the one beside the coordinator, a faster Pi) cannot take the lion's share.
+        var least = _workers.Where(w => !w.Offline && w.Info.ModelTypes.Contains(modelType)).Select(w => w.Served).DefaultIfEmpty(0).Min();
         var start = _cursorByModel.GetValueOrDefault(modelType) % _workers.Count;
         for (var i = 0; i < _workers.Count; i++)
         {
             var index = (start + i) % _workers.Count;
             var w = _workers[index];
             if (w.Offline || !w.Info.ModelTypes.Contains(modelType) || w.Running.Count >= w.Info.Capacity) continue;
+            if (Options.FairShareSlack > 0 && w.Served - least >= Options.FairShareSlack) continue;
             _cursorByModel[modelType] = index + 1;
+            w.Served++;
             return w;
         }
         return null;

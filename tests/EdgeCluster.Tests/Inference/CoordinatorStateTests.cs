@@ -40,6 +40,75 @@ public class CoordinatorStateTests
     }
 
     [Fact]
+    public void A_worker_that_frees_its_slots_sooner_gets_no_more_than_the_slack_ahead()
+    {
+        // w1 finishes at once; w2 and w3 take ten rounds for each task. Work-conserving round-robin would hand w1 nearly all.
+        var state = new CoordinatorState(Options with { QueueCapacity = 10_000, FairShareSlack = 4 });
+        foreach (var w in new[] { "w1", "w2", "w3" }) state.Heartbeat(W(w, capacity: 2), 0);
+        var counts = new Dictionary<string, int>();
+        var slow = new List<(Assignment A, int Round)>();
+        for (var i = 0; i < 3_000; i++) state.Submit(T($"t{i}"));
+        for (var round = 0; counts.Values.Sum() < 3_000; round++)
+        {
+            foreach (var a in state.Assign(0))
+            {
+                if (a.WorkerId == "w1") { state.Complete(a.Task.TaskId, a.WorkerId, "ok"); counts["w1"] = counts.GetValueOrDefault("w1") + 1; }
+                else slow.Add((a, round));
+            }
+            foreach (var done in slow.Where(x => round - x.Round >= 10).ToList())
+            {
+                state.Complete(done.A.Task.TaskId, done.A.WorkerId, "ok");
+                counts[done.A.WorkerId] = counts.GetValueOrDefault(done.A.WorkerId) + 1;
+                slow.Remove(done);
+            }
+        }
+        Assert.True(counts.Values.Max() - counts.Values.Min() <= 4 + 2, string.Join(", ", counts));
+
+        // w2 holds its task and never finishes: with the bound w1 stops 4 ahead; without it w1 takes every other task.
+        Assert.Equal((5, 1, 4), Stuck(slack: 4));
+        Assert.Equal((9, 1, 0), Stuck(slack: 0));
+    }
+
+    private static (int W1, int W2, int Queued) Stuck(int slack)
+    {
+        var state = new CoordinatorState(Options with { QueueCapacity = 10, FairShareSlack = slack });
+        foreach (var w in new[] { "w1", "w2" }) state.Heartbeat(W(w, capacity: 1), 0);
+        for (var i = 0; i < 10; i++) state.Submit(T($"s{i}"));
+        var (w1, w2) = (0, 0);
+        for (IReadOnlyList<Assignment> batch; (batch = state.Assign(0)).Count > 0;)
+            foreach (var a in batch)
+            {
+                if (a.WorkerId == "w2") { w2++; continue; }
+                w1++;
+                state.Complete(a.Task.TaskId, "w1", "ok");
+            }
+        return (w1, w2, state.QueueDepth);
+    }
+
+    [Fact]
+    public void A_worker_that_joins_late_starts_level_with_the_others_instead_of_taking_every_task()
+    {
+        var state = new CoordinatorState(Options with { QueueCapacity = 10_000, FairShareSlack = 4 });
+        state.Heartbeat(W("w1", capacity: 100), 0);
+        for (var i = 0; i < 500; i++)
+        {
+            state.Submit(T($"t{i}"));
+            foreach (var a in state.Assign(0)) state.Complete(a.Task.TaskId, a.WorkerId, "ok");
+        }
+        state.Heartbeat(W("w2", capacity: 100), 0);
+        var order = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            state.Submit(T($"late{i}"));
+            var a = Assert.Single(state.Assign(0));
+            order.Add(a.WorkerId);
+            state.Complete(a.Task.TaskId, a.WorkerId, "ok");
+        }
+        Assert.Equal(3, order.Count(w => w == "w1"));
+        Assert.Equal(3, order.Count(w => w == "w2"));
+    }
+
+    [Fact]
     public void High_priority_goes_first_and_each_priority_is_first_in_first_out()
     {
         var state = new CoordinatorState(Options);
