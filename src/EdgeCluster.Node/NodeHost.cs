@@ -29,7 +29,10 @@ public static class NodeHost
     public const string QueryPluginId = "akka.persistence.query.journal.sql";
     public const long MaxBodyBytes = 1024 * 1024;
 
-    public static WebApplication Build(NodeSettings settings, Action<ILoggingBuilder>? logging = null, NodeRuntime? runtime = null)
+    /// <param name="http">The process's HTTP socket, kept open across actor systems (see <see cref="SharedListenSocket"/>);
+    /// without one Kestrel binds the port itself.</param>
+    public static WebApplication Build(NodeSettings settings, Action<ILoggingBuilder>? logging = null, NodeRuntime? runtime = null,
+        SharedListenSocket? http = null)
     {
         runtime ??= new NodeRuntime();
         var hocon = LoadHocon(settings);
@@ -43,8 +46,9 @@ public static class NodeHost
         {
             k.Limits.MaxRequestBodySize = 2 * MaxBodyBytes;
             k.AddServerHeader = false;
+            if (http is not null) k.ListenHandle(http.Duplicate());
         });
-        builder.WebHost.UseUrls($"http://{(settings.HttpHost == "0.0.0.0" ? "*" : settings.HttpHost)}:{settings.HttpPort}");
+        if (http is null) builder.WebHost.UseUrls($"http://{(settings.HttpHost == "0.0.0.0" ? "*" : settings.HttpHost)}:{settings.HttpPort}");
 
         var ingest = new IngestSettings(settings.NodeName, settings.AutoRegister);
         builder.Services.AddSingleton(settings);
@@ -107,7 +111,7 @@ public static class NodeHost
         var app = builder.Build();
         app.MapEdgeApi();
         app.Lifetime.ApplicationStarted.Register(() =>
-            app.Services.GetRequiredService<SelfInfo>().HttpUrl = PublicHttpUrl(app, settings));
+            app.Services.GetRequiredService<SelfInfo>().HttpUrl = PublicHttpUrl(app, settings, http?.Port));
         return app;
     }
 
@@ -122,11 +126,11 @@ public static class NodeHost
     }
 
     /// <summary>The URL other members and clients reach this node's HTTP API at, with the port Kestrel bound.</summary>
-    private static string PublicHttpUrl(WebApplication app, NodeSettings settings)
+    private static string PublicHttpUrl(WebApplication app, NodeSettings settings, int? sharedPort)
     {
-        var bound = new Uri(app.Urls.First().Replace("*", "localhost").Replace("[::]", "localhost").Replace("+", "localhost"));
+        var port = sharedPort ?? new Uri(app.Urls.First().Replace("*", "localhost").Replace("[::]", "localhost").Replace("+", "localhost")).Port;
         var host = settings.HttpHost is "0.0.0.0" or "::" ? settings.AkkaPublicHost ?? PublicHostFor(settings.AkkaHost) : settings.HttpHost;
-        return $"http://{host}:{bound.Port}";
+        return $"http://{host}:{port}";
     }
 
     private static string PublicHostFor(string bindHost) =>

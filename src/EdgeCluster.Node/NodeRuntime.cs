@@ -83,11 +83,13 @@ public static class NodeRunner
     public static async Task RunAsync(NodeSettings settings, NodeRuntime? runtime = null, CancellationToken stop = default)
     {
         runtime ??= new NodeRuntime();
+        // Opened before the first actor system and kept until the process ends, so a restart refuses no connection.
+        using var http = SharedListenSocket.TryOpen(settings);
         var current = settings;
         while (true)
         {
             runtime.RejoinRequested = false;
-            var app = NodeHost.Build(current, runtime: runtime);
+            var app = NodeHost.Build(current, runtime: runtime, http: http);
             var store = app.Services.GetRequiredService<EdgeCluster.Storage.ReadModelStore>();
             try
             {

@@ -111,6 +111,28 @@ public sealed class NodeSettingsTests
     }
 
     [Fact]
+    public void The_node_stops_at_start_with_one_line_when_its_HTTP_port_is_taken()
+    {
+        using var dir = new TempDir();
+        var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "EdgeCluster.Node.dll"), "--data-dir", dir.Path,
+            "--http-host", "127.0.0.1", "--http-port", port.ToString(), "--akka-port", "0"])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        using var process = Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        taken.Stop();
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains($"HTTP port {port} is already in use (set --http-port)", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
     public void The_node_stops_at_start_with_one_clear_line_for_a_bad_setting()
     {
         var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "EdgeCluster.Node.dll"), "--http-port", "abc"])

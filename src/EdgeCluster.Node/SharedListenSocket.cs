@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace EdgeCluster.Node;
+
+/// <summary>
+/// The HTTP port, opened once per process and handed to every incarnation's Kestrel as a duplicate of its file
+/// descriptor. When a downed node starts a new actor system and web host, the socket never stops listening:
+/// boards that connect in between wait in the kernel's backlog for the new Kestrel instead of being refused.
+/// Linux and macOS only; elsewhere (or for a host name that is not an address) the node binds the usual way.
+/// </summary>
+public sealed class SharedListenSocket : IDisposable
+{
+    private readonly Socket _socket;
+
+    private SharedListenSocket(Socket socket) => _socket = socket;
+
+    public int Port => ((IPEndPoint)_socket.LocalEndPoint!).Port;
+
+    public static SharedListenSocket? TryOpen(NodeSettings settings)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return null;
+        var any = settings.HttpHost is "0.0.0.0" or "*" or "::";
+        IPAddress? address = any ? null : settings.HttpHost == "localhost" ? IPAddress.Loopback
+            : IPAddress.TryParse(settings.HttpHost, out var parsed) ? parsed : null;
+        if (!any && address is null) return null;
+        Socket socket;
+        if (any)
+        {
+            try
+            {
+                socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true };
+                Bind(socket, new IPEndPoint(IPAddress.IPv6Any, settings.HttpPort));
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressFamilyNotSupported or SocketError.AddressNotAvailable)
+            {
+                // No IPv6 on this host (some containers): IPv4 only.
+                socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                Bind(socket, new IPEndPoint(IPAddress.Any, settings.HttpPort));
+            }
+        }
+        else
+        {
+            socket = new Socket(address!.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            Bind(socket, new IPEndPoint(address, settings.HttpPort));
+        }
+        return new SharedListenSocket(socket);
+    }
+
+    private static void Bind(Socket socket, IPEndPoint endpoint)
+    {
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(endpoint);
+            socket.Listen(512);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            socket.Dispose();
+            throw new IOException($"HTTP port {endpoint.Port} is already in use (set --http-port)", e);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A new descriptor for the same listening socket: Kestrel may close its copy when it stops.</summary>
+    public ulong Duplicate()
+    {
+        var fd = Dup((int)_socket.Handle);
+        if (fd < 0) throw new IOException($"dup of the HTTP socket failed (errno {Marshal.GetLastPInvokeError()})");
+        return (ulong)fd;
+    }
+
+    [DllImport("libc", EntryPoint = "dup", SetLastError = true)]
+    private static extern int Dup(int fd);
+
+    public void Dispose() => _socket.Dispose();
+}
