@@ -99,6 +99,22 @@ public sealed class EdgectlTests
             Assert.Equal(3, tail.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
                 .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("node_name").GetString()).Distinct().Count());
 
+            // Downed by hand, n3 is still running: it starts a new actor system and joins again by itself.
+            var downed = await EdgectlProcess.RunAsync(N(0), "cluster", "down", "n3");
+            Assert.True(downed.ExitCode == 0, downed.ToString());
+            await Eventually.AssertAsync(async () =>
+            {
+                var links = await EdgectlProcess.RunAsync(N(2), "partition", "status", "--json");
+                var self = JsonDocument.Parse(links.Out).RootElement.GetProperty("members").EnumerateArray()
+                    .Single(m => m.GetProperty("member").GetString() == "n3");
+                Assert.Equal(2, self.GetProperty("state").GetProperty("incarnation").GetInt32());
+                var view = JsonDocument.Parse((await EdgectlProcess.RunAsync(N(0), "cluster", "show", "--json")).Out).RootElement;
+                Assert.Equal(3, view.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "Up"));
+            }, TimeSpan.FromSeconds(60));
+            var badJoin = await EdgectlProcess.RunAsync(N(0), "cluster", "join", "nowhere");
+            Assert.Equal(1, badJoin.ExitCode);
+            Assert.Contains("(field address)", badJoin.Err);
+
             // n3 leaves on request: its process stops and the others see two members.
             var leave = await EdgectlProcess.RunAsync(N(0), "cluster", "leave", "n3");
             Assert.True(leave.ExitCode == 0, leave.ToString());
