@@ -1,3 +1,4 @@
+using EdgeCluster.Node;
 using Akka.Cluster;
 
 namespace EdgeCluster.TestKit;
@@ -19,12 +20,14 @@ public sealed class TestCluster : IAsyncDisposable
     private readonly bool _autoRegister;
     private readonly int _replicationIntervalMs;
     private readonly string _profile;
+    private readonly Func<int, NodeSettings, NodeSettings>? _configure;
 
-    private TestCluster(bool autoRegister, int replicationIntervalMs, string profile)
+    private TestCluster(bool autoRegister, int replicationIntervalMs, string profile, Func<int, NodeSettings, NodeSettings>? configure)
     {
         _autoRegister = autoRegister;
         _replicationIntervalMs = replicationIntervalMs;
         _profile = profile;
+        _configure = configure;
     }
 
     public TestNode this[int index] => _nodes[index] ?? throw new InvalidOperationException($"node {index} is stopped");
@@ -34,12 +37,13 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>
     /// Starts <paramref name="size"/> nodes named node-0.. and waits until every one sees all of them Up.
     /// Members pull from each other every <paramref name="replicationIntervalMs"/>; <paramref name="profile"/> names a
-    /// folder of cluster-config/profiles (default, ap, cp).
+    /// folder of cluster-config/profiles (default, ap, cp); <paramref name="configure"/> changes node i's settings
+    /// (roles, inference settings, ...), also for nodes added or restarted later.
     /// </summary>
     public static async Task<TestCluster> StartAsync(int size, bool autoRegister = true, int replicationIntervalMs = 200,
-        string profile = "default")
+        string profile = "default", Func<int, NodeSettings, NodeSettings>? configure = null)
     {
-        var cluster = new TestCluster(autoRegister, replicationIntervalMs, profile);
+        var cluster = new TestCluster(autoRegister, replicationIntervalMs, profile, configure);
         for (var i = 0; i < size; i++) await cluster.AddNodeAsync();
         await cluster.WaitForMembersAsync(size);
         return cluster;
@@ -70,7 +74,8 @@ public sealed class TestCluster : IAsyncDisposable
     private async Task<TestNode> StartNodeAsync(int index, int akkaPort)
     {
         var seeds = Running.Select(n => n.AkkaEndpoint).ToList();
-        var node = await TestNode.StartAsync(DataDir(index), $"node-{index}", _autoRegister, seeds, akkaPort, _replicationIntervalMs, _profile);
+        var node = await TestNode.StartAsync(DataDir(index), $"node-{index}", _autoRegister, seeds, akkaPort, _replicationIntervalMs, _profile,
+            configure: _configure is null ? null : settings => _configure(index, settings));
         _nodes[index] = node;
         return node;
     }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.DistributedData;
 using Akka.Event;
 using EdgeCluster.Domain.Inference;
 using static EdgeCluster.Actors.Inference.InferenceProtocol;
@@ -16,6 +17,16 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 {
     public const string SingletonName = "inference-coordinator";
     private sealed record Tick;
+
+    /// <summary>
+    /// Every accepted task that has not ended, replicated to a majority: a coordinator that starts on another member
+    /// re-queues them, so tasks survive even when the member that accepted them dies with the old coordinator.
+    /// </summary>
+    public static readonly LWWDictionaryKey<string, Submit> OpenTasksKey = new("inference-open-tasks");
+    private static readonly IWriteConsistency OpenTasksWrite = new WriteMajority(TimeSpan.FromSeconds(2));
+
+    private readonly IActorRef _replicator = DistributedData.Get(Context.System).Replicator;
+    private readonly UniqueAddress _self = Cluster.Get(Context.System).SelfUniqueAddress;
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly CoordinatorState _state;
@@ -37,6 +48,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         {
             var result = _state.Submit(new InferenceTask(s.TaskId, s.ModelType, s.DeviceId, s.Priority, Now()));
             Sender.Tell(new Submitted(s.TaskId, result, _state.QueueDepth));
+            if (result == SubmitResult.Accepted)
+                _replicator.Tell(Dsl.Update(OpenTasksKey, LWWDictionary<string, Submit>.Empty, OpenTasksWrite, d => d.SetItem(_self, s.TaskId, s)));
             Dispatch();
         });
         Receive<WorkerHeartbeat>(h =>
@@ -60,6 +73,27 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             foreach (var outcome in _state.Tick(Now())) Count(outcome);
             Dispatch();
         });
+        // What the previous coordinator had open: queue whatever this one does not know yet (task ids make it idempotent).
+        Receive<GetSuccess>(got =>
+        {
+            if (!got.Key.Equals(OpenTasksKey)) return;
+            var open = got.Get(OpenTasksKey);
+            var requeued = 0;
+            foreach (var (_, task) in open)
+                if (_state.Submit(new InferenceTask(task.TaskId, task.ModelType, task.DeviceId, task.Priority, Now())) == SubmitResult.Accepted)
+                    requeued++;
+            if (requeued > 0) _log.Info("Re-queued {0} open tasks left by the previous coordinator", requeued);
+            Dispatch();
+        });
+        Receive<GetFailure>(failed =>
+        {
+            // No majority answered in time: take what this member holds.
+            _log.Info("Open tasks not read from a majority in time; using this member's copy");
+            _replicator.Tell(Dsl.Get(OpenTasksKey, ReadLocal.Instance));
+        });
+        Receive<NotFound>(_ => { });
+        Receive<UpdateSuccess>(_ => { });
+        Receive<UpdateTimeout>(_ => { });
         Receive<GetTask>(g =>
         {
             var (state, worker, attempts) = _state.StateOf(g.TaskId);
@@ -79,6 +113,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     {
         _log.Info("Inference coordinator started on {0}; waiting for worker heartbeats", Cluster.Get(Context.System).SelfAddress);
         Timers.StartPeriodicTimer("tick", new Tick(), TimeSpan.FromMilliseconds(250));
+        _replicator.Tell(Dsl.Get(OpenTasksKey, new ReadMajority(TimeSpan.FromSeconds(3))));
     }
 
     /// <summary>The scheduler's clock: real time in a node, virtual time under Akka.TestKit's TestScheduler.</summary>
@@ -94,6 +129,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private void Count(TaskOutcome? outcome)
     {
         if (outcome is null) return;
+        var ended = outcome.TaskId;
+        _replicator.Tell(Dsl.Update(OpenTasksKey, LWWDictionary<string, Submit>.Empty, OpenTasksWrite, d => d.Remove(_self, ended)));
         if (outcome.Completed) _completed++;
         else
         {

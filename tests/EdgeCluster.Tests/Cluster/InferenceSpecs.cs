@@ -143,6 +143,41 @@ public sealed class InferenceSpecs
     }
 
     [Fact]
+    public async Task Open_tasks_survive_when_the_member_that_accepted_them_leaves_with_the_coordinator()
+    {
+        // No workers yet: node-0 (the oldest, so the coordinator) and node-1 may coordinate, node-2 only takes readings.
+        await using var cluster = await TestCluster.StartAsync(3, configure: (i, s) => s with
+        {
+            Roles = i switch { 0 or 1 => ["edge", "coordinator"], 2 => ["edge"], _ => ["edge", "inference"] },
+        });
+        var readings = Enumerable.Range(1, 10).Select(i => new { device_id = 8, temperature = 20.0 + i % 3, humidity = 50, seq = i });
+        Assert.Equal(HttpStatusCode.OK, (await cluster[0].Http.PostAsJsonAsync("/api/readings/batch", readings)).StatusCode);
+        var ids = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            var accepted = await cluster[0].Http.PostAsJsonAsync("/api/inference", new { model_type = "anomaly", device_id = 8 });
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+            ids.Add((await accepted.ReadJsonAsync()).GetProperty("task_id").GetString()!);
+        }
+        Assert.Equal(5, (await StatsAsync(cluster[1])).GetProperty("queue").GetProperty("medium").GetInt32());
+
+        // The member that accepted every task and ran the coordinator goes away with all it held in memory.
+        var old = cluster[0].Cluster.SelfAddress.ToString();
+        await cluster.StopNodeAsync(0);
+        await Eventually.AssertAsync(async () =>
+            Assert.Equal(cluster[1].Cluster.SelfAddress.ToString(), (await StatsAsync(cluster[1])).GetProperty("coordinator").GetString()),
+            TimeSpan.FromSeconds(40));
+        Assert.NotEqual(old, cluster[1].Cluster.SelfAddress.ToString());
+        // A worker arrives; the new coordinator re-queued the open tasks from the replicated list, and they run.
+        await cluster.AddNodeAsync();
+        await Eventually.AssertAsync(async () =>
+        {
+            foreach (var id in ids)
+                Assert.Equal("completed", (await (await cluster[2].Http.GetAsync($"/api/inference/{id}")).ReadJsonAsync()).GetProperty("state").GetString());
+        }, TimeSpan.FromSeconds(40));
+    }
+
+    [Fact]
     public void Inference_messages_round_trip_through_the_chosen_serializer()
     {
         using var system = Akka.Actor.ActorSystem.Create("inference-serializer-check");
