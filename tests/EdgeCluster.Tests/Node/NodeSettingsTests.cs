@@ -36,6 +36,27 @@ public sealed class NodeSettingsTests
         Assert.True(s.AutoRegister);
     }
 
+    [Fact]
+    public void Profile_admin_token_and_inference_settings_come_from_switches_and_environment()
+    {
+        var s = Load(["--profile", "cp", "--heartbeat-interval-ms", "500", "--inference-queue", "50"],
+            new() { ["EDGE_ADMIN_TOKEN"] = "s3cret", ["EDGE_HEARTBEAT_TIMEOUT_MS"] = "2000" });
+        Assert.Equal(("cp", "s3cret", 500, 2000, 50), (s.Profile, s.AdminToken, s.HeartbeatIntervalMs, s.HeartbeatTimeoutMs, s.InferenceQueue));
+        var e = Assert.Throws<SettingsException>(() => Load(["--heartbeat-interval-ms", "5000", "--heartbeat-timeout-ms", "1000"]));
+        Assert.Equal("--heartbeat-timeout-ms (1000) must be longer than --heartbeat-interval-ms (5000)", e.Message);
+        Assert.Throws<SettingsException>(() => Load(["--profile", "../etc"]));
+    }
+
+    [Fact]
+    public void An_unknown_profile_stops_the_node_naming_the_profiles_there_are()
+    {
+        using var dir = new TempDir();
+        var settings = new NodeSettings { Profile = "quorum", DataDir = dir.Path, HttpPort = 0, AkkaPort = 0 };
+        var e = Assert.Throws<SettingsException>(() => NodeHost.Build(settings));
+        Assert.Contains("--profile 'quorum' not found", e.Message);
+        Assert.Contains("ap, cp, default", e.Message);
+    }
+
     [Theory]
     [InlineData(new[] { "--http-port", "abc" }, "--http-port 'abc' is not a port number (0-65535)")]
     [InlineData(new[] { "--akka-port", "70000" }, "--akka-port '70000' is not a port number (0-65535)")]
