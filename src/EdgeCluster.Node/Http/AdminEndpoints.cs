@@ -51,22 +51,11 @@ public static class AdminEndpoints
             try { change = body.Json!.Value.Deserialize<LinksChange>(Json); }
             catch (JsonException e) { return ApiErrors.BadRequest("body", $"body is not a links change: {e.Message}"); }
             if (change is null) return ApiErrors.BadRequest("body", "body must be {\"cut\": [...], \"heal\": [...], \"heal_all\": false}");
-            var cut = new List<CutLink>();
-            foreach (var target in change.Cut ?? [])
-            {
-                if (!TryAddress(target.Address, out var address)) return ApiErrors.BadRequest("cut", $"'{target.Address}' is not an actor system address");
-                cut.Add(new CutLink(address, target.NodeName, target.HttpUrl, DateTimeOffset.UtcNow, change.Reason ?? "cut by hand"));
-            }
-            var heal = new List<Address>();
-            foreach (var text in change.Heal ?? [])
-            {
-                if (!TryAddress(text, out var address)) return ApiErrors.BadRequest("heal", $"'{text}' is not an actor system address");
-                heal.Add(address);
-            }
-            var errors = new List<string>();
-            if (change.HealAll) errors.AddRange(await node.ChangeAsync(new HealLinks(null)));
-            if (heal.Count > 0) errors.AddRange(await node.ChangeAsync(new HealLinks(heal)));
-            if (cut.Count > 0) errors.AddRange(await node.ChangeAsync(new CutLinks(cut)));
+            if ((change.Cut ?? []).FirstOrDefault(t => !TryAddress(t.Address, out _)) is { } badCut)
+                return ApiErrors.BadRequest("cut", $"'{badCut.Address}' is not an actor system address");
+            if ((change.Heal ?? []).FirstOrDefault(h => !TryAddress(h, out _)) is { } badHeal)
+                return ApiErrors.BadRequest("heal", $"'{badHeal}' is not an actor system address");
+            var errors = await node.ApplyLocalAsync(change);
             var view = await node.LocalLinksAsync(errors);
             return errors.Count == 0 ? Results.Ok(view) : Results.Json(view, statusCode: StatusCodes.Status500InternalServerError);
         });
@@ -272,7 +261,21 @@ public sealed class NodeServices(ActorSystem system, NodeRuntime runtime, NodeSe
         Cluster.State.Members.Select(m => m.Address)
             .FirstOrDefault(a => a.Host == peer.Address.Host && a.Port == peer.Address.Port);
 
-    public async Task<IReadOnlyList<string>> ChangeAsync(object change)
+    /// <summary>Applies a links change to this member's controller: heal all, then heal the named, then cut. Addresses are checked by the caller.</summary>
+    public async Task<IReadOnlyList<string>> ApplyLocalAsync(AdminEndpoints.LinksChange change)
+    {
+        var errors = new List<string>();
+        if (change.HealAll) errors.AddRange(await ChangeAsync(new HealLinks(null)));
+        var heal = (change.Heal ?? []).Select(Parse).ToList();
+        if (heal.Count > 0) errors.AddRange(await ChangeAsync(new HealLinks(heal)));
+        var cut = (change.Cut ?? []).Select(t => new CutLink(Parse(t.Address), t.NodeName, t.HttpUrl, DateTimeOffset.UtcNow, change.Reason ?? "cut by hand")).ToList();
+        if (cut.Count > 0) errors.AddRange(await ChangeAsync(new CutLinks(cut)));
+        return errors;
+
+        static Address Parse(string text) => AdminEndpoints.TryAddress(text, out var a) ? a : throw new ArgumentException($"'{text}' is not an address");
+    }
+
+    private async Task<IReadOnlyList<string>> ChangeAsync(object change)
     {
         var changed = await controller.ActorRef.Ask<LinksChanged>(change, AskTimeout);
         return changed.Errors;
@@ -339,11 +342,7 @@ public sealed class NodeServices(ActorSystem system, NodeRuntime runtime, NodeSe
         {
             if (member.Self)
             {
-                var errors = new List<string>();
-                if (change.HealAll) errors.AddRange(await ChangeAsync(new HealLinks(null)));
-                if (change.Cut is { Count: > 0 } targets)
-                    errors.AddRange(await ChangeAsync(new CutLinks(targets.Select(t => new CutLink(Address.Parse(t.Address), t.NodeName, t.HttpUrl,
-                        DateTimeOffset.UtcNow, change.Reason ?? "")).ToList())));
+                var errors = await ApplyLocalAsync(change);
                 return new(member.Label, member.Address.ToString(), errors.Count == 0, cut, errors.Count == 0 ? null : string.Join("; ", errors));
             }
             if (member.HttpUrl is null)

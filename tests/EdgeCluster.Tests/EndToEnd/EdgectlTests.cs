@@ -14,10 +14,7 @@ public sealed class EdgectlTests
     {
         using var dir = new TempDir();
         var lab = Path.Combine(dir.Path, "lab");
-        var http = NodeProcess.FreePort();
-        var akka = NodeProcess.FreePort();
-        // Three consecutive free ports for each kind: probe until the neighbours are free too.
-        while (!Enumerable.Range(1, 2).All(i => Ports.Free(http + i) && Ports.Free(akka + i))) { http = NodeProcess.FreePort(); akka = NodeProcess.FreePort(); }
+        var (http, akka) = (Ports.FreeRun(3), Ports.FreeRun(3));
         string N(int i) => $"127.0.0.1:{http + i}";
 
         var up = await EdgectlProcess.RunAsync("lab", "up", "--nodes", "3", "--profile", "ap", "--dir", lab,

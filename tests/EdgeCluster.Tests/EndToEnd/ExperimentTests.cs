@@ -50,8 +50,7 @@ public sealed class ExperimentTests
     private static async Task<JsonElement> RunAsync(string profile)
     {
         using var dir = new TempDir();
-        var (http, akka) = (NodeProcess.FreePort(), NodeProcess.FreePort());
-        while (!Enumerable.Range(1, 2).All(i => Ports.Free(http + i) && Ports.Free(akka + i))) (http, akka) = (NodeProcess.FreePort(), NodeProcess.FreePort());
+        var (http, akka) = (Ports.FreeRun(3), Ports.FreeRun(3));
         var outDir = Path.Combine(dir.Path, "report");
         var run = await EdgectlProcess.RunAsync("experiment", "--profile", profile, "--duration", "24", "--rate", "10",
             "--dir", Path.Combine(dir.Path, "lab"), "--out", outDir, "--http-port", http.ToString(), "--akka-port", akka.ToString());
