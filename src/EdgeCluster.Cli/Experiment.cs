@@ -369,6 +369,16 @@ public static class Experiment
                 var ops = writes.Where(o => o.Member == t.Name && o.Kind == "eventual" && o.InvokedAt >= s && o.InvokedAt < s + 1).ToList();
                 return ops.Count == 0 ? (double?)null : ops.Count(o => o.Outcome == Outcome.Ok) / (double)ops.Count;
             }).ToList());
+            var sides = new Dictionary<string, IReadOnlyList<string>>
+            {
+                ["minority"] = minority,
+                ["majority"] = targets.Select(t => t.Name).Except(minority).ToList(),
+            };
+            var sideAvailability = sides.ToDictionary(kv => kv.Key, kv => Enumerable.Range(0, seconds).Select(s =>
+            {
+                var ops = writes.Where(o => kv.Value.Contains(o.Member) && o.InvokedAt >= s && o.InvokedAt < s + 1).ToList();
+                return ops.Count == 0 ? (double?)null : ops.Count(o => o.Outcome == Outcome.Ok) / (double)ops.Count;
+            }).ToList());
             var strongAvailability = targets.ToDictionary(t => t.Name, t => Enumerable.Range(0, seconds).Select(s =>
             {
                 var ops = writes.Where(o => o.Member == t.Name && o.Kind == "strong" && o.InvokedAt >= s && o.InvokedAt < s + 1).ToList();
@@ -428,8 +438,9 @@ public static class Experiment
                     ["stale_reads"] = stale.Count,
                 },
                 ["sides"] = perSide,
-                ["availability_per_second"] = new JsonObject(availability.Select(kv => KeyValuePair.Create(kv.Key,
-                    (JsonNode?)new JsonArray(kv.Value.Select(v => (JsonNode?)(v is null ? null : JsonValue.Create(Math.Round(v.Value, 3)))).ToArray())))),
+                ["availability_per_second"] = Series(availability),
+                // Share of all writes (eventual and strong) acknowledged per second on each side of the cut.
+                ["availability_per_side_per_second"] = Series(sideAvailability),
                 ["passed"] = passed,
             };
 
@@ -459,6 +470,10 @@ public static class Experiment
             md.AppendLine("![availability](availability.svg)");
             return new Report(passed, json, md.ToString(), Svg(availability, strongAvailability, windows, seconds), history);
         }
+
+        private static JsonObject Series(Dictionary<string, List<double?>> series) =>
+            new(series.Select(kv => KeyValuePair.Create(kv.Key,
+                (JsonNode?)new JsonArray(kv.Value.Select(v => (JsonNode?)(v is null ? null : JsonValue.Create(Math.Round(v.Value, 3)))).ToArray()))));
 
         private static string Fmt(JsonNode c) => $"{c["ok"]} / {c["fail"]} / {c["info"]} of {c["invoked"]}";
 

@@ -168,7 +168,8 @@ public static class AdminEndpoints
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    private static IResult? Guard(HttpContext http)
+    /// <summary>null when the caller may use the management API; otherwise the refusal (401 or 403).</summary>
+    internal static IResult? Guard(HttpContext http)
     {
         var token = http.RequestServices.GetRequiredService<NodeSettings>().AdminToken;
         if (token is null)

@@ -58,6 +58,11 @@ public sealed class ExperimentTests
         Assert.Contains("| verdict | PASS |", await File.ReadAllTextAsync(Path.Combine(outDir, "report.md")));
         Assert.StartsWith("<svg", await File.ReadAllTextAsync(Path.Combine(outDir, "availability.svg")));
         Assert.NotEmpty(await File.ReadAllLinesAsync(Path.Combine(outDir, "history.jsonl")));
-        return JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "report.json"))).RootElement.Clone();
+        var report = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "report.json"))).RootElement.Clone();
+        // Availability over time for each side of the cut, one value a second.
+        var perSide = report.GetProperty("availability_per_side_per_second");
+        Assert.True(perSide.GetProperty("minority").GetArrayLength() >= 20);
+        Assert.True(perSide.GetProperty("majority").GetArrayLength() >= 20);
+        return report;
     }
 }
