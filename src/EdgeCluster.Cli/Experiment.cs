@@ -122,6 +122,7 @@ public static class Experiment
             await Task.Delay(TimeSpan.FromSeconds(2));
             _clock.Restart();
 
+            Progress($"load on {string.Join(", ", targets.Select(t => t.Name))}");
             using var stop = new CancellationTokenSource();
             var clients = targets.Select((t, i) => ClientAsync(i, t, stop.Token)).ToList();
             var warmup = settings.Duration / 6;
@@ -154,6 +155,7 @@ public static class Experiment
             stop.Cancel();
             await Task.WhenAll(clients);
             var loadEnd = Now;
+            Progress("load stopped; final reads on every member");
 
             var (converged, convergedAt, finalReads) = await ConvergeAsync(TimeSpan.FromSeconds(90));
             var report = Checker.Check(settings, targets, _history.OrderBy(o => o.InvokedAt).ToList(), _windows, minority,
@@ -196,8 +198,15 @@ public static class Experiment
                 throw new CliException($"registering device {device} on {t.Name} failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
 
+        private void Progress(string what)
+        {
+            Output.Out.WriteLine($"{Now,6:0.0} s  {what}");
+            Output.Out.Flush();
+        }
+
         private async Task IsolateAsync(IReadOnlyList<string> minority, IReadOnlyList<string> majority)
         {
+            Progress($"cut: {string.Join(",", minority)} | {string.Join(",", majority)}");
             if (settings.Nemesis == "command") { await ShellAsync(settings.NemesisCommand!); return; }
             // Asked of a majority member; the management API fans the cut out to both sides.
             var coordinator = targets.First(t => majority.Contains(t.Name));
@@ -209,6 +218,7 @@ public static class Experiment
 
         private async Task HealAsync()
         {
+            Progress("heal");
             if (settings.Nemesis == "command") { await ShellAsync(settings.HealCommand!); return; }
             foreach (var t in targets)
             {
