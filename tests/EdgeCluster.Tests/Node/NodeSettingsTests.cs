@@ -57,6 +57,18 @@ public sealed class NodeSettingsTests
         Assert.Contains("ap, cp, default", e.Message);
     }
 
+    [Fact]
+    public void A_node_that_rejoins_asks_every_member_it_has_seen_but_never_itself()
+    {
+        var settings = new NodeSettings { AkkaHost = "127.0.0.1", AkkaPort = 4055, Seeds = ["127.0.0.1:4053", "127.0.0.1:4055"] };
+        var runtime = new NodeRuntime();
+        var self = new Akka.Actor.Address("akka.trttl.tcp", "edgecluster", "127.0.0.1", 4055);
+        runtime.SawMembers([new Akka.Actor.Address("akka.trttl.tcp", "edgecluster", "127.0.0.1", 4054), self], self);
+        runtime.SawMembers([new Akka.Actor.Address("akka.trttl.tcp", "edgecluster", "127.0.0.1", 4056)], self);
+        // The first seed that joined itself at the start must not do so again: it would found a second cluster.
+        Assert.Equal(["127.0.0.1:4054", "127.0.0.1:4056", "127.0.0.1:4053"], NodeRunner.RejoinSeeds(settings, runtime));
+    }
+
     [Theory]
     [InlineData(new[] { "--http-port", "abc" }, "--http-port 'abc' is not a port number (0-65535)")]
     [InlineData(new[] { "--akka-port", "70000" }, "--akka-port '70000' is not a port number (0-65535)")]
