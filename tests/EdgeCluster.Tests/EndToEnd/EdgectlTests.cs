@@ -108,6 +108,24 @@ public sealed class EdgectlTests
                 var view = JsonDocument.Parse((await EdgectlProcess.RunAsync(N(0), "cluster", "show", "--json")).Out).RootElement;
                 Assert.Equal(3, view.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "Up"));
             }, TimeSpan.FromSeconds(60));
+            // A node started with a seed nobody answers is joined to the lab by hand.
+            using (var stray = await NodeProcess.StartAsync(Path.Combine(dir.Path, "n4"), "n4", Ports.FreeRun(1), "--profile", "ap", "--seeds", $"127.0.0.1:{Ports.FreeRun(1)}"))
+            {
+                var join = await EdgectlProcess.RunAsync($"127.0.0.1:{stray.HttpPort}", "cluster", "join", $"127.0.0.1:{akka}");
+                Assert.True(join.ExitCode == 0, join.ToString());
+                await Eventually.AssertAsync(async () =>
+                {
+                    var view = JsonDocument.Parse((await EdgectlProcess.RunAsync(N(0), "cluster", "show", "--json")).Out).RootElement;
+                    Assert.Contains(view.GetProperty("members").EnumerateArray(), m => m.GetProperty("node_name").GetString() == "n4"
+                        && m.GetProperty("status").GetString() == "Up");
+                }, TimeSpan.FromSeconds(40));
+                Assert.Equal(0, (await EdgectlProcess.RunAsync($"127.0.0.1:{stray.HttpPort}", "cluster", "leave")).ExitCode);
+                await Eventually.AssertAsync(async () =>
+                {
+                    var view = JsonDocument.Parse((await EdgectlProcess.RunAsync(N(0), "cluster", "show", "--json")).Out).RootElement;
+                    Assert.Equal(3, view.GetProperty("members").GetArrayLength());
+                }, TimeSpan.FromSeconds(40));
+            }
             var badJoin = await EdgectlProcess.RunAsync(N(0), "cluster", "join", "nowhere");
             Assert.Equal(1, badJoin.ExitCode);
             Assert.Contains("(field address)", badJoin.Err);

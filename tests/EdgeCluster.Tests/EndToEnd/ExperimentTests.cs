@@ -35,9 +35,10 @@ public sealed class ExperimentTests
     }
 
     [Fact]
-    public async Task AP_profile_keeps_both_sides_writing_and_converges_after_heal()
+    public async Task AP_profile_keeps_both_sides_writing_through_a_flapping_link_and_converges_after_heal()
     {
-        var report = await RunAsync("ap");
+        var report = await RunAsync("ap", "flap");
+        Assert.True(report.GetProperty("windows").GetArrayLength() >= 2, "flapping cuts the link more than once");
         Assert.Equal(0, report.GetProperty("eventual").GetProperty("lost_after_heal").GetInt32());
         Assert.Equal(0, report.GetProperty("strong").GetProperty("acknowledged_on_minority").GetInt32());
         var minority = report.GetProperty("sides").GetProperty("minority").GetProperty("phases").GetProperty("partitioned");
@@ -47,12 +48,12 @@ public sealed class ExperimentTests
         Assert.All(report.GetProperty("final_members").EnumerateArray(), m => Assert.Equal(1, m.GetProperty("incarnation").GetInt32()));
     }
 
-    private static async Task<JsonElement> RunAsync(string profile)
+    private static async Task<JsonElement> RunAsync(string profile, string nemesis = "isolate")
     {
         using var dir = new TempDir();
         var (http, akka) = (Ports.FreeRun(3), Ports.FreeRun(3));
         var outDir = Path.Combine(dir.Path, "report");
-        var run = await EdgectlProcess.RunAsync("experiment", "--profile", profile, "--duration", "24", "--rate", "10",
+        var run = await EdgectlProcess.RunAsync("experiment", "--profile", profile, "--nemesis", nemesis, "--duration", "24", "--rate", "10",
             "--dir", Path.Combine(dir.Path, "lab"), "--out", outDir, "--http-port", http.ToString(), "--akka-port", akka.ToString());
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("| verdict | PASS |", await File.ReadAllTextAsync(Path.Combine(outDir, "report.md")));
