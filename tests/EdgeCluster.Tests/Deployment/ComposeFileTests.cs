@@ -38,13 +38,17 @@ public sealed class ComposeFileTests
         foreach (var (name, body) in services)
         {
             var service = Map(body);
-            var environment = Map(service["environment"]).ToDictionary(p => p.Key.ToString()!, p => p.Value.ToString());
+            // As compose does with the variables unset: ${NAME:-default} becomes the default.
+            var environment = Map(service["environment"]).ToDictionary(p => p.Key.ToString()!,
+                p => System.Text.RegularExpressions.Regex.Replace(p.Value.ToString()!, @"\$\{[A-Z_]+:-([^}]*)\}", "$1"));
             var settings = NodeSettings.Load([], new Hashtable(environment));
             settingsByService[name.ToString()!] = settings;
 
             Assert.Equal(name.ToString(), settings.NodeName);
             Assert.Equal(name.ToString(), settings.AkkaPublicHost);
             Assert.Equal(name.ToString(), service["hostname"].ToString());
+            Assert.Equal("default", settings.Profile);
+            Assert.Null(settings.AdminToken);
 
             var mounts = Strings(service["volumes"]).Select(v => v.Split(':')).ToList();
             var dataMount = Assert.Single(mounts, m => m[1] == settings.DataDir);
