@@ -92,6 +92,7 @@ public static class NodeHost
                 HeartbeatInterval = TimeSpan.FromMilliseconds(settings.HeartbeatIntervalMs),
                 HeartbeatTimeout = TimeSpan.FromMilliseconds(settings.HeartbeatTimeoutMs),
                 QueueCapacity = settings.InferenceQueue,
+                FairShareSlack = settings.FairShareSlack,
             })
             .AddPartitionController(runtime.Partitions)
             .AddReplication(ReplicationSettings.Default with { Interval = TimeSpan.FromMilliseconds(settings.ReplicationIntervalMs) })

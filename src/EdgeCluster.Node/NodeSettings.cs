@@ -31,6 +31,8 @@ public sealed record NodeSettings
     public int HeartbeatTimeoutMs { get; init; } = 5000;
     /// <summary>Tasks the coordinator queues before it answers 429.</summary>
     public int InferenceQueue { get; init; } = 1000;
+    /// <summary>Tasks a worker may be handed beyond the least-served alive worker; 0 = plain work-conserving round-robin.</summary>
+    public int FairShareSlack { get; init; } = 4;
     /// <summary>cluster-config/profiles/&lt;name&gt;/akka.conf on top of akka.conf: default, ap or cp.</summary>
     public string Profile { get; init; } = "default";
     /// <summary>Bearer token the /api/admin endpoints require; without one they answer only on loopback.</summary>
@@ -56,6 +58,7 @@ public sealed record NodeSettings
         ["--heartbeat-interval-ms"] = "HeartbeatIntervalMs",
         ["--heartbeat-timeout-ms"] = "HeartbeatTimeoutMs",
         ["--inference-queue"] = "InferenceQueue",
+        ["--fair-share-slack"] = "FairShareSlack",
         ["--admin-token"] = "AdminToken",
     };
 
@@ -124,6 +127,7 @@ public sealed record NodeSettings
                 "heartbeatintervalms" => s with { HeartbeatIntervalMs = Positive(value, "--heartbeat-interval-ms") },
                 "heartbeattimeoutms" => s with { HeartbeatTimeoutMs = Positive(value, "--heartbeat-timeout-ms") },
                 "inferencequeue" => s with { InferenceQueue = Positive(value, "--inference-queue") },
+                "fairshareslack" => s with { FairShareSlack = NonNegative(value, "--fair-share-slack") },
                 "profile" => s with { Profile = ProfileName(value) },
                 "admintoken" => s with { AdminToken = value.Length == 0 ? null : value },
                 "replicationintervalms" => s with { ReplicationIntervalMs = Positive(value, "--replication-interval-ms") },
@@ -161,6 +165,11 @@ public sealed record NodeSettings
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
             ? n
             : throw new SettingsException($"{option} '{value}' must be a positive whole number");
+
+    private static int NonNegative(string value, string option) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new SettingsException($"{option} '{value}' must be a whole number, 0 or more");
 
     private static bool Flag(string value, string option) => value.ToLowerInvariant() switch
     {

@@ -39,9 +39,11 @@ public sealed class NodeSettingsTests
     [Fact]
     public void Profile_admin_token_and_inference_settings_come_from_switches_and_environment()
     {
-        var s = Load(["--profile", "cp", "--heartbeat-interval-ms", "500", "--inference-queue", "50"],
+        var s = Load(["--profile", "cp", "--heartbeat-interval-ms", "500", "--inference-queue", "50", "--fair-share-slack", "0"],
             new() { ["EDGE_ADMIN_TOKEN"] = "s3cret", ["EDGE_HEARTBEAT_TIMEOUT_MS"] = "2000" });
-        Assert.Equal(("cp", "s3cret", 500, 2000, 50), (s.Profile, s.AdminToken, s.HeartbeatIntervalMs, s.HeartbeatTimeoutMs, s.InferenceQueue));
+        Assert.Equal(("cp", "s3cret", 500, 2000, 50, 0),
+            (s.Profile, s.AdminToken, s.HeartbeatIntervalMs, s.HeartbeatTimeoutMs, s.InferenceQueue, s.FairShareSlack));
+        Assert.Equal(4, Load([]).FairShareSlack);
         var e = Assert.Throws<SettingsException>(() => Load(["--heartbeat-interval-ms", "5000", "--heartbeat-timeout-ms", "1000"]));
         Assert.Equal("--heartbeat-timeout-ms (1000) must be longer than --heartbeat-interval-ms (5000)", e.Message);
         Assert.Throws<SettingsException>(() => Load(["--profile", "../etc"]));
