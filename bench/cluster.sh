@@ -12,14 +12,7 @@ DURATION=${DURATION:-15}
 READINGS=${READINGS:-1000000}
 WORK=${WORK:-/tmp/edge-cluster-bench}
 rm -rf "$WORK"; mkdir -p "$WORK"
-dotnet build -c Release src/EdgeCluster.Node >/dev/null
-dotnet build -c Release bench/EdgeCluster.Bench >/dev/null
-node_dll=src/EdgeCluster.Node/bin/Release/net10.0/EdgeCluster.Node.dll
-bench_tool="dotnet bench/EdgeCluster.Bench/bin/Release/net10.0/EdgeCluster.Bench.dll"
-
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
+. bench/lib.sh
 
 start() { # name http akka [seeds] [replication interval ms]
   dotnet "$node_dll" --node-name "$1" --http-host 127.0.0.1 --http-port "$2" --akka-host 127.0.0.1 --akka-port "$3" \

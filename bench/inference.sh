@@ -8,13 +8,8 @@ TASKS=${TASKS:-10000}
 CONCURRENCY=${CONCURRENCY:-16}
 WORK=${WORK:-/tmp/edge-inference-bench}
 rm -rf "$WORK"; mkdir -p "$WORK"
-dotnet build -c Release src/EdgeCluster.Node >/dev/null
-dotnet build -c Release bench/EdgeCluster.Bench >/dev/null
-node_dll=src/EdgeCluster.Node/bin/Release/net10.0/EdgeCluster.Node.dll
-bench_tool="dotnet bench/EdgeCluster.Bench/bin/Release/net10.0/EdgeCluster.Bench.dll"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
+stop_signal=KILL
+. bench/lib.sh
 seeds=127.0.0.1:4200,127.0.0.1:4201
 for i in 0 1 2; do
   dotnet "$node_dll" --node-name "i$i" --http-host 127.0.0.1 --http-port "520$i" --akka-host 127.0.0.1 --akka-port "420$i" \

@@ -16,15 +16,9 @@ FLASK_PORT=5101
 
 rm -rf "$WORK/node" "$WORK/flask.db"*
 mkdir -p "$WORK"
-dotnet build -c Release src/EdgeCluster.Node >/dev/null
-dotnet build -c Release bench/EdgeCluster.Bench >/dev/null
-bench_tool="dotnet bench/EdgeCluster.Bench/bin/Release/net10.0/EdgeCluster.Bench.dll"
+. bench/lib.sh
 
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
-
-dotnet src/EdgeCluster.Node/bin/Release/net10.0/EdgeCluster.Node.dll --node-name bench --http-host 127.0.0.1 \
+dotnet "$node_dll" --node-name bench --http-host 127.0.0.1 \
   --http-port $NODE_PORT --akka-host 127.0.0.1 --akka-port 0 --data-dir "$WORK/node" >"$WORK/node.log" 2>&1 &
 node_pid=$!; pids+=("$node_pid")
 /usr/bin/python3 "$FLASK_API" --port $FLASK_PORT --db "$WORK/flask.db" --wal >"$WORK/flask.log" 2>&1 &
