@@ -257,7 +257,7 @@ public static class Commands
     {
         var seconds = args.SecondsOption("--for", double.PositiveInfinity);
         args.NoOthers();
-        var until = DateTime.UtcNow + (double.IsInfinity(seconds) ? TimeSpan.MaxValue - TimeSpan.FromDays(1) : TimeSpan.FromSeconds(seconds));
+        var until = Until(seconds);
         var last = new Dictionary<string, string>();
         var first = true;
         while (DateTime.UtcNow < until)
@@ -290,7 +290,7 @@ public static class Commands
         var seconds = args.SecondsOption("--for", double.PositiveInfinity);
         args.NoOthers();
         var device = Number(args.Word(3, "device id"), "device");
-        var until = DateTime.UtcNow + (double.IsInfinity(seconds) ? TimeSpan.MaxValue - TimeSpan.FromDays(1) : TimeSpan.FromSeconds(seconds));
+        var until = Until(seconds);
         var seen = new HashSet<string>();
         var first = true;
         do
@@ -309,6 +309,10 @@ public static class Commands
         } while (DateTime.UtcNow < until);
         return 0;
     }
+
+    /// <summary>When a tail with --for stops; without --for it runs until Ctrl-C.</summary>
+    private static DateTime Until(double seconds) =>
+        double.IsInfinity(seconds) ? DateTime.MaxValue : DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
 
     private static IEnumerable<JsonNode> Members(JsonNode cluster) => cluster["members"]?.AsArray().Select(m => m!) ?? [];
 

@@ -96,6 +96,18 @@ public sealed class EdgectlTests
             Assert.Equal(3, tail.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
                 .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("node_name").GetString()).Distinct().Count());
 
+            // Without --for, tail follows until it is stopped (Ctrl-C): it prints the members and keeps running.
+            var follow = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "edgectl.dll"), N(0), "cluster", "tail" }) follow.ArgumentList.Add(a);
+            using (var tailing = Process.Start(follow)!)
+            {
+                var lines = new List<string>();
+                for (var i = 0; i < 3; i++) lines.Add(await tailing.StandardOutput.ReadLineAsync() ?? "");
+                Assert.All(lines, l => Assert.Contains("Up", l));
+                if (tailing.HasExited) Assert.Fail($"tail stopped by itself: {await tailing.StandardError.ReadToEndAsync()}");
+                tailing.Kill();
+            }
+
             // Downed by hand, n3 is still running: it starts a new actor system and joins again by itself.
             var downed = await EdgectlProcess.RunAsync(N(0), "cluster", "down", "n3");
             Assert.True(downed.ExitCode == 0, downed.ToString());
