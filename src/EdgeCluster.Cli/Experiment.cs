@@ -374,26 +374,20 @@ public static class Experiment
             var passed = lostEventual == 0 && lostStrong == 0 && strongOnMinority.Count == 0 && convergedAt is not null;
 
             var seconds = (int)Math.Ceiling(loadEnd);
-            var availability = targets.ToDictionary(t => t.Name, t => Enumerable.Range(0, seconds).Select(s =>
+            // Share of the chosen writes acknowledged in each second of the run; null for a second without any.
+            List<double?> PerSecond(Func<Op, bool> chosen) => Enumerable.Range(0, seconds).Select(s =>
             {
-                var ops = writes.Where(o => o.Member == t.Name && o.Kind == "eventual" && o.InvokedAt >= s && o.InvokedAt < s + 1).ToList();
+                var ops = writes.Where(o => chosen(o) && o.InvokedAt >= s && o.InvokedAt < s + 1).ToList();
                 return ops.Count == 0 ? (double?)null : ops.Count(o => o.Outcome == Outcome.Ok) / (double)ops.Count;
-            }).ToList());
+            }).ToList();
+            var availability = targets.ToDictionary(t => t.Name, t => PerSecond(o => o.Member == t.Name && o.Kind == "eventual"));
+            var strongAvailability = targets.ToDictionary(t => t.Name, t => PerSecond(o => o.Member == t.Name && o.Kind == "strong"));
             var sides = new Dictionary<string, IReadOnlyList<string>>
             {
                 ["minority"] = minority,
                 ["majority"] = targets.Select(t => t.Name).Except(minority).ToList(),
             };
-            var sideAvailability = sides.ToDictionary(kv => kv.Key, kv => Enumerable.Range(0, seconds).Select(s =>
-            {
-                var ops = writes.Where(o => kv.Value.Contains(o.Member) && o.InvokedAt >= s && o.InvokedAt < s + 1).ToList();
-                return ops.Count == 0 ? (double?)null : ops.Count(o => o.Outcome == Outcome.Ok) / (double)ops.Count;
-            }).ToList());
-            var strongAvailability = targets.ToDictionary(t => t.Name, t => Enumerable.Range(0, seconds).Select(s =>
-            {
-                var ops = writes.Where(o => o.Member == t.Name && o.Kind == "strong" && o.InvokedAt >= s && o.InvokedAt < s + 1).ToList();
-                return ops.Count == 0 ? (double?)null : ops.Count(o => o.Outcome == Outcome.Ok) / (double)ops.Count;
-            }).ToList());
+            var sideAvailability = sides.ToDictionary(kv => kv.Key, kv => PerSecond(o => kv.Value.Contains(o.Member)));
 
             JsonObject Counts(IEnumerable<Op> ops) => new()
             {
@@ -409,16 +403,16 @@ public static class Experiment
                 ("after heal", o => o.InvokedAt >= healedAt),
             };
             var perSide = new JsonObject();
-            foreach (var side in new[] { ("minority", minority.ToList()), ("majority", targets.Select(t => t.Name).Except(minority).ToList()) })
+            foreach (var (side, members) in sides)
             {
                 var sideOps = new JsonObject();
                 foreach (var (name, inPhase) in phases)
                     sideOps[name] = new JsonObject
                     {
-                        ["eventual"] = Counts(writes.Where(o => side.Item2.Contains(o.Member) && o.Kind == "eventual" && inPhase(o))),
-                        ["strong"] = Counts(writes.Where(o => side.Item2.Contains(o.Member) && o.Kind == "strong" && inPhase(o))),
+                        ["eventual"] = Counts(writes.Where(o => members.Contains(o.Member) && o.Kind == "eventual" && inPhase(o))),
+                        ["strong"] = Counts(writes.Where(o => members.Contains(o.Member) && o.Kind == "strong" && inPhase(o))),
                     };
-                perSide[side.Item1] = new JsonObject { ["members"] = new JsonArray(side.Item2.Select(m => (JsonNode?)m).ToArray()), ["phases"] = sideOps };
+                perSide[side] = new JsonObject { ["members"] = new JsonArray(members.Select(m => (JsonNode?)m).ToArray()), ["phases"] = sideOps };
             }
 
             var json = new JsonObject

@@ -42,7 +42,7 @@ public static class AdminEndpoints
         var admin = app.MapGroup("/api/admin").AddEndpointFilter(async (context, next) =>
             Guard(context.HttpContext) ?? await next(context));
 
-        admin.MapGet("/links", async (NodeServices node) => Results.Ok(await node.LocalLinksAsync(null)));
+        admin.MapGet("/links", (NodeServices node) => Results.Ok(node.LocalLinks(null)));
         admin.MapPost("/links", async (HttpContext http, NodeServices node) =>
         {
             var body = await RequestInput.ReadJsonAsync(http.Request, http.RequestAborted);
@@ -56,7 +56,7 @@ public static class AdminEndpoints
             if ((change.Heal ?? []).FirstOrDefault(h => !TryAddress(h, out _)) is { } badHeal)
                 return ApiErrors.BadRequest("heal", $"'{badHeal}' is not an actor system address");
             var errors = await node.ApplyLocalAsync(change);
-            var view = await node.LocalLinksAsync(errors);
+            var view = node.LocalLinks(errors);
             return errors.Count == 0 ? Results.Ok(view) : Results.Json(view, statusCode: StatusCodes.Status500InternalServerError);
         });
 
@@ -78,7 +78,7 @@ public static class AdminEndpoints
             if (!body.Json!.Value.TryGetProperty("member", out var m) || m.ValueKind != JsonValueKind.String)
                 return ApiErrors.BadRequest("member", "body must name the member to isolate: {\"member\": \"<node name or address>\"}");
             var peers = await node.DirectoryAsync();
-            if (Resolve(peers, m.GetString()!, "member") is not { } target) return UnknownMember(peers, m.GetString()!, "member");
+            if (Resolve(peers, m.GetString()!) is not { } target) return UnknownMember(peers, m.GetString()!, "member");
             var groups = new List<IReadOnlyList<Peer>> { new[] { target }, peers.Where(p => p != target).ToList() };
             return await node.ApplyAsync(groups, $"isolate {target.Label}");
         });
@@ -98,7 +98,7 @@ public static class AdminEndpoints
                 var members = new List<Peer>();
                 foreach (var name in group.EnumerateArray().Select(x => x.GetString()!))
                 {
-                    if (Resolve(peers, name, "groups") is not { } peer) return UnknownMember(peers, name, "groups");
+                    if (Resolve(peers, name) is not { } peer) return UnknownMember(peers, name, "groups");
                     if (!placed.Add(peer)) return ApiErrors.BadRequest("groups", $"member '{name}' is in more than one group");
                     members.Add(peer);
                 }
@@ -118,7 +118,7 @@ public static class AdminEndpoints
             var member = await OptionalMemberAsync(http);
             if (member.Error is not null) return member.Error;
             var peers = await node.DirectoryAsync();
-            var target = member.Name is null ? peers.First(p => p.Self) : Resolve(peers, member.Name, "member");
+            var target = member.Name is null ? peers.First(p => p.Self) : Resolve(peers, member.Name);
             if (target is null) return UnknownMember(peers, member.Name!, "member");
             if (target.Self)
             {
@@ -136,7 +136,7 @@ public static class AdminEndpoints
             if (member.Error is not null) return member.Error;
             if (member.Name is null) return ApiErrors.BadRequest("member", "body must name the member to down: {\"member\": \"<node name or address>\"}");
             var peers = await node.DirectoryAsync();
-            if (Resolve(peers, member.Name, "member") is not { } target) return UnknownMember(peers, member.Name, "member");
+            if (Resolve(peers, member.Name) is not { } target) return UnknownMember(peers, member.Name, "member");
             var address = node.MemberAddress(target);
             if (address is null) return ApiErrors.NotFound($"'{target.Label}' is not a member of the cluster now", "member");
             node.Cluster.Down(address);
@@ -200,7 +200,7 @@ public static class AdminEndpoints
     }
 
     /// <summary>By node name, full address or host:port.</summary>
-    public static Peer? Resolve(IReadOnlyList<Peer> peers, string name, string field)
+    public static Peer? Resolve(IReadOnlyList<Peer> peers, string name)
     {
         var byName = peers.FirstOrDefault(p => string.Equals(p.NodeName, name, StringComparison.OrdinalIgnoreCase));
         if (byName is not null) return byName;
@@ -282,17 +282,14 @@ public sealed class NodeServices(ActorSystem system, NodeRuntime runtime, NodeSe
         return changed.Errors;
     }
 
-    public async Task<AdminEndpoints.LinksView> LocalLinksAsync(IReadOnlyList<string>? errors)
-    {
-        await Task.CompletedTask;
-        return new AdminEndpoints.LinksView(settings.NodeName, Cluster.SelfAddress.ToString(), runtime.Incarnation,
+    public AdminEndpoints.LinksView LocalLinks(IReadOnlyList<string>? errors) =>
+        new AdminEndpoints.LinksView(settings.NodeName, Cluster.SelfAddress.ToString(), runtime.Incarnation,
             runtime.Partitions.Cuts.Select(c => new AdminEndpoints.LinkView(c.Peer.ToString(), c.NodeName, c.Since, c.Reason)).ToList(),
             errors is { Count: > 0 } ? errors : null);
-    }
 
     public async Task<AdminEndpoints.LinksView?> LinksOfAsync(AdminEndpoints.Peer peer)
     {
-        if (peer.Self) return await LocalLinksAsync(null);
+        if (peer.Self) return LocalLinks(null);
         if (peer.HttpUrl is null) throw new InvalidOperationException($"the HTTP address of {peer.Label} is not known here");
         using var request = Request(HttpMethod.Get, peer, "/api/admin/links", null);
         using var response = await http.CreateClient(AdminEndpoints.FanOutClient).SendAsync(request);
