@@ -90,7 +90,7 @@ static int Seed(string path, long rows, int devices)
     Directory.CreateDirectory(Path.GetDirectoryName(path)!);
     foreach (var f in new[] { path, path + "-wal", path + "-shm" }) File.Delete(f);
     using var store = new ReadModelStore(path);
-    for (var d = 1; d <= devices; d++) store.UpsertDevice(new DeviceInfo(d, $"ESP32_{d:D2}", "DHT22", "Lab", 0));
+    for (var d = 1; d <= devices; d++) store.Devices.Upsert(new DeviceInfo(d, $"ESP32_{d:D2}", "DHT22", "Lab", 0));
     var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     var span = 30L * 24 * 3600 * 1000;
     var random = new Random(7);
@@ -108,7 +108,7 @@ static int Seed(string path, long rows, int devices)
             var reading = new Reading((int)(1 + i % devices), 20 + 3 * Math.Sin(i / 5000.0) + random.NextDouble(), 50 + 10 * random.NextDouble(), time, time, i / devices);
             readings[k] = new JournaledReading(reading, "bench", ++originSeq);
         }
-        store.Apply([new ReadingsJournaled("bench", readings)], done / group + 1);
+        store.Writer.Apply([new ReadingsJournaled("bench", readings)], done / group + 1);
     }
     Console.WriteLine($"seed rows={rows} devices={devices} seconds={sw.Elapsed.TotalSeconds:F1}");
     return 0;
@@ -119,8 +119,8 @@ static int Query(string path, int device, int iterations)
 {
     using var store = new ReadModelStore(path);
     var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-    Measure("latest-100", iterations, () => store.Readings(device, 100, null, null).Count);
-    Measure("stats-hourly-24h", Math.Max(20, iterations / 10), () => (int)store.Stats(device, StatsPeriod.Hourly, 24, now).Summary.TotalReadings);
+    Measure("latest-100", iterations, () => store.Queries.Readings(device, 100, null, null).Count);
+    Measure("stats-hourly-24h", Math.Max(20, iterations / 10), () => (int)store.Queries.Stats(device, StatsPeriod.Hourly, 24, now).Summary.TotalReadings);
     return 0;
 }
 

@@ -162,7 +162,7 @@ internal sealed class ReadModelCatchUpService(ActorSystem system, ReadModelStore
         var groups = await ReadModelCatchUp.RunAsync(system, store, ingest.JournalPersistenceId, NodeHost.QueryPluginId,
             cancellationToken);
         log.LogInformation("Read model caught up with the journal: {Groups} journal groups applied, offset {Offset}",
-            groups, store.ProjectionOffset());
+            groups, store.Writer.ProjectionOffset());
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

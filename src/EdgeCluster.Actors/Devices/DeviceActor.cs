@@ -7,7 +7,8 @@ using static EdgeCluster.Actors.Devices.DeviceProtocol;
 namespace EdgeCluster.Actors.Devices;
 
 /// <summary>
-/// One device: its registry entry, the seqs it has stored and its latest reading. It decides
+/// One device: its registry entry (it is the only writer of its row in the devices table), the seqs it
+/// has stored and its latest reading. It decides
 /// which seqs of a request are retries, and holds a request back while another write of the
 /// same seq is in flight, so a retry is stored once.
 /// </summary>
@@ -40,16 +41,13 @@ public sealed class DeviceActor : ReceiveActor
         });
         Receive<Register>(r =>
         {
-            var created = _store.UpsertDevice(r.Device);
-            _state.Register(_store.GetDevice(DeviceId)!);
-            SetIdleTimeout();
+            var created = Save(r.Device);
             PublishToRegistry();
             Sender.Tell(new Registered(_state.Info!, created));
         });
         Receive<RegistryProtocol.RegistryUpdated>(u =>
         {
-            _state.Register(u.Device);
-            SetIdleTimeout();
+            if (!SameEntry(_state.Info, u.Device)) Save(u.Device);
             RetryParked();
         });
         Receive<GetStatus>(_ => Sender.Tell(new DeviceStatus(DeviceId, _state.Info, _state.Latest, _state.HighestSeq)));
@@ -63,9 +61,21 @@ public sealed class DeviceActor : ReceiveActor
 
     protected override void PreStart()
     {
-        _state = _store.LoadDeviceState(DeviceId);
+        _state = _store.DeviceStates.Load(DeviceId);
         SetIdleTimeout();
     }
+
+    /// <summary>Writes the entry to this member's devices table (this actor is its only writer) and takes it; true when new.</summary>
+    private bool Save(DeviceInfo device)
+    {
+        var created = _store.Devices.Upsert(device);
+        _state.Register(_store.Devices.Get(DeviceId)!);
+        SetIdleTimeout();
+        return created;
+    }
+
+    internal static bool SameEntry(DeviceInfo? a, DeviceInfo b) =>
+        a is not null && a.Name == b.Name && a.Type == b.Type && a.Location == b.Location;
 
     // An actor for an id nobody registered should not stay in memory for every id a client tries.
     private void SetIdleTimeout() => Context.SetReceiveTimeout(_state.IsRegistered ? null : IdleUnregistered);
@@ -80,9 +90,7 @@ public sealed class DeviceActor : ReceiveActor
                 return;
             }
             var device = DeviceValidator.AutoRegistered(DeviceId, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-            _store.UpsertDevice(device);
-            _state.Register(_store.GetDevice(DeviceId)!);
-            SetIdleTimeout();
+            Save(device);
             PublishToRegistry();
             _log.Info("Device {0} registered automatically on its first reading", DeviceId);
         }

@@ -22,8 +22,8 @@ public static class RegistryProtocol
 /// <summary>
 /// The device registry across members, on Akka.DistributedData: an LWW dictionary from device id to
 /// entry, so concurrent changes on two members resolve to the later one (ties by member address,
-/// the same on every member). Every change that arrives is written to this member's devices table
-/// and handed to the device's actor, so a device registered on any member is usable on all.
+/// the same on every member). Every change that arrives is handed to the device's actor, which writes it
+/// to this member's devices table, so a device registered on any member is usable on all.
 /// </summary>
 public sealed class RegistryActor : ReceiveActor
 {
@@ -46,11 +46,9 @@ public sealed class RegistryActor : ReceiveActor
         {
             foreach (var (id, device) in changed.Get(Key))
             {
-                var local = store.GetDevice(id);
-                if (local is not null && local.Name == device.Name && local.Type == device.Type && local.Location == device.Location)
-                    continue;
-                store.UpsertDevice(device);
-                devices.Tell(new RegistryProtocol.RegistryUpdated(store.GetDevice(id)!));
+                // Only entries this member does not hold yet go to their device actor, which writes them.
+                if (DeviceActor.SameEntry(store.Devices.Get(id), device)) continue;
+                devices.Tell(new RegistryProtocol.RegistryUpdated(device));
             }
         });
     }

@@ -41,7 +41,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
                 Sender.Tell(new TaskDone(task.TaskId, workerId, nodeName, false, null, $"no model '{task.ModelType}' on {nodeName}"));
                 return;
             }
-            var samples = store.Readings(task.DeviceId, model.Window, null, null)
+            var samples = store.Queries.Readings(task.DeviceId, model.Window, null, null)
                 .Select(r => new Sample(TimeText.ToUnixMs(r.Timestamp), r.Temperature)).ToList();
             var result = model.Run(task.DeviceId, samples);
             Sender.Tell(result is null

@@ -18,7 +18,7 @@ public static class ReadModelCatchUp
         string queryPluginId, CancellationToken cancellationToken = default)
     {
         var readJournal = PersistenceQuery.Get(system).ReadJournalFor<ICurrentEventsByPersistenceIdQuery>(queryPluginId);
-        var from = store.ProjectionOffset() + 1;
+        var from = store.Writer.ProjectionOffset() + 1;
         long groups = 0;
         await readJournal.CurrentEventsByPersistenceId(persistenceId, from, long.MaxValue)
             .Grouped(64)
@@ -26,7 +26,7 @@ public static class ReadModelCatchUp
             {
                 var batch = envelopes.Where(e => e.Event is ReadingsJournaled).ToList();
                 if (batch.Count == 0) return;
-                store.Apply(batch.Select(e => (ReadingsJournaled)e.Event), batch.Max(e => e.SequenceNr));
+                store.Writer.Apply(batch.Select(e => (ReadingsJournaled)e.Event), batch.Max(e => e.SequenceNr));
                 groups += batch.Count;
             }, system.Materializer()).WaitAsync(cancellationToken);
         return groups;

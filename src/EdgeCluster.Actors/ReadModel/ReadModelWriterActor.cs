@@ -23,7 +23,7 @@ public sealed class ReadModelWriterActor : ReceiveActor
     {
         Receive<ReadModelProtocol.ApplyJournaled>(m =>
         {
-            store.Apply([m.Group], m.JournalSequenceNr);
+            store.Writer.Apply([m.Group], m.JournalSequenceNr);
             foreach (var w in m.Waiters)
             {
                 var slice = new JournaledReading[w.Count];
@@ -33,7 +33,7 @@ public sealed class ReadModelWriterActor : ReceiveActor
         });
         Receive<Replication.ReplicationProtocol.ApplyReplicated>(m =>
         {
-            var inserted = store.Apply(m.Groups, journalSequenceNr: null, durable: m.Durable);
+            var inserted = store.Writer.Apply(m.Groups, journalSequenceNr: null, durable: m.Durable);
             m.ReplyTo.Tell(new Replication.ReplicationProtocol.ReplicatedApplied(m.Groups.Sum(g => g.Readings.Count), inserted, m.Source));
         });
     }

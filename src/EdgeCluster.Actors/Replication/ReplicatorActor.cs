@@ -78,8 +78,8 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         Receive<Pull>(pull =>
         {
             Learn(Sender.Path.Address, pull.From, pull.Vector);
-            var groups = _store.ReadingsAfter(pull.Vector, Math.Min(pull.Max, _settings.MaxBatch));
-            Sender.Tell(new PullResult(_self.ToMemberInfo(), _store.VersionVector(), groups));
+            var groups = _store.Replication.ReadingsAfter(pull.Vector, Math.Min(pull.Max, _settings.MaxBatch));
+            Sender.Tell(new PullResult(_self.ToMemberInfo(), _store.Replication.VersionVector(), groups));
         });
         Receive<PullResult>(result =>
         {
@@ -143,7 +143,7 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         {
             Learn(Sender.Path.Address, sync.From, new Dictionary<string, long>());
             _syncs.Add(new PendingSync(sync, Sender, Sender.Path.Address, DateTime.UtcNow));
-            if (!AnswerSyncs()) Replicator(Sender.Path.Address).Tell(new Pull(_self.ToMemberInfo(), _store.VersionVector(), _settings.MaxBatch));
+            if (!AnswerSyncs()) Replicator(Sender.Path.Address).Tell(new Pull(_self.ToMemberInfo(), _store.Replication.VersionVector(), _settings.MaxBatch));
         });
 
         // A strong read: this member first catches up with a majority of all members.
@@ -174,7 +174,7 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
             foreach (var peer in ReachablePeers())
             {
                 pending.Asked.Add(peer.Address);
-                Replicator(peer.Address).Tell(new Pull(_self.ToMemberInfo(), _store.VersionVector(), _settings.MaxBatch));
+                Replicator(peer.Address).Tell(new Pull(_self.ToMemberInfo(), _store.Replication.VersionVector(), _settings.MaxBatch));
             }
             Timers.StartSingleTimer($"read-{id}", new ReadTimedOut(id), read.Timeout);
         });
@@ -185,7 +185,7 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
                 $"caught up with {pending.CaughtUp.Count} of {pending.Members} members in the time allowed; {pending.Required} are needed"));
         });
 
-        Receive<GetStatus>(_ => Sender.Tell(new ReplicationStatus(_store.VersionVector(), new Dictionary<string, long>(_knownHighest),
+        Receive<GetStatus>(_ => Sender.Tell(new ReplicationStatus(_store.Replication.VersionVector(), new Dictionary<string, long>(_knownHighest),
             new Dictionary<Address, MemberInfo>(_members) { [_cluster.SelfAddress] = _self.ToMemberInfo() }, _pulled)));
     }
 
@@ -197,7 +197,7 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         ProgressReads(applied);
         var syncPending = !AnswerSyncs() && _syncs.Any(s => s.Source == applied.Source);
         if (syncPending && applied.Received > 0)
-            Replicator(applied.Source).Tell(new Pull(_self.ToMemberInfo(), _store.VersionVector(), _settings.MaxBatch));
+            Replicator(applied.Source).Tell(new Pull(_self.ToMemberInfo(), _store.Replication.VersionVector(), _settings.MaxBatch));
         if (applied.Source != _pullingFrom) return;
         _pullingFrom = null;
         // A full batch means the peer may hold more: catching up does not wait for the next tick.
@@ -211,7 +211,7 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         if (waiting.Count == 0) return;
         if (applied.Received >= _settings.MaxBatch)
         {
-            Replicator(applied.Source).Tell(new Pull(_self.ToMemberInfo(), _store.VersionVector(), _settings.MaxBatch));
+            Replicator(applied.Source).Tell(new Pull(_self.ToMemberInfo(), _store.Replication.VersionVector(), _settings.MaxBatch));
             return;
         }
         foreach (var (id, read) in waiting)
@@ -228,7 +228,7 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
     private bool AnswerSyncs()
     {
         if (_syncs.Count == 0) return true;
-        var vector = _store.VersionVector();
+        var vector = _store.Replication.VersionVector();
         foreach (var sync in _syncs.Where(s => vector.GetValueOrDefault(s.Request.OriginNode) >= s.Request.UpTo).ToList())
         {
             sync.ReplyTo.Tell(new SyncDone(_self.ToMemberInfo(), sync.Request.Id));
@@ -257,7 +257,7 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         var peer = peers[_random.Next(peers.Count)];
         _pullingFrom = peer.Address;
         _attempt++;
-        Replicator(peer.Address).Tell(new Pull(_self.ToMemberInfo(), _store.VersionVector(), _settings.MaxBatch));
+        Replicator(peer.Address).Tell(new Pull(_self.ToMemberInfo(), _store.Replication.VersionVector(), _settings.MaxBatch));
         Timers.StartSingleTimer("pull-timeout", new PullTimedOut(_attempt), _settings.PullTimeout);
     }
 

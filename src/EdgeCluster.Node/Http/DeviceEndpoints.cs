@@ -16,15 +16,15 @@ public static class DeviceEndpoints
         app.MapPost("/api/devices", Register);
         app.MapGet("/api/devices", (ReadModelStore store) =>
         {
-            var devices = store.ListDevices();
+            var devices = store.Devices.List();
             return Results.Ok(new { Count = devices.Count, Devices = devices.Select(DeviceReply) });
         });
         app.MapGet("/api/devices/{device_id}", (string device_id, ReadModelStore store) =>
         {
             if (!Routes.TryDeviceId(device_id, out var id, out var error)) return error;
-            var device = store.GetDevice(id);
+            var device = store.Devices.Get(id);
             if (device is null) return ApiErrors.NotFound($"Device {id} not found", "device_id");
-            var latest = store.Readings(id, 1, null, null).FirstOrDefault();
+            var latest = store.Queries.Readings(id, 1, null, null).FirstOrDefault();
             return Results.Ok(new
             {
                 device.DeviceId, device.Name, device.Type, device.Location,

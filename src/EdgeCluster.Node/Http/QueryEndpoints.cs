@@ -55,8 +55,8 @@ public static class QueryEndpoints
                 until = u;
             }
             if (strong && await CatchUpWithMajorityAsync(replicator.ActorRef) is { } refused) return refused;
-            var readings = store.Readings(id, limit, since, until);
-            if (readings.Count == 0 && store.GetDevice(id) is null)
+            var readings = store.Queries.Readings(id, limit, since, until);
+            if (readings.Count == 0 && store.Devices.Get(id) is null)
                 return ApiErrors.NotFound($"No readings found for device {id}: it is not registered", "device_id");
             return Results.Ok(new { DeviceId = id, Count = readings.Count, Readings = readings });
         });
@@ -65,7 +65,7 @@ public static class QueryEndpoints
         {
             if (!RequestInput.TryConsistency(request, out var strong, out var consistencyError)) return consistencyError;
             if (strong && await CatchUpWithMajorityAsync(replicator.ActorRef) is { } refused) return refused;
-            var latest = store.Latest();
+            var latest = store.Queries.Latest();
             return Results.Ok(new { Count = latest.Count, Readings = latest });
         });
 
@@ -82,8 +82,8 @@ public static class QueryEndpoints
             if (q.ContainsKey("hours") && (!int.TryParse(q["hours"], out hours) || hours < 1 || hours > 24 * 366))
                 return ApiErrors.BadRequest("hours", "hours must be an integer from 1 to 8784");
 
-            var (summary, buckets) = store.Stats(id, period, hours, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-            if (summary.TotalReadings == 0 && store.GetDevice(id) is null)
+            var (summary, buckets) = store.Queries.Stats(id, period, hours, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            if (summary.TotalReadings == 0 && store.Devices.Get(id) is null)
                 return ApiErrors.NotFound($"No data for device {id}: it is not registered", "device_id");
             return Results.Ok(new
             {

@@ -37,7 +37,7 @@ public class DeviceActorSpec(ITestOutputHelper output)
         devices.Tell(new Ingest([R(1, 2), R(1, 3)]), TestActor);
         var retry = await ExpectMsgAsync<Accepted>();
         Assert.Equal([true, false], retry.Outcomes.Select(o => o.Duplicate));
-        Assert.Equal(3, Store.CountReadings());
+        Assert.Equal(3, Store.Queries.CountReadings());
     }
 
     [Fact]
@@ -47,7 +47,7 @@ public class DeviceActorSpec(ITestOutputHelper output)
         devices.Tell(new Ingest([R(2, 8), R(2, 8, t: 30)]), TestActor);
         var result = await ExpectMsgAsync<Accepted>();
         Assert.Equal([false, true], result.Outcomes.Select(o => o.Duplicate));
-        Assert.Equal(1, Store.CountReadings());
+        Assert.Equal(1, Store.Queries.CountReadings());
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public class DeviceActorSpec(ITestOutputHelper output)
         for (var i = 0; i < 20; i++) results.Add(await ExpectMsgAsync<Accepted>());
         Assert.Equal(1, results.Sum(r => r.Inserted));
         Assert.Equal(19, results.Sum(r => r.Duplicates));
-        Assert.Equal(1, Store.CountReadings());
+        Assert.Equal(1, Store.Queries.CountReadings());
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public class DeviceActorSpec(ITestOutputHelper output)
         var notFound = await ExpectMsgAsync<DeviceNotFound>();
         Assert.Equal(99, notFound.DeviceId);
         Assert.Equal(1, notFound.Index);
-        Assert.Equal(0, Store.CountReadings());
+        Assert.Equal(0, Store.Queries.CountReadings());
 
         devices.Tell(new Ingest([R(4, 1)]), TestActor);
         Assert.Equal(1, (await ExpectMsgAsync<Accepted>()).Inserted);
@@ -83,7 +83,7 @@ public class DeviceActorSpec(ITestOutputHelper output)
         devices.Tell(new Ingest([R(5, 10, t: 19.5)]), TestActor);
         await ExpectMsgAsync<Accepted>();
 
-        var rebuilt = Store.LoadDeviceState(5);
+        var rebuilt = Store.DeviceStates.Load(5);
         Assert.Equal(SeqStatus.Duplicate, rebuilt.Check(10));
         Assert.Equal(10, rebuilt.HighestSeq);
         Assert.Equal(19.5, rebuilt.Latest!.Temperature);

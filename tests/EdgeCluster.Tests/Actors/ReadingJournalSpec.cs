@@ -80,13 +80,13 @@ public class ReadingJournalSpec(ITestOutputHelper output)
             await writer.ExpectMsgAsync<ReadModelProtocol.ApplyJournaled>();
         }
         // The probe stood in for the read-model writer, so nothing reached the read model: as after a crash.
-        Assert.Equal(0, Store.CountReadings());
+        Assert.Equal(0, Store.Queries.CountReadings());
 
         var applied = await ReadModelCatchUp.RunAsync(Sys, Store, Settings.JournalPersistenceId, QueryPlugin);
 
         Assert.Equal(4, applied);
-        Assert.Equal(8, Store.CountReadings());
-        Assert.Equal(4, Store.ProjectionOffset());
+        Assert.Equal(8, Store.Queries.CountReadings());
+        Assert.Equal(4, Store.Writer.ProjectionOffset());
         Assert.Equal(0, await ReadModelCatchUp.RunAsync(Sys, Store, Settings.JournalPersistenceId, QueryPlugin));
     }
 

@@ -71,7 +71,7 @@ public sealed class PartitionSpecs
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.Contains("nothing was stored", (await refused.ReadJsonAsync()).GetProperty("error").GetString());
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5));
-        Assert.Empty(cluster[2].Store.Readings(50, 10, null, null));
+        Assert.Empty(cluster[2].Store.Queries.Readings(50, 10, null, null));
         // Asked for eventual, the cut-off member stores it; the majority side takes the default strong write.
         var eventual = await cluster[2].Http.PostAsJsonAsync("/api/reading?consistency=eventual", new { device_id = 50, temperature = 20.0, humidity = 40, seq = 2 });
         Assert.Equal(HttpStatusCode.OK, eventual.StatusCode);

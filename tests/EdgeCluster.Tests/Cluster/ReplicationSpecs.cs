@@ -70,7 +70,7 @@ public sealed class ReplicationSpecs
         await cluster.WaitForMembersAsync(3);
         await AllHoldAsync([restarted], 2, Enumerable.Range(1, 200).Select(i => (long)i));
         // Its own readings came back from its own journal, under its own name.
-        Assert.Equal(10, restarted.Store.VersionVector()["node-2"]);
+        Assert.Equal(10, restarted.Store.Replication.VersionVector()["node-2"]);
     }
 
     [Fact]
@@ -87,10 +87,10 @@ public sealed class ReplicationSpecs
         await cluster.WaitForMembersAsync(3);
         await Eventually.AssertAsync(() =>
         {
-            Assert.Equal(3000, late.Store.CountReadings());
+            Assert.Equal(3000, late.Store.Queries.CountReadings());
             return Task.CompletedTask;
         });
-        Assert.Equal(cluster[0].Store.VersionVector(), late.Store.VersionVector());
+        Assert.Equal(cluster[0].Store.Replication.VersionVector(), late.Store.Replication.VersionVector());
     }
 
     [Fact]

@@ -16,13 +16,13 @@ public sealed class StrongReadingSpecs
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("strong", (await response.ReadJsonAsync()).GetProperty("consistency").GetString());
 
-        var holders = cluster.Running.Count(n => n.Store.Readings(31, 10, null, null).Count == 1);
+        var holders = cluster.Running.Count(n => n.Store.Queries.Readings(31, 10, null, null).Count == 1);
         Assert.True(holders >= 2, $"{holders} of 3 members hold the reading right after its strong acknowledgment");
 
         var batch = await cluster[1].Http.PostAsJsonAsync("/api/readings/batch?consistency=strong",
             Enumerable.Range(2, 50).Select(i => new { device_id = 31, temperature = 21.0, humidity = 40, seq = i }));
         Assert.Equal(HttpStatusCode.OK, batch.StatusCode);
-        holders = cluster.Running.Count(n => n.Store.Readings(31, 100, null, null).Count == 51);
+        holders = cluster.Running.Count(n => n.Store.Queries.Readings(31, 100, null, null).Count == 51);
         Assert.True(holders >= 2, $"{holders} of 3 members hold the whole strong batch right after its acknowledgment");
     }
 
@@ -54,6 +54,6 @@ public sealed class StrongReadingSpecs
         var response = await node.Http.PostAsJsonAsync("/api/reading?consistency=quorum", new { device_id = 1, temperature = 20.0, humidity = 50 });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("consistency", (await response.ReadJsonAsync()).GetProperty("field").GetString());
-        Assert.Equal(0, node.Store.CountReadings());
+        Assert.Equal(0, node.Store.Queries.CountReadings());
     }
 }

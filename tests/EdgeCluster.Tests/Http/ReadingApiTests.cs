@@ -50,7 +50,7 @@ public sealed class ReadingApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var post = await Http.PostAsync("/api/reading?device_id=1&temperature=21.6&humidity=56.0", null);
         Assert.Equal(HttpStatusCode.OK, post.StatusCode);
-        Assert.Equal(2, _node.Store.CountReadings());
+        Assert.Equal(2, _node.Store.Queries.CountReadings());
     }
 
     [Fact]
@@ -62,7 +62,7 @@ public sealed class ReadingApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
         Assert.False(first.GetProperty("duplicate").GetBoolean());
         Assert.True((await retry.ReadJsonAsync()).GetProperty("duplicate").GetBoolean());
-        Assert.Equal(1, _node.Store.CountReadings());
+        Assert.Equal(1, _node.Store.Queries.CountReadings());
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public sealed class ReadingApiTests : IAsyncLifetime
 
         var bare = await Http.PostAsJsonAsync("/api/readings/batch", readings.Take(10));
         Assert.Equal(10, (await bare.ReadJsonAsync()).GetProperty("duplicates").GetInt32());
-        Assert.Equal(500, _node.Store.CountReadings());
+        Assert.Equal(500, _node.Store.Queries.CountReadings());
     }
 
     [Fact]
@@ -104,7 +104,7 @@ public sealed class ReadingApiTests : IAsyncLifetime
         var error = await response.ReadJsonAsync();
         Assert.Equal("readings[2].temperature", error.GetProperty("field").GetString());
         Assert.Equal(2, error.GetProperty("index").GetInt32());
-        Assert.Equal(0, _node.Store.CountReadings());
+        Assert.Equal(0, _node.Store.Queries.CountReadings());
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class ReadingApiTests : IAsyncLifetime
         var response = await Http.PostAsJsonAsync("/api/readings/batch", readings);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("readings[1].device_id", (await response.ReadJsonAsync()).GetProperty("field").GetString());
-        Assert.Equal(0, _node.Store.CountReadings());
+        Assert.Equal(0, _node.Store.Queries.CountReadings());
     }
 
     [Theory]
@@ -156,7 +156,7 @@ public sealed class ReadingApiTests : IAsyncLifetime
         var nowhere = await Http.GetAsync("/api/nothing-here");
         Assert.Equal(HttpStatusCode.NotFound, nowhere.StatusCode);
         Assert.True((await nowhere.ReadJsonAsync()).TryGetProperty("error", out _));
-        Assert.Equal(0, _node.Store.CountReadings());
+        Assert.Equal(0, _node.Store.Queries.CountReadings());
     }
 
     [Fact]
@@ -231,7 +231,7 @@ public sealed class ReadingApiTests : IAsyncLifetime
             Http.PostAsJsonAsync("/api/reading", new { device_id = 1, temperature = 20.0, humidity = 50, seq = i }));
         var responses = await Task.WhenAll(posts);
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
-        Assert.Equal(200, _node.Store.CountReadings());
+        Assert.Equal(200, _node.Store.Queries.CountReadings());
     }
 }
 

@@ -23,7 +23,7 @@ public sealed class ReplicationStoreTests : IDisposable
 
     private static void Sync(ReadModelStore from, ReadModelStore to, int batch = 1000)
     {
-        while (from.ReadingsAfter(to.VersionVector(), batch) is { Count: > 0 } missing) to.Apply(missing, null);
+        while (from.Replication.ReadingsAfter(to.Replication.VersionVector(), batch) is { Count: > 0 } missing) to.Writer.Apply(missing, null);
     }
 
     [Fact]
@@ -31,25 +31,25 @@ public sealed class ReplicationStoreTests : IDisposable
     {
         var a = NewStore("a");
         var b = NewStore("b");
-        a.Apply([Group("pi-a", 1, (1, 1, 20), (1, 2, 21), (2, null, 22))], 1);
-        b.Apply([Group("pi-b", 1, (3, 1, 23))], 1);
+        a.Writer.Apply([Group("pi-a", 1, (1, 1, 20), (1, 2, 21), (2, null, 22))], 1);
+        b.Writer.Apply([Group("pi-b", 1, (3, 1, 23))], 1);
 
         Sync(a, b, batch: 2);
         Sync(b, a);
 
-        Assert.Equal(new Dictionary<string, long> { ["pi-a"] = 3, ["pi-b"] = 1 }, a.VersionVector());
-        Assert.Equal(a.VersionVector(), b.VersionVector());
-        Assert.Equal(4, a.CountReadings());
-        Assert.Equal(4, b.CountReadings());
-        Assert.Empty(a.ReadingsAfter(b.VersionVector(), 100));
+        Assert.Equal(new Dictionary<string, long> { ["pi-a"] = 3, ["pi-b"] = 1 }, a.Replication.VersionVector());
+        Assert.Equal(a.Replication.VersionVector(), b.Replication.VersionVector());
+        Assert.Equal(4, a.Queries.CountReadings());
+        Assert.Equal(4, b.Queries.CountReadings());
+        Assert.Empty(a.Replication.ReadingsAfter(b.Replication.VersionVector(), 100));
     }
 
     [Fact]
     public void Pulls_are_bounded_and_each_run_is_a_consecutive_part_of_its_origins_stream()
     {
         var a = NewStore("a");
-        a.Apply([Group("pi-a", 1, Enumerable.Range(1, 10).Select(i => (1, (long?)i, 20.0)).ToArray())], 1);
-        var pulled = a.ReadingsAfter(new Dictionary<string, long> { ["pi-a"] = 3 }, 4);
+        a.Writer.Apply([Group("pi-a", 1, Enumerable.Range(1, 10).Select(i => (1, (long?)i, 20.0)).ToArray())], 1);
+        var pulled = a.Replication.ReadingsAfter(new Dictionary<string, long> { ["pi-a"] = 3 }, 4);
         var run = Assert.Single(pulled);
         Assert.Equal([4L, 5L, 6L, 7L], run.Readings.Select(r => r.OriginSeq));
     }
@@ -62,24 +62,24 @@ public sealed class ReplicationStoreTests : IDisposable
         var fromB = Group("pi-b", 1, (9, 5, 20.7));
         var x = NewStore("x");
         var y = NewStore("y");
-        x.Apply([fromA], null);
-        x.Apply([fromB], null);
-        y.Apply([fromB], null);
-        y.Apply([fromA], null);
+        x.Writer.Apply([fromA], null);
+        x.Writer.Apply([fromB], null);
+        y.Writer.Apply([fromB], null);
+        y.Writer.Apply([fromA], null);
 
         foreach (var store in new[] { x, y })
         {
-            var shown = Assert.Single(store.Readings(9, 10, null, null));
+            var shown = Assert.Single(store.Queries.Readings(9, 10, null, null));
             Assert.Equal("pi-a", shown.OriginNode);
             Assert.Equal(20.5, shown.Temperature);
-            Assert.Equal(new Dictionary<string, long> { ["pi-a"] = 1, ["pi-b"] = 1 }, store.VersionVector());
+            Assert.Equal(new Dictionary<string, long> { ["pi-a"] = 1, ["pi-b"] = 1 }, store.Replication.VersionVector());
         }
 
         // The superseded copy still travels, so a third member's vector reaches both origins.
         var z = NewStore("z");
         Sync(y, z);
-        Assert.Equal(x.VersionVector(), z.VersionVector());
-        Assert.Equal("pi-a", Assert.Single(z.Readings(9, 10, null, null)).OriginNode);
+        Assert.Equal(x.Replication.VersionVector(), z.Replication.VersionVector());
+        Assert.Equal("pi-a", Assert.Single(z.Queries.Readings(9, 10, null, null)).OriginNode);
     }
 
     [Fact]
@@ -87,11 +87,11 @@ public sealed class ReplicationStoreTests : IDisposable
     {
         var a = NewStore("a");
         var b = NewStore("b");
-        a.Apply([Group("pi-a", 1, (1, 1, 20), (1, 2, 21))], 1);
-        var pulled = a.ReadingsAfter(b.VersionVector(), 100);
-        Assert.Equal(2, b.Apply(pulled, null));
-        Assert.Equal(0, b.Apply(pulled, null));
-        Assert.Equal(2, b.CountReadings());
+        a.Writer.Apply([Group("pi-a", 1, (1, 1, 20), (1, 2, 21))], 1);
+        var pulled = a.Replication.ReadingsAfter(b.Replication.VersionVector(), 100);
+        Assert.Equal(2, b.Writer.Apply(pulled, null));
+        Assert.Equal(0, b.Writer.Apply(pulled, null));
+        Assert.Equal(2, b.Queries.CountReadings());
     }
 
     public void Dispose()

@@ -1,0 +1,85 @@
+using Microsoft.Data.Sqlite;
+
+namespace EdgeCluster.Storage;
+
+/// <summary>The read model file was written by another layout of EdgeCluster.</summary>
+public sealed class StoreVersionException(string message) : Exception(message);
+
+/// <summary>
+/// The read model's SQLite file: its connections, its pragmas and its layout. One writer connection is
+/// kept for the store's life (the read-model writer actor is its only user); every reader opens a pooled
+/// connection of its own, so HTTP queries never wait on an actor.
+/// </summary>
+public sealed class ReadModelDatabase : IDisposable
+{
+    /// <summary>The read model's layout; a file of another layout is refused rather than half-used.</summary>
+    public const int SchemaVersion = 1;
+
+    private readonly string _connectionString;
+
+    public ReadModelDatabase(string path, bool synchronousFull = false)
+    {
+        Path = path;
+        SynchronousFull = synchronousFull;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+
+        Writer = Open();
+        // The read model can be rebuilt from the journal, so NORMAL is safe here: a write lost
+        // to a power cut rolls back with its projection offset and is replayed at start.
+        Execute(Writer, $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(synchronousFull ? "FULL" : "NORMAL")};");
+        CheckSchemaVersion();
+        Execute(Writer, ReadModelSchema.Tables);
+        Execute(Writer, $"PRAGMA user_version = {SchemaVersion}");
+    }
+
+    public string Path { get; }
+
+    /// <summary>Whether every commit on the writer connection fsyncs (otherwise only durable applies do).</summary>
+    public bool SynchronousFull { get; }
+
+    /// <summary>The one connection that writes; used by one writer at a time.</summary>
+    public SqliteConnection Writer { get; }
+
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    /// <summary>A command on the writer connection, kept by its owner for the store's life.</summary>
+    public SqliteCommand PrepareWriter(string sql)
+    {
+        var command = Writer.CreateCommand();
+        command.CommandText = sql;
+        return command;
+    }
+
+    public static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private void CheckSchemaVersion()
+    {
+        using var cmd = Writer.CreateCommand();
+        cmd.CommandText = "PRAGMA user_version";
+        var version = (long)cmd.ExecuteScalar()!;
+        cmd.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE name = 'sensor_readings'";
+        var hasReadings = (long)cmd.ExecuteScalar()! > 0;
+        if (version == SchemaVersion || (version == 0 && !hasReadings)) return;
+        throw new StoreVersionException(
+            $"read model '{Path}' has layout {version}, this node writes layout {SchemaVersion}: stop the node, move the file away " +
+            "and start again; it is rebuilt from the journal, and other members' readings are pulled again");
+    }
+
+    public void Dispose() => Writer.Dispose();
+}

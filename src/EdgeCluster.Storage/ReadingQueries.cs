@@ -1,0 +1,111 @@
+using Microsoft.Data.Sqlite;
+
+namespace EdgeCluster.Storage;
+
+/// <summary>The lab's queries on the read model: a device's readings, the latest of every device, the rollups.</summary>
+public sealed class ReadingQueries(ReadModelDatabase db)
+{
+    /// <summary>Newest first, by device time (ties by origin, the same on every member), within [since, until] when given.</summary>
+    public IReadOnlyList<StoredReading> Readings(int deviceId, int limit, long? sinceMs, long? untilMs)
+    {
+        using var c = db.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText =
+            $"""
+            SELECT {ReadModelSchema.ReadingColumns}
+            FROM sensor_readings
+            WHERE device_id = $id AND timestamp >= $since AND timestamp <= $until AND superseded = 0
+            ORDER BY timestamp DESC, origin_node, origin_seq LIMIT $limit
+            """;
+        cmd.Parameters.AddWithValue("$id", deviceId);
+        cmd.Parameters.AddWithValue("$since", sinceMs is { } s ? TimeText.FromUnixMs(s) : "");
+        cmd.Parameters.AddWithValue("$until", untilMs is { } u ? TimeText.FromUnixMs(u) : "~");
+        cmd.Parameters.AddWithValue("$limit", limit);
+        return ReadAll(cmd);
+    }
+
+    /// <summary>
+    /// The latest reading of every device with readings, by device time; ties go to the smaller
+    /// (origin, origin seq), so members holding the same readings answer the same.
+    /// </summary>
+    public IReadOnlyList<StoredReading> Latest()
+    {
+        using var c = db.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText =
+            """
+            SELECT r.reading_id, r.device_id, r.timestamp, r.received_at, r.temperature, r.humidity, r.seq, r.origin_node, r.origin_seq
+            FROM reading_devices d
+            JOIN sensor_readings r ON r.reading_id = (
+                SELECT s.reading_id FROM sensor_readings s
+                WHERE s.device_id = d.device_id AND s.superseded = 0
+                ORDER BY s.timestamp DESC, s.origin_node, s.origin_seq LIMIT 1)
+            ORDER BY d.device_id
+            """;
+        return ReadAll(cmd);
+    }
+
+    /// <summary>The lab's summary and per-bucket rows for one device over the last <paramref name="hours"/> hours.</summary>
+    public (StatsSummary Summary, IReadOnlyList<StatsBucket> Buckets) Stats(int deviceId, StatsPeriod period, int hours, long nowMs)
+    {
+        var since = TimeText.FromUnixMs(nowMs - hours * 3_600_000L);
+        // An hour is the first 13 characters of the fixed-width time text, a day the first 10.
+        var width = period == StatsPeriod.Hourly ? 13 : 10;
+        using var c = db.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText =
+            $"""
+            SELECT substr(timestamp, 1, {width}) AS bucket, COUNT(*), AVG(temperature), MIN(temperature), MAX(temperature),
+                   AVG(humidity), MIN(timestamp), MAX(timestamp)
+            FROM sensor_readings
+            WHERE device_id = $id AND timestamp >= $since AND superseded = 0
+            GROUP BY bucket ORDER BY bucket DESC
+            """;
+        cmd.Parameters.AddWithValue("$id", deviceId);
+        cmd.Parameters.AddWithValue("$since", since);
+        using var reader = cmd.ExecuteReader();
+        var buckets = new List<StatsBucket>();
+        long total = 0;
+        double sumT = 0, sumH = 0, minT = double.MaxValue, maxT = double.MinValue;
+        string? first = null, last = null;
+        while (reader.Read())
+        {
+            var count = reader.GetInt64(1);
+            var bucket = new StatsBucket(
+                period == StatsPeriod.Hourly ? reader.GetString(0) + ":00:00Z" : reader.GetString(0),
+                count, Round(reader.GetDouble(2)), Round(reader.GetDouble(3)), Round(reader.GetDouble(4)), Round(reader.GetDouble(5)));
+            buckets.Add(bucket);
+            total += count;
+            sumT += reader.GetDouble(2) * count;
+            sumH += reader.GetDouble(5) * count;
+            minT = Math.Min(minT, reader.GetDouble(3));
+            maxT = Math.Max(maxT, reader.GetDouble(4));
+            var bucketFirst = reader.GetString(6);
+            var bucketLast = reader.GetString(7);
+            if (first is null || string.CompareOrdinal(bucketFirst, first) < 0) first = bucketFirst;
+            if (last is null || string.CompareOrdinal(bucketLast, last) > 0) last = bucketLast;
+        }
+        var summary = total == 0
+            ? new StatsSummary(deviceId, 0, null, null, null, null, null, null)
+            : new StatsSummary(deviceId, total, first, last, Round(sumT / total), Round(minT), Round(maxT), Round(sumH / total));
+        return (summary, buckets);
+    }
+
+    public long CountReadings()
+    {
+        using var c = db.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM sensor_readings WHERE superseded = 0";
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    private static double Round(double value) => Math.Round(value, 2);
+
+    private static List<StoredReading> ReadAll(SqliteCommand cmd)
+    {
+        using var reader = cmd.ExecuteReader();
+        var rows = new List<StoredReading>();
+        while (reader.Read()) rows.Add(ReadModelSchema.ReadRow(reader));
+        return rows;
+    }
+}

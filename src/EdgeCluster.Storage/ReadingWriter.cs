@@ -1,0 +1,202 @@
+using EdgeCluster.Domain;
+using Microsoft.Data.Sqlite;
+
+namespace EdgeCluster.Storage;
+
+/// <summary>
+/// The only writer of <c>sensor_readings</c>, <c>reading_devices</c>, <c>origins</c>, <c>origin_progress</c> and
+/// <c>projection_offsets</c>: applies groups of readings (journaled here, or pulled from another member) in one
+/// transaction each. Used by one caller at a time (the read-model writer actor).
+/// </summary>
+public sealed class ReadingWriter : IDisposable
+{
+    public const string JournalProjection = "reading-journal";
+
+    private readonly ReadModelDatabase _db;
+    private readonly SqliteCommand _insertReading;
+    private readonly SqliteCommand _saveOffset;
+    private readonly SqliteCommand _saveProgress;
+    private readonly SqliteCommand _findShownCopy;
+    private readonly SqliteCommand _supersede;
+    private readonly SqliteCommand _noteDevice;
+    private readonly SqliteCommand _originId;
+    private readonly Dictionary<string, long> _originIds = new();
+
+    public ReadingWriter(ReadModelDatabase db)
+    {
+        _db = db;
+        _insertReading = Prepare(
+            """
+            INSERT OR IGNORE INTO sensor_readings
+                (device_id, timestamp, received_at, temperature, humidity, seq, origin_node, origin_seq, reading_id, superseded)
+            VALUES ($device, $timestamp, $received, $temperature, $humidity, $seq, $origin, $originSeq, $id, $superseded)
+            """, "$device", "$timestamp", "$received", "$temperature", "$humidity", "$seq", "$origin", "$originSeq", "$id", "$superseded");
+        _saveOffset = Prepare(
+            """
+            INSERT INTO projection_offsets (projection, offset) VALUES ($projection, $offset)
+            ON CONFLICT(projection) DO UPDATE SET offset = MAX(offset, excluded.offset)
+            """, "$projection", "$offset");
+        _saveProgress = Prepare(
+            """
+            INSERT INTO origin_progress (origin_node, highest_seq) VALUES ($origin, $highest)
+            ON CONFLICT(origin_node) DO UPDATE SET highest_seq = MAX(highest_seq, excluded.highest_seq)
+            """, "$origin", "$highest");
+        _findShownCopy = Prepare(
+            """
+            SELECT reading_id, origin_node, origin_seq FROM sensor_readings
+            WHERE (reading_id = $id) OR (device_id = $device AND seq = $seq AND superseded = 0)
+            ORDER BY reading_id = $id DESC LIMIT 1
+            """, "$id", "$device", "$seq");
+        _supersede = Prepare("UPDATE sensor_readings SET superseded = 1 WHERE reading_id = $id", "$id");
+        _noteDevice = Prepare("INSERT OR IGNORE INTO reading_devices (device_id) VALUES ($device)", "$device");
+        _originId = Prepare(
+            """
+            INSERT INTO origins (origin_node) VALUES ($origin) ON CONFLICT(origin_node) DO NOTHING;
+            SELECT origin_id FROM origins WHERE origin_node = $origin;
+            """, "$origin");
+    }
+
+    private SqliteCommand Prepare(string sql, params string[] parameters)
+    {
+        var command = _db.PrepareWriter(sql);
+        foreach (var name in parameters) command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        return command;
+    }
+
+    /// <summary>
+    /// Applies groups of readings in one transaction, moving the version vector and, for this node's own
+    /// journal, the projection offset. A reading already present is left as it is. Two copies of one
+    /// (device_id, seq) accepted by different members resolve the same way on every member: the copy with
+    /// the smaller (origin_node, origin_seq) is shown, the other is kept superseded.
+    /// </summary>
+    /// <param name="durable">A strong write is confirmed only once its copy here survives a power cut: this commit fsyncs.</param>
+    /// <returns>How many readings became visible.</returns>
+    public int Apply(IEnumerable<ReadingsJournaled> groups, long? journalSequenceNr, bool durable = false)
+    {
+        var raiseSync = durable && !_db.SynchronousFull;
+        if (raiseSync) ReadModelDatabase.Execute(_db.Writer, "PRAGMA synchronous=FULL");
+        try
+        {
+            return ApplyInTransaction(groups, journalSequenceNr);
+        }
+        catch
+        {
+            // An origin id learned in a transaction that rolled back does not exist.
+            _originIds.Clear();
+            throw;
+        }
+        finally
+        {
+            if (raiseSync) ReadModelDatabase.Execute(_db.Writer, "PRAGMA synchronous=NORMAL");
+        }
+    }
+
+    private int ApplyInTransaction(IEnumerable<ReadingsJournaled> groups, long? journalSequenceNr)
+    {
+        using var tx = _db.Writer.BeginTransaction();
+        foreach (var command in new[] { _insertReading, _saveOffset, _saveProgress, _findShownCopy, _supersede, _noteDevice, _originId })
+            command.Transaction = tx;
+        var shown = 0;
+        var devices = new HashSet<int>();
+        foreach (var group in groups)
+        {
+            if (group.Readings.Count == 0) continue;
+            var originBase = OriginId(group.OriginNode) * ReadModelSchema.OriginSeqSpan;
+            foreach (var reading in group.Readings)
+            {
+                devices.Add(reading.Reading.DeviceId);
+                shown += Insert(reading, originBase + reading.OriginSeq);
+            }
+            _saveProgress.Parameters["$origin"].Value = group.OriginNode;
+            _saveProgress.Parameters["$highest"].Value = group.LastOriginSeq;
+            _saveProgress.ExecuteNonQuery();
+        }
+        foreach (var device in devices)
+        {
+            _noteDevice.Parameters["$device"].Value = device;
+            _noteDevice.ExecuteNonQuery();
+        }
+        if (journalSequenceNr is { } offset)
+        {
+            _saveOffset.Parameters["$projection"].Value = JournalProjection;
+            _saveOffset.Parameters["$offset"].Value = offset;
+            _saveOffset.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return shown;
+    }
+
+    /// <summary>Stores one reading, shown or superseded; 1 when it is the shown copy of a reading new here.</summary>
+    private int Insert(JournaledReading reading, long id)
+    {
+        if (InsertRow(reading, id, superseded: false)) return 1;
+        if (reading.Reading.Seq is null) return 0;
+        // Ignored: either this very reading is here already, or another member's copy of the same
+        // (device_id, seq) is shown, and the two are ordered by origin.
+        if (FindShownCopy(reading, id) is not { } other || other.Id == id) return 0;
+        var newWins = string.CompareOrdinal(reading.OriginNode, other.Origin) switch
+        {
+            < 0 => true,
+            0 => reading.OriginSeq < other.OriginSeq,
+            _ => false,
+        };
+        if (newWins)
+        {
+            _supersede.Parameters["$id"].Value = other.Id;
+            _supersede.ExecuteNonQuery();
+        }
+        InsertRow(reading, id, superseded: !newWins);
+        return newWins ? 1 : 0;
+    }
+
+    private bool InsertRow(JournaledReading journaled, long id, bool superseded)
+    {
+        var r = journaled.Reading;
+        var p = _insertReading.Parameters;
+        p["$device"].Value = r.DeviceId;
+        p["$timestamp"].Value = TimeText.FromUnixMs(r.DeviceTimeMs);
+        p["$received"].Value = TimeText.FromUnixMs(r.ReceivedAtMs);
+        p["$temperature"].Value = r.Temperature;
+        p["$humidity"].Value = r.Humidity;
+        p["$seq"].Value = r.Seq is { } seq ? seq : DBNull.Value;
+        p["$origin"].Value = journaled.OriginNode;
+        p["$originSeq"].Value = journaled.OriginSeq;
+        p["$id"].Value = id;
+        p["$superseded"].Value = superseded ? 1 : 0;
+        return _insertReading.ExecuteNonQuery() == 1;
+    }
+
+    private (long Id, string Origin, long OriginSeq)? FindShownCopy(JournaledReading reading, long id)
+    {
+        _findShownCopy.Parameters["$id"].Value = id;
+        _findShownCopy.Parameters["$device"].Value = reading.Reading.DeviceId;
+        _findShownCopy.Parameters["$seq"].Value = reading.Reading.Seq;
+        using var found = _findShownCopy.ExecuteReader();
+        return found.Read() ? (found.GetInt64(0), found.GetString(1), found.GetInt64(2)) : null;
+    }
+
+    private long OriginId(string originNode)
+    {
+        if (_originIds.TryGetValue(originNode, out var id)) return id;
+        _originId.Parameters["$origin"].Value = originNode;
+        id = (long)_originId.ExecuteScalar()!;
+        _originIds[originNode] = id;
+        return id;
+    }
+
+    /// <summary>How far the read model has applied a projection's stream (the journal's sequence number).</summary>
+    public long ProjectionOffset(string projection = JournalProjection)
+    {
+        using var c = _db.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT offset FROM projection_offsets WHERE projection = $projection";
+        cmd.Parameters.AddWithValue("$projection", projection);
+        return cmd.ExecuteScalar() is long offset ? offset : 0;
+    }
+
+    public void Dispose()
+    {
+        foreach (var command in new[] { _insertReading, _saveOffset, _saveProgress, _findShownCopy, _supersede, _noteDevice, _originId })
+            command.Dispose();
+    }
+}

@@ -1,0 +1,71 @@
+using EdgeCluster.Domain;
+
+namespace EdgeCluster.Storage;
+
+/// <summary>What this member holds of every origin's stream, and the runs of it another member lacks.</summary>
+public sealed class ReplicationSource(ReadModelDatabase db)
+{
+    /// <summary>This member's version vector: for each origin, the highest origin seq of the prefix it holds.</summary>
+    public IReadOnlyDictionary<string, long> VersionVector()
+    {
+        using var c = db.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT origin_node, highest_seq FROM origin_progress";
+        using var reader = cmd.ExecuteReader();
+        var vector = new Dictionary<string, long>();
+        while (reader.Read()) vector[reader.GetString(0)] = reader.GetInt64(1);
+        return vector;
+    }
+
+    /// <summary>
+    /// What a member with version vector <paramref name="theirs"/> lacks of what this member holds,
+    /// as consecutive runs of each origin's stream, at most <paramref name="max"/> readings.
+    /// </summary>
+    public IReadOnlyList<ReadingsJournaled> ReadingsAfter(IReadOnlyDictionary<string, long> theirs, int max)
+    {
+        var groups = new List<ReadingsJournaled>();
+        var left = max;
+        using var c = db.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText =
+            """
+            SELECT device_id, timestamp, received_at, temperature, humidity, seq, origin_seq
+            FROM sensor_readings
+            WHERE reading_id > (SELECT origin_id FROM origins WHERE origin_node = $origin) * $span + $from
+              AND reading_id <= (SELECT origin_id FROM origins WHERE origin_node = $origin) * $span + $to
+            ORDER BY reading_id LIMIT $limit
+            """;
+        cmd.Parameters.AddWithValue("$span", ReadModelSchema.OriginSeqSpan);
+        var origin = cmd.Parameters.Add("$origin", Microsoft.Data.Sqlite.SqliteType.Text);
+        var fromSeq = cmd.Parameters.Add("$from", Microsoft.Data.Sqlite.SqliteType.Integer);
+        var toSeq = cmd.Parameters.Add("$to", Microsoft.Data.Sqlite.SqliteType.Integer);
+        var limit = cmd.Parameters.Add("$limit", Microsoft.Data.Sqlite.SqliteType.Integer);
+        foreach (var (node, highest) in VersionVector().OrderBy(o => o.Key, StringComparer.Ordinal))
+        {
+            var from = theirs.TryGetValue(node, out var have) ? have : 0;
+            if (highest <= from || left <= 0) continue;
+            origin.Value = node;
+            fromSeq.Value = from;
+            toSeq.Value = highest;
+            limit.Value = left;
+            var readings = new List<JournaledReading>();
+            using (var reader = cmd.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    var originSeq = reader.GetInt64(6);
+                    // A run ends at the first hole: what follows it is not part of a prefix.
+                    if (originSeq != from + readings.Count + 1) break;
+                    var reading = new Reading(reader.GetInt32(0), reader.GetDouble(3), reader.GetDouble(4),
+                        TimeText.ToUnixMs(reader.GetString(1)), TimeText.ToUnixMs(reader.GetString(2)),
+                        reader.IsDBNull(5) ? null : reader.GetInt64(5));
+                    readings.Add(new JournaledReading(reading, node, originSeq));
+                }
+            }
+            if (readings.Count == 0) continue;
+            groups.Add(new ReadingsJournaled(node, readings));
+            left -= readings.Count;
+        }
+        return groups;
+    }
+}
