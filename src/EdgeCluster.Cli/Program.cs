@@ -41,7 +41,7 @@ namespace EdgeCluster.Cli
                     case "lab":
                         return await Lab.RunAsync(args);
                     case "experiment":
-                        return await Experiment.RunAsync(args);
+                        return await Experiments.ExperimentCommand.RunAsync(args);
                 }
                 var target = args.Words[0];
                 if (!target.Contains(':'))

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json.Serialization;
+
+namespace EdgeCluster.Cli.Experiments;
+
+/// <summary>What the nemesis does to the network: cut one member off, split the cluster in halves, flap a cut, or run shell commands.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<NemesisKind>))]
+public enum NemesisKind { Isolate, Split, Flap, Command }
+
+public static class NemesisKinds
+{
+    public static NemesisKind Parse(string text) => text switch
+    {
+        "isolate" => NemesisKind.Isolate,
+        "split" => NemesisKind.Split,
+        "flap" => NemesisKind.Flap,
+        "command" => NemesisKind.Command,
+        _ => throw CliException.Usage($"--nemesis '{text}' must be isolate, split, flap or command"),
+    };
+
+    public static string Name(this NemesisKind kind) => kind.ToString().ToLowerInvariant();
+}
+
+/// <summary>Cuts the network between a minority and a majority, and heals it.</summary>
+public interface INemesis
+{
+    Task CutAsync(IReadOnlyList<string> minority, IReadOnlyList<string> majority);
+    Task HealAsync();
+}
+
+/// <summary>Cuts through the members' management API (Akka.Remote's throttler): asked of one member, fanned out to both sides.</summary>
+public sealed class AdminApiNemesis(HttpClient http, IReadOnlyList<Target> targets) : INemesis
+{
+    public async Task CutAsync(IReadOnlyList<string> minority, IReadOnlyList<string> majority)
+    {
+        var coordinator = targets.First(t => majority.Contains(t.Name));
+        var response = await http.PostAsJsonAsync($"http://{coordinator.Http}/api/admin/partition/split",
+            new { groups = new[] { majority, minority } });
+        if (!response.IsSuccessStatusCode)
+            throw new CliException($"the nemesis could not cut the network: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    public async Task HealAsync()
+    {
+        foreach (var t in targets)
+        {
+            try
+            {
+                var response = await http.PostAsync($"http://{t.Http}/api/admin/partition/heal", null);
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+        }
+        throw new CliException("no member healed the partition; heal by hand: edgectl <member> partition heal");
+    }
+}
+
+/// <summary>Cuts and heals with shell commands of the caller's (for example iptables in network namespaces).</summary>
+public sealed class CommandNemesis(string cut, string heal) : INemesis
+{
+    public Task CutAsync(IReadOnlyList<string> minority, IReadOnlyList<string> majority) => ShellAsync(cut);
+
+    public Task HealAsync() => ShellAsync(heal);
+
+    private static async Task ShellAsync(string command)
+    {
+        using var p = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", command]) { UseShellExecute = false })
+            ?? throw new CliException($"could not run '{command}'");
+        await p.WaitForExitAsync();
+        if (p.ExitCode != 0) throw new CliException($"'{command}' failed with exit code {p.ExitCode}");
+    }
+}

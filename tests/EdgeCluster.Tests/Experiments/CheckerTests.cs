@@ -1,0 +1,121 @@
+using EdgeCluster.Cli.Experiments;
+
+namespace EdgeCluster.Tests.Experiments;
+
+/// <summary>
+/// The experiment's checker on histories made by hand: a clean one passes, and each fault it promises to catch
+/// fails the verdict on its own.
+/// </summary>
+public sealed class CheckerTests
+{
+    private static readonly Target[] Members = [new("n1", "a:1"), new("n2", "a:2"), new("n3", "a:3")];
+    private static readonly string[] Minority = ["n3"];
+    // n3 is cut off from 5 s to 15 s; healed at 15 s, the load ends at 20 s.
+    private static readonly Window[] Cut = [new(5, 15, Minority, NemesisKind.Isolate)];
+
+    private static Op Write(string member, OpKind kind, int device, long seq, double at, Outcome outcome = Outcome.Ok) =>
+        new(0, member, kind, device, seq, at, at + 0.1, outcome, outcome == Outcome.Ok ? 200 : 503, null);
+
+    private static Op Read(string member, int device, double at, int count) =>
+        new(0, member, OpKind.StrongRead, device, 0, at, at + 0.1, Outcome.Ok, 200, null, count);
+
+    /// <summary>Every member holds every acknowledged write of the history.</summary>
+    private static FinalReads AllHeld(IEnumerable<Op> history)
+    {
+        var acked = history.Where(o => o.IsWrite && o.Outcome == Outcome.Ok).Select(o => (o.Device, o.Seq)).ToHashSet();
+        return new FinalReads(Members.ToDictionary(m => m.Name, _ => new HashSet<(int, long)>(acked)), ConvergedAt: 21);
+    }
+
+    private static List<Op> CleanHistory() =>
+    [
+        Write("n1", OpKind.EventualWrite, 1000, 1, 1),
+        Write("n3", OpKind.EventualWrite, 1002, 1, 8),            // the minority keeps taking eventual writes
+        Write("n1", OpKind.StrongWrite, 2000, 1, 2),
+        Write("n2", OpKind.StrongWrite, 2000, 2, 9),              // the majority keeps taking strong writes
+        Write("n3", OpKind.StrongWrite, 2002, 1, 9, Outcome.Fail), // the minority refuses them
+        Read("n2", 2000, 3, count: 1),
+        Read("n1", 2000, 10, count: 2),
+    ];
+
+    private static Verdict Check(List<Op> history, FinalReads? final = null) =>
+        Checker.Check(Members, history, Cut, Minority, healedAt: 15, loadEnd: 20, final ?? AllHeld(history));
+
+    [Fact]
+    public void A_clean_history_passes()
+    {
+        var verdict = Check(CleanHistory());
+        Assert.True(verdict.Passed, string.Join("; ", verdict.Failures));
+        Assert.Equal(2, verdict.EventualAcknowledged);
+        Assert.Equal(2, verdict.StrongAcknowledged);
+        Assert.Equal(1, verdict.Sides["minority"].Phases["partitioned"].Strong.Fail);
+    }
+
+    [Fact]
+    public void An_acknowledged_write_missing_on_one_member_fails()
+    {
+        var history = CleanHistory();
+        var final = AllHeld(history);
+        final.ByMember["n2"].Remove((1002, 1));
+        var verdict = Check(history, final);
+        Assert.False(verdict.Passed);
+        Assert.Equal(1, verdict.EventualLost);
+        Assert.Equal(1, verdict.LostPerMember["n2"]);
+    }
+
+    [Fact]
+    public void A_strong_write_acknowledged_on_the_minority_fails()
+    {
+        var history = CleanHistory();
+        history.Add(Write("n3", OpKind.StrongWrite, 2002, 2, 10));
+        var verdict = Check(history);
+        Assert.False(verdict.Passed);
+        Assert.Equal(1, verdict.StrongOnMinority);
+        Assert.Equal(0, verdict.StrongOnMinorityInTransition);
+    }
+
+    [Fact]
+    public void A_strong_write_acknowledged_on_the_minority_in_the_second_after_the_cut_fails_too_and_is_reported_apart()
+    {
+        var history = CleanHistory();
+        history.Add(Write("n3", OpKind.StrongWrite, 2002, 2, 5.2));
+        var verdict = Check(history);
+        Assert.False(verdict.Passed);
+        Assert.Equal(1, verdict.StrongOnMinority);
+        Assert.Equal(1, verdict.StrongOnMinorityInTransition);
+    }
+
+    [Fact]
+    public void A_strong_read_that_misses_an_earlier_acknowledged_strong_write_fails()
+    {
+        var history = CleanHistory();
+        history.Add(Read("n2", 2000, 12, count: 1));   // both strong writes of device 2000 were acknowledged by 9.1 s
+        var verdict = Check(history);
+        Assert.False(verdict.Passed);
+        Assert.Equal(1, verdict.StaleStrongReads);
+    }
+
+    [Fact]
+    public void Members_that_never_converge_fail()
+    {
+        var history = CleanHistory();
+        var verdict = Check(history, AllHeld(history) with { ConvergedAt = null });
+        Assert.False(verdict.Passed);
+        Assert.Contains("members did not converge", verdict.Failures);
+    }
+
+    [Fact]
+    public void The_report_states_the_verdict_and_every_failure()
+    {
+        var history = CleanHistory();
+        history.Add(Read("n2", 2000, 12, count: 1));
+        var verdict = Check(history);
+        var settings = new ExperimentSettings("cp", NemesisKind.Isolate, 20, 10, 5, "out", null, null);
+        var report = ExperimentReport.Write(settings, Members, Cut, history, verdict, 15, 20,
+            Members.Select(m => new FinalMember(m.Name, "Up", 1, null)).ToList());
+        Assert.False(report.Passed);
+        Assert.Contains("| verdict | FAIL: 1 stale strong reads |", report.Markdown);
+        Assert.Equal(1, report.Json["strong"]!["stale_reads"]!.GetValue<int>());
+        Assert.False(report.Json["passed"]!.GetValue<bool>());
+        Assert.StartsWith("<svg", report.Svg);
+    }
+}
