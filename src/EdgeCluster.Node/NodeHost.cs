@@ -40,6 +40,11 @@ public static class NodeHost
         Directory.CreateDirectory(settings.DataDir);
         PrepareJournalFile(settings.JournalPath);
 
+        // The HTTP port is bound before the actor system starts, so the member's HTTP URL can travel in its join.
+        var owned = http is null ? SharedListenSocket.TryOpen(settings) : null;
+        http ??= owned;
+        var self = new SelfInfo(settings.NodeName) { HttpUrl = http is null ? "" : PublicHttpUrl(settings, http.Port) };
+
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         logging?.Invoke(builder.Logging);
         builder.WebHost.UseKestrel(k =>
@@ -57,7 +62,9 @@ public static class NodeHost
         builder.Services.AddSingleton(ingest);
         // Opened here, not on first use, so that a file the node cannot use stops it at start with one line.
         builder.Services.AddSingleton(new ReadModelStore(settings.ReadModelPath));
-        builder.Services.AddSingleton(new SelfInfo(settings.NodeName));
+        builder.Services.AddSingleton(self);
+        builder.Services.AddSingleton(sp => new MemberDirectory(sp.GetRequiredService<ActorSystem>(), runtime.Partitions,
+            settings.NodeName, () => self.HttpUrl));
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
@@ -74,7 +81,7 @@ public static class NodeHost
             })
             .WithClustering(new ClusterOptions
             {
-                Roles = settings.Roles.ToArray(),
+                Roles = settings.Roles.Concat(MemberRoles.For(settings.NodeName, self.HttpUrl)).ToArray(),
                 SeedNodes = settings.Seeds.Select(s => $"{AkkaProtocol}://{ActorSystemName}@{s}").ToArray(),
             })
             .WithSqlPersistence(
@@ -106,13 +113,15 @@ public static class NodeHost
 
         builder.Services.AddHostedService<ReadModelCatchUpService>();
         builder.Services.AddHostedService<MembershipWatchService>();
-        builder.Services.AddScoped<NodeServices>();
-        builder.Services.AddHttpClient(AdminEndpoints.FanOutClient, c => c.Timeout = TimeSpan.FromSeconds(5));
+        builder.Services.AddSingleton<LocalLinks>();
+        builder.Services.AddSingleton<AdminFanOut>();
+        builder.Services.AddHttpClient(AdminFanOut.ClientName, c => c.Timeout = TimeSpan.FromSeconds(5));
 
         var app = builder.Build();
         app.MapEdgeApi();
-        app.Lifetime.ApplicationStarted.Register(() =>
-            app.Services.GetRequiredService<SelfInfo>().HttpUrl = PublicHttpUrl(app, settings, http?.Port));
+        if (http is null)
+            app.Lifetime.ApplicationStarted.Register(() => self.HttpUrl = PublicHttpUrl(settings, BoundPort(app)));
+        if (owned is not null) app.Lifetime.ApplicationStopped.Register(owned.Dispose);
         return app;
     }
 
@@ -127,12 +136,14 @@ public static class NodeHost
     }
 
     /// <summary>The URL other members and clients reach this node's HTTP API at, with the port Kestrel bound.</summary>
-    private static string PublicHttpUrl(WebApplication app, NodeSettings settings, int? sharedPort)
+    private static string PublicHttpUrl(NodeSettings settings, int port)
     {
-        var port = sharedPort ?? new Uri(app.Urls.First().Replace("*", "localhost").Replace("[::]", "localhost").Replace("+", "localhost")).Port;
         var host = settings.HttpHost is "0.0.0.0" or "::" ? settings.AkkaPublicHost ?? PublicHostFor(settings.AkkaHost) : settings.HttpHost;
         return $"http://{host}:{port}";
     }
+
+    private static int BoundPort(WebApplication app) =>
+        new Uri(app.Urls.First().Replace("*", "localhost").Replace("[::]", "localhost").Replace("+", "localhost")).Port;
 
     private static string PublicHostFor(string bindHost) =>
         bindHost is "0.0.0.0" or "::" ? System.Net.Dns.GetHostName() : bindHost;

@@ -5,14 +5,11 @@ namespace EdgeCluster.Actors.Replication;
 
 public static class ReplicationProtocol
 {
-    /// <summary>Who a member is, beyond its Akka address: its node name and where its HTTP API answers.</summary>
-    public sealed record MemberInfo(string NodeName, string HttpUrl);
-
     /// <summary>Cross-node: "here is what I hold; send me what I lack, at most Max readings".</summary>
-    public sealed record Pull(MemberInfo From, IReadOnlyDictionary<string, long> Vector, int Max);
+    public sealed record Pull(IReadOnlyDictionary<string, long> Vector, int Max);
 
     /// <summary>Cross-node reply to <see cref="Pull"/>: the sender's own vector and the runs the puller lacks.</summary>
-    public sealed record PullResult(MemberInfo From, IReadOnlyDictionary<string, long> Vector, IReadOnlyList<ReadingsJournaled> Groups)
+    public sealed record PullResult(IReadOnlyDictionary<string, long> Vector, IReadOnlyList<ReadingsJournaled> Groups)
     {
         public int ReadingCount => Groups.Sum(g => g.Readings.Count);
     }
@@ -33,17 +30,16 @@ public static class ReplicationProtocol
     public sealed record CatchUpWithMajority(TimeSpan Timeout);
 
     /// <summary>Cross-node: "pull from me now until you hold <paramref name="OriginNode"/> up to <paramref name="UpTo"/>, durably".</summary>
-    public sealed record SyncRequest(MemberInfo From, string OriginNode, long UpTo, long Id);
+    public sealed record SyncRequest(string OriginNode, long UpTo, long Id);
 
     /// <summary>Cross-node reply to <see cref="SyncRequest"/>: held and fsynced.</summary>
-    public sealed record SyncDone(MemberInfo From, long Id);
+    public sealed record SyncDone(long Id);
 
     public sealed record GetStatus;
 
-    /// <summary>What this member holds of each origin, how far behind the furthest copy it knows of, and who the other members are.</summary>
+    /// <summary>What this member holds of each origin, and how far behind the furthest copy it knows of.</summary>
     public sealed record ReplicationStatus(
         IReadOnlyDictionary<string, long> Vector,
         IReadOnlyDictionary<string, long> KnownHighest,
-        IReadOnlyDictionary<Address, MemberInfo> Members,
         long ReadingsPulled);
 }

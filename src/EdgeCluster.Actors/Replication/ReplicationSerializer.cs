@@ -22,7 +22,8 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
     private const string RegisterManifest = "MV";
     private const string SyncRequestManifest = "SQ";
     private const string SyncDoneManifest = "SD";
-    private const byte FormatVersion = 1;
+    // 2: members' names and HTTP URLs no longer ride on replication messages (they travel in cluster roles).
+    private const byte FormatVersion = 2;
 
     public ReplicationSerializer(ExtendedActorSystem system) : base(system) { }
 
@@ -48,24 +49,20 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
             switch (obj)
             {
                 case Pull pull:
-                    WriteInfo(w, pull.From);
                     WriteVector(w, pull.Vector);
                     w.Write(pull.Max);
                     break;
                 case PullResult result:
-                    WriteInfo(w, result.From);
                     WriteVector(w, result.Vector);
                     w.Write(result.Groups.Count);
                     foreach (var group in result.Groups) JournalSerializer.WriteGroup(w, group);
                     break;
                 case SyncRequest sync:
-                    WriteInfo(w, sync.From);
                     w.Write(sync.OriginNode);
                     w.Write(sync.UpTo);
                     w.Write(sync.Id);
                     break;
                 case SyncDone done:
-                    WriteInfo(w, done.From);
                     w.Write(done.Id);
                     break;
                 case DeviceInfo device:
@@ -101,17 +98,16 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
         switch (manifest)
         {
             case PullManifest:
-                return new Pull(ReadInfo(r), ReadVector(r), r.ReadInt32());
+                return new Pull(ReadVector(r), r.ReadInt32());
             case ResultManifest:
-                var from = ReadInfo(r);
                 var vector = ReadVector(r);
                 var groups = new ReadingsJournaled[r.ReadInt32()];
                 for (var i = 0; i < groups.Length; i++) groups[i] = JournalSerializer.ReadGroup(r);
-                return new PullResult(from, vector, groups);
+                return new PullResult(vector, groups);
             case SyncRequestManifest:
-                return new SyncRequest(ReadInfo(r), r.ReadString(), r.ReadInt64(), r.ReadInt64());
+                return new SyncRequest(r.ReadString(), r.ReadInt64(), r.ReadInt64());
             case SyncDoneManifest:
-                return new SyncDone(ReadInfo(r), r.ReadInt64());
+                return new SyncDone(r.ReadInt64());
             case RegisterManifest:
                 var siblings = new Sibling[r.ReadInt32()];
                 for (var i = 0; i < siblings.Length; i++) siblings[i] = new Sibling(r.ReadString(), ReadVector(r), r.ReadString(), r.ReadInt64());
@@ -122,14 +118,6 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
                 throw new SerializationException($"Unknown replication manifest '{manifest}'");
         }
     }
-
-    private static void WriteInfo(BinaryWriter w, MemberInfo info)
-    {
-        w.Write(info.NodeName);
-        w.Write(info.HttpUrl);
-    }
-
-    private static MemberInfo ReadInfo(BinaryReader r) => new(r.ReadString(), r.ReadString());
 
     private static void WriteVector(BinaryWriter w, IReadOnlyDictionary<string, long> vector)
     {

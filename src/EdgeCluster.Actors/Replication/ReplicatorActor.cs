@@ -17,14 +17,6 @@ public sealed record ReplicationSettings(TimeSpan Interval, int MaxBatch)
     public TimeSpan PullTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }
 
-/// <summary>Where this member's HTTP API answers, known once Kestrel has bound its port.</summary>
-public sealed class SelfInfo(string nodeName)
-{
-    public string NodeName { get; } = nodeName;
-    public string HttpUrl { get; set; } = "";
-    public MemberInfo ToMemberInfo() => new(NodeName, HttpUrl);
-}
-
 /// <summary>
 /// Anti-entropy for readings. Every interval the member sends its version vector to one random
 /// reachable member and applies, through the read-model writer, the runs of each origin's stream
@@ -48,9 +40,7 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
     private readonly ReadModelStore _store;
     private readonly IActorRef _writer;
     private readonly ReplicationSettings _settings;
-    private readonly SelfInfo _self;
     private readonly Random _random = new();
-    private readonly Dictionary<Address, MemberInfo> _members = new();
     private readonly Dictionary<string, long> _knownHighest = new();
     private readonly Dictionary<long, PendingConfirm> _confirms = new();
     private readonly List<PendingSync> _syncs = new();
@@ -62,12 +52,11 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public ReplicatorActor(ReadModelStore store, IActorRef writer, ReplicationSettings settings, SelfInfo self)
+    public ReplicatorActor(ReadModelStore store, IActorRef writer, ReplicationSettings settings)
     {
         _store = store;
         _writer = writer;
         _settings = settings;
-        _self = self;
 
         Receive<Tick>(_ =>
         {
@@ -77,14 +66,14 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         });
         Receive<Pull>(pull =>
         {
-            Learn(Sender.Path.Address, pull.From, pull.Vector);
+            Learn(pull.Vector);
             var groups = _store.Replication.ReadingsAfter(pull.Vector, Math.Min(pull.Max, _settings.MaxBatch));
-            Sender.Tell(new PullResult(_self.ToMemberInfo(), _store.Replication.VersionVector(), groups));
+            Sender.Tell(new PullResult(_store.Replication.VersionVector(), groups));
         });
         Receive<PullResult>(result =>
         {
             var source = Sender.Path.Address;
-            Learn(source, result.From, result.Vector);
+            Learn(result.Vector);
             if (result.Groups.Count == 0)
             {
                 Applied(new ReplicatedApplied(0, 0, source));
@@ -119,7 +108,7 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
             }
             _confirms[id] = pending;
             foreach (var peer in ReachablePeers())
-                Replicator(peer.Address).Tell(new SyncRequest(_self.ToMemberInfo(), confirm.OriginNode, confirm.UpTo, id));
+                Replicator(peer.Address).Tell(new SyncRequest(confirm.OriginNode, confirm.UpTo, id));
             Timers.StartSingleTimer($"confirm-{id}", new ConfirmTimedOut(id), confirm.Timeout);
         });
         Receive<SyncDone>(done =>
@@ -141,9 +130,8 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         // Another member's strong write: pull from it until this member holds it, durably, then say so.
         Receive<SyncRequest>(sync =>
         {
-            Learn(Sender.Path.Address, sync.From, new Dictionary<string, long>());
             _syncs.Add(new PendingSync(sync, Sender, Sender.Path.Address, DateTime.UtcNow));
-            if (!AnswerSyncs()) Replicator(Sender.Path.Address).Tell(new Pull(_self.ToMemberInfo(), _store.Replication.VersionVector(), _settings.MaxBatch));
+            if (!AnswerSyncs()) Replicator(Sender.Path.Address).Tell(new Pull(_store.Replication.VersionVector(), _settings.MaxBatch));
         });
 
         // A strong read: this member first catches up with a majority of all members.
@@ -174,7 +162,7 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
             foreach (var peer in ReachablePeers())
             {
                 pending.Asked.Add(peer.Address);
-                Replicator(peer.Address).Tell(new Pull(_self.ToMemberInfo(), _store.Replication.VersionVector(), _settings.MaxBatch));
+                Replicator(peer.Address).Tell(new Pull(_store.Replication.VersionVector(), _settings.MaxBatch));
             }
             Timers.StartSingleTimer($"read-{id}", new ReadTimedOut(id), read.Timeout);
         });
@@ -185,8 +173,8 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
                 $"caught up with {pending.CaughtUp.Count} of {pending.Members} members in the time allowed; {pending.Required} are needed"));
         });
 
-        Receive<GetStatus>(_ => Sender.Tell(new ReplicationStatus(_store.Replication.VersionVector(), new Dictionary<string, long>(_knownHighest),
-            new Dictionary<Address, MemberInfo>(_members) { [_cluster.SelfAddress] = _self.ToMemberInfo() }, _pulled)));
+        Receive<GetStatus>(_ => Sender.Tell(new ReplicationStatus(_store.Replication.VersionVector(),
+            new Dictionary<string, long>(_knownHighest), _pulled)));
     }
 
     protected override void PreStart() => Timers.StartPeriodicTimer("tick", new Tick(), _settings.Interval);
@@ -197,7 +185,7 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         ProgressReads(applied);
         var syncPending = !AnswerSyncs() && _syncs.Any(s => s.Source == applied.Source);
         if (syncPending && applied.Received > 0)
-            Replicator(applied.Source).Tell(new Pull(_self.ToMemberInfo(), _store.Replication.VersionVector(), _settings.MaxBatch));
+            Replicator(applied.Source).Tell(new Pull(_store.Replication.VersionVector(), _settings.MaxBatch));
         if (applied.Source != _pullingFrom) return;
         _pullingFrom = null;
         // A full batch means the peer may hold more: catching up does not wait for the next tick.
@@ -211,7 +199,7 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         if (waiting.Count == 0) return;
         if (applied.Received >= _settings.MaxBatch)
         {
-            Replicator(applied.Source).Tell(new Pull(_self.ToMemberInfo(), _store.Replication.VersionVector(), _settings.MaxBatch));
+            Replicator(applied.Source).Tell(new Pull(_store.Replication.VersionVector(), _settings.MaxBatch));
             return;
         }
         foreach (var (id, read) in waiting)
@@ -231,7 +219,7 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         var vector = _store.Replication.VersionVector();
         foreach (var sync in _syncs.Where(s => vector.GetValueOrDefault(s.Request.OriginNode) >= s.Request.UpTo).ToList())
         {
-            sync.ReplyTo.Tell(new SyncDone(_self.ToMemberInfo(), sync.Request.Id));
+            sync.ReplyTo.Tell(new SyncDone(sync.Request.Id));
             _syncs.Remove(sync);
         }
         return _syncs.Count == 0;
@@ -257,13 +245,12 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         var peer = peers[_random.Next(peers.Count)];
         _pullingFrom = peer.Address;
         _attempt++;
-        Replicator(peer.Address).Tell(new Pull(_self.ToMemberInfo(), _store.Replication.VersionVector(), _settings.MaxBatch));
+        Replicator(peer.Address).Tell(new Pull(_store.Replication.VersionVector(), _settings.MaxBatch));
         Timers.StartSingleTimer("pull-timeout", new PullTimedOut(_attempt), _settings.PullTimeout);
     }
 
-    private void Learn(Address address, MemberInfo info, IReadOnlyDictionary<string, long> vector)
+    private void Learn(IReadOnlyDictionary<string, long> vector)
     {
-        _members[address] = info;
         foreach (var (origin, highest) in vector)
             if (!_knownHighest.TryGetValue(origin, out var known) || highest > known) _knownHighest[origin] = highest;
     }
@@ -277,9 +264,8 @@ public static class ReplicatorHosting
             .WithActors((system, registry, resolver) =>
             {
                 var store = resolver.GetService<ReadModelStore>();
-                var self = resolver.GetService<SelfInfo>();
                 var writer = registry.Get<ReadModelWriterActor>();
-                var props = Props.Create(() => new ReplicatorActor(store, writer, settings, self));
+                var props = Props.Create(() => new ReplicatorActor(store, writer, settings));
                 registry.Register<ReplicatorActor>(system.ActorOf(props, ReplicatorActor.Name));
             });
 }

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Hosting;
+using EdgeCluster.Actors;
 using EdgeCluster.Actors.Replication;
 using static EdgeCluster.Actors.Replication.ReplicationProtocol;
 
@@ -11,7 +12,7 @@ public static class ClusterEndpoints
 {
     public static void MapClusterEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/cluster", async (ActorSystem system, IRequiredActor<ReplicatorActor> replicator) =>
+        app.MapGet("/api/cluster", async (MemberDirectory directory, IRequiredActor<ReplicatorActor> replicator) =>
         {
             ReplicationStatus status;
             try
@@ -22,7 +23,7 @@ public static class ClusterEndpoints
             {
                 return ApiErrors.Unavailable("replicator did not answer in time");
             }
-            var cluster = Cluster.Get(system);
+            var cluster = directory.Cluster;
             var state = cluster.State;
             var oldest = state.Members.Where(m => m.Status == MemberStatus.Up)
                 .Aggregate((Member?)null, (a, m) => a is null || m.IsOlderThan(a) ? m : a);
@@ -30,10 +31,10 @@ public static class ClusterEndpoints
             object Describe(Member m) => new
             {
                 Address = m.Address.ToString(),
-                NodeName = status.Members.TryGetValue(m.Address, out var info) ? info.NodeName : null,
-                HttpUrl = status.Members.TryGetValue(m.Address, out var i2) && i2.HttpUrl.Length > 0 ? i2.HttpUrl : null,
+                NodeName = MemberRoles.NodeName(m),
+                HttpUrl = MemberRoles.HttpUrl(m),
                 Status = m.Status.ToString(),
-                Roles = m.Roles.OrderBy(r => r),
+                Roles = MemberRoles.Public(m),
                 Reachable = !state.Unreachable.Contains(m),
             };
 

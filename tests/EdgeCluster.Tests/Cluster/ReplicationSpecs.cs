@@ -110,40 +110,4 @@ public sealed class ReplicationSpecs
             }
         });
     }
-
-    [Fact]
-    public void Pulls_and_their_results_round_trip_through_the_chosen_serializer()
-    {
-        using var system = ActorSystem.Create("serializer-check", Akka.Configuration.ConfigurationFactory.ParseString(
-            "akka.actor.serializers.edge-replication = \"EdgeCluster.Actors.Replication.ReplicationSerializer, EdgeCluster.Actors\"\n" +
-            "akka.actor.serialization-bindings { \"EdgeCluster.Actors.Replication.ReplicationProtocol+Pull, EdgeCluster.Actors\" = edge-replication\n" +
-            "\"EdgeCluster.Actors.Replication.ReplicationProtocol+PullResult, EdgeCluster.Actors\" = edge-replication }"));
-        var info = new MemberInfo("pi-2", "http://pi-2:5000");
-        var vector = new Dictionary<string, long> { ["pi-1"] = 41, ["pi-2"] = 7 };
-        var pull = new Pull(info, vector, 5000);
-        var group = new ReadingsJournaled("pi-1", [new JournaledReading(new Reading(3, 21.5, 40, 1_780_000_000_000, 1_780_000_000_500, 9), "pi-1", 42)]);
-        var result = new PullResult(info, vector, [group]);
-
-        foreach (var message in new object[] { pull, result })
-        {
-            var serializer = (Akka.Serialization.SerializerWithStringManifest)system.Serialization.FindSerializerFor(message);
-            Assert.IsType<ReplicationSerializer>(serializer);
-            var back = serializer.FromBinary(serializer.ToBinary(message), serializer.Manifest(message));
-            switch (back)
-            {
-                case Pull p:
-                    Assert.Equal(info, p.From);
-                    Assert.Equal(vector, p.Vector);
-                    Assert.Equal(5000, p.Max);
-                    break;
-                case PullResult r:
-                    Assert.Equal(vector, r.Vector);
-                    Assert.Equal(group.Readings, Assert.Single(r.Groups).Readings);
-                    break;
-                default:
-                    Assert.Fail($"unexpected {back.GetType()}");
-                    break;
-            }
-        }
-    }
 }
