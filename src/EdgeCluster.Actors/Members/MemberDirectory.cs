@@ -12,16 +12,19 @@ public sealed record MemberEntry(Address Address, string? NodeName, string? Http
 }
 
 /// <summary>
-/// A member's node name and HTTP URL travel in its cluster roles (<c>edge-node:n1</c>, <c>edge-http:http://…</c>), so
-/// every member knows them from the join itself, whatever the replication interval.
+/// A member's node name and HTTP URL travel in its cluster roles (<c>edge-node-n1</c>, <c>edge-http-http%3A%2F%2F…</c>),
+/// so every member knows them from the join itself, whatever the replication interval. Values are percent-encoded:
+/// roles pass through HOCON unquoted.
 /// </summary>
 public static class MemberRoles
 {
-    private const string NodePrefix = "edge-node:";
-    private const string HttpPrefix = "edge-http:";
+    private const string NodePrefix = "edge-node-";
+    private const string HttpPrefix = "edge-http-";
 
     public static IEnumerable<string> For(string nodeName, string? httpUrl) =>
-        string.IsNullOrEmpty(httpUrl) ? [NodePrefix + nodeName] : [NodePrefix + nodeName, HttpPrefix + httpUrl];
+        string.IsNullOrEmpty(httpUrl)
+            ? [NodePrefix + Uri.EscapeDataString(nodeName)]
+            : [NodePrefix + Uri.EscapeDataString(nodeName), HttpPrefix + Uri.EscapeDataString(httpUrl)];
 
     public static string? NodeName(Member member) => Find(member, NodePrefix);
 
@@ -33,7 +36,9 @@ public static class MemberRoles
             .Order(StringComparer.Ordinal).ToList();
 
     private static string? Find(Member member, string prefix) =>
-        member.Roles.FirstOrDefault(r => r.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..];
+        member.Roles.FirstOrDefault(r => r.StartsWith(prefix, StringComparison.Ordinal)) is { } role
+            ? Uri.UnescapeDataString(role[prefix.Length..])
+            : null;
 }
 
 /// <summary>
