@@ -18,43 +18,6 @@ public static class Lab
 
     public sealed record LabState(string Profile, IReadOnlyList<LabNode> Nodes);
 
-    public static async Task<int> RunAsync(Args args)
-    {
-        var verb = args.Word(1, "lab command (up, down)");
-        var dir = Path.GetFullPath(args.Option("--dir") ?? ".edgelab");
-        switch (verb)
-        {
-            case "up":
-            {
-                var nodes = args.IntOption("--nodes", 3, 1, 9);
-                var profile = args.Option("--profile") ?? "default";
-                var httpPort = args.IntOption("--http-port", 5000, 1, 65000);
-                var akkaPort = args.IntOption("--akka-port", 4053, 1, 65000);
-                var extra = args.Option("--node-args");
-                args.NoOthers();
-                var state = await UpAsync(dir, nodes, profile, httpPort, akkaPort, extra?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? []);
-                if (args.Json) Output.Out.WriteLine(JsonSerializer.Serialize(state, Output.Json));
-                else
-                {
-                    Output.Table(["NODE", "HTTP", "AKKA", "PID", "DATA", "LOG"], state.Nodes.Select(n => (IReadOnlyList<string?>)
-                        [n.Name, n.Http, $"127.0.0.1:{n.AkkaPort}", n.Pid.ToString(), n.DataDir, n.Log]));
-                    Output.Out.WriteLine($"lab of {nodes} up (profile {profile}); try: edgectl {state.Nodes[0].Http} cluster show");
-                }
-                return 0;
-            }
-            case "down":
-            {
-                var purge = args.Flag("--purge");
-                args.NoOthers();
-                var stopped = await DownAsync(dir, purge);
-                Output.Out.WriteLine(stopped == 0 ? "no lab running" : $"stopped {stopped} nodes" + (purge ? $", removed {dir}" : $"; their data stays in {dir}"));
-                return 0;
-            }
-            default:
-                throw CliException.Usage($"unknown lab command '{verb}'");
-        }
-    }
-
     public static async Task<LabState> UpAsync(string dir, int count, string profile, int httpBase, int akkaBase, IReadOnlyList<string> nodeArgs)
     {
         var stateFile = Path.Combine(dir, "lab.json");

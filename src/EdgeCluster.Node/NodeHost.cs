@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
@@ -46,7 +47,10 @@ public static class NodeHost
         var self = new SelfInfo(settings.NodeName) { HttpUrl = http is null ? "" : PublicHttpUrl(settings, http.Port) };
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        ConfigureLogging(builder.Logging);
         logging?.Invoke(builder.Logging);
+        builder.Logging.AddProvider(runtime.Logs);
+        builder.Services.AddSingleton(runtime.Logs);
         builder.WebHost.UseKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = 2 * MaxBodyBytes;
@@ -73,6 +77,12 @@ public static class NodeHost
 
         builder.Services.AddAkka(ActorSystemName, (akka, _) => akka
             .AddHocon(hocon, HoconAddMode.Prepend)
+            // Akka's lines go through Microsoft.Extensions.Logging, so they look like ASP.NET Core's and reach /api/admin/logs.
+            .ConfigureLoggers(loggers =>
+            {
+                loggers.ClearLoggers();
+                loggers.AddLogger<Logging.AkkaLogBridge>();
+            })
             .WithRemoting(new RemoteOptions
             {
                 HostName = settings.AkkaHost,
@@ -102,6 +112,7 @@ public static class NodeHost
                 FairShareSlack = settings.FairShareSlack,
             })
             .AddPartitionController(runtime.Partitions)
+            .AddMembershipLog()
             .AddReplication(ReplicationSettings.Default with { Interval = TimeSpan.FromMilliseconds(settings.ReplicationIntervalMs) })
             .AddStartup((system, _) =>
             {
@@ -113,6 +124,7 @@ public static class NodeHost
 
         builder.Services.AddHostedService<ReadModelCatchUpService>();
         builder.Services.AddHostedService<MembershipWatchService>();
+        builder.Services.AddHostedService<ReadyLogService>();
         builder.Services.AddSingleton<LocalLinks>();
         builder.Services.AddSingleton<AdminFanOut>();
         builder.Services.AddHttpClient(AdminFanOut.ClientName, c => c.Timeout = TimeSpan.FromSeconds(5));
@@ -123,6 +135,25 @@ public static class NodeHost
             app.Lifetime.ApplicationStarted.Register(() => self.HttpUrl = PublicHttpUrl(settings, BoundPort(app)));
         if (owned is not null) app.Lifetime.ApplicationStopped.Register(owned.Dispose);
         return app;
+    }
+
+    /// <summary>
+    /// One line per event in one format for Akka and ASP.NET Core alike. Akka's own start-up chatter is left out (warnings
+    /// and errors stay); the membership log and the ready line say what a user needs.
+    /// </summary>
+    private static void ConfigureLogging(ILoggingBuilder logging)
+    {
+        logging.ClearProviders();
+        logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        logging.AddFilter("Akka", LogLevel.Warning);
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
     }
 
     /// <summary>WAL is a property of the file; set it before the journal opens its first connection.</summary>

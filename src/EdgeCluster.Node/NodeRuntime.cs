@@ -15,6 +15,9 @@ public sealed class NodeRuntime
 
     public PartitionTable Partitions { get; } = new();
 
+    /// <summary>The newest log lines, across the process's actor systems.</summary>
+    public Logging.RecentLogs Logs { get; } = new();
+
     /// <summary>1 for the first actor system of this process, then one more for each rejoin.</summary>
     public int Incarnation { get; internal set; } = 1;
 

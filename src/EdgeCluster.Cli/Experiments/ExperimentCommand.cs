@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Net.Http.Json;
+using EdgeCluster.Cli.Commands;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -11,31 +13,51 @@ namespace EdgeCluster.Cli.Experiments;
 /// </summary>
 public static class ExperimentCommand
 {
-    public static async Task<int> RunAsync(Args args)
+    public static Command Build()
     {
-        var nemesisKind = NemesisKinds.Parse(args.Option("--nemesis") ?? "isolate");
-        var settings = new ExperimentSettings(
-            Profile: args.Option("--profile") ?? "ap",
-            Nemesis: nemesisKind,
-            Duration: args.SecondsOption("--duration", 30),
-            Rate: args.IntOption("--rate", 20, 1, 1000),
-            StrongEvery: args.IntOption("--strong-every", 5, 1, 1000),
-            Out: Path.GetFullPath(args.Option("--out") ?? "experiment-report"),
-            NemesisCommand: args.Option("--nemesis-command"),
-            HealCommand: args.Option("--heal-command"));
-        if (settings.Nemesis == NemesisKind.Command && (settings.NemesisCommand is null || settings.HealCommand is null))
-            throw CliException.Usage("--nemesis command needs --nemesis-command and --heal-command");
-        if (settings.Duration < 6) throw CliException.Usage("--duration must be at least 6 seconds");
-        var targetsText = args.Option("--targets");
-        var minorityText = args.Option("--minority");
-        var nodes = args.IntOption("--nodes", 3, 3, 9);
-        var dir = Path.GetFullPath(args.Option("--dir") ?? ".edgelab-experiment");
-        var httpPort = args.IntOption("--http-port", 5100, 1, 65000);
-        var akkaPort = args.IntOption("--akka-port", 4153, 1, 65000);
-        var token = args.Option("--token") ?? Environment.GetEnvironmentVariable("EDGE_ADMIN_TOKEN");
-        var keep = args.Flag("--keep");
-        args.NoOthers();
+        var profile = CommonOptions.Choice("--profile", "the lab's profile: default, ap (default) or cp", "default", "ap", "cp");
+        var nemesis = CommonOptions.Choice("--nemesis", "isolate (default), split, flap, or command (--nemesis-command / --heal-command)",
+            "isolate", "split", "flap", "command");
+        var duration = CommonOptions.Seconds("--duration", 30, "seconds of load; the cut holds for half of it (at least 6)");
+        var rate = CommonOptions.Int("--rate", 20, 1, 1000, "eventual readings per second and member");
+        var strongEvery = CommonOptions.Int("--strong-every", 5, 1, 1000, "strong readings and strong reads at 1/N of --rate");
+        var output = new Option<string>("--out") { Description = "where the report goes (default experiment-report)", DefaultValueFactory = _ => "experiment-report" };
+        var nemesisCommand = new Option<string?>("--nemesis-command") { Description = "shell command that cuts the network (--nemesis command)" };
+        var healCommand = new Option<string?>("--heal-command") { Description = "shell command that heals it (--nemesis command)" };
+        var targets = new Option<string?>("--targets") { Description = "members already running, host:port,...; without it the experiment starts its own lab" };
+        var minority = new Option<string?>("--minority") { Description = "node names to cut off, n3,...; default: the last member (isolate) or the smaller half (split)" };
+        var nodes = CommonOptions.Int("--nodes", 3, 3, 9, "members of the lab it starts");
+        var dir = LabCommands.Dir(".edgelab-experiment");
+        var httpPort = CommonOptions.Int("--http-port", 5100, 1, 65000, "the first lab node's HTTP port");
+        var akkaPort = CommonOptions.Int("--akka-port", 4153, 1, 65000, "the first lab node's Akka port");
+        var keep = new Option<bool>("--keep") { Description = "keep the lab's data folders and logs afterwards" };
 
+        var command = new Command("experiment", "a partition experiment: load on every member, a nemesis, heal, final reads, a checker's verdict (exit 1 when a check fails)")
+            .With(profile, nemesis, duration, rate, strongEvery, output, nemesisCommand, healCommand, targets, minority, nodes, dir, httpPort, akkaPort, keep);
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(duration) < 6) r.AddError("--duration must be at least 6 seconds");
+            if (r.GetValue(nemesis) == "command" && (r.GetValue(nemesisCommand) is null || r.GetValue(healCommand) is null))
+                r.AddError("--nemesis command needs --nemesis-command and --heal-command");
+        });
+        command.SetAction(p => RunAsync(
+            new ExperimentSettings(
+                Profile: p.GetValue(profile) ?? "ap",
+                Nemesis: NemesisKinds.Parse(p.GetValue(nemesis) ?? "isolate"),
+                Duration: p.GetValue(duration),
+                Rate: p.GetValue(rate),
+                StrongEvery: p.GetValue(strongEvery),
+                Out: Path.GetFullPath(p.GetValue(output)!),
+                NemesisCommand: p.GetValue(nemesisCommand),
+                HealCommand: p.GetValue(healCommand)),
+            p.GetValue(targets), p.GetValue(minority), p.GetValue(nodes), Path.GetFullPath(p.GetValue(dir)!), p.GetValue(httpPort),
+            p.GetValue(akkaPort), p.GetValue(CommonOptions.Token) ?? Environment.GetEnvironmentVariable("EDGE_ADMIN_TOKEN"), p.GetValue(keep)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ExperimentSettings settings, string? targetsText, string? minorityText, int nodes, string dir,
+        int httpPort, int akkaPort, string? token, bool keep)
+    {
         var ownLab = targetsText is null;
         if (ownLab)
         {

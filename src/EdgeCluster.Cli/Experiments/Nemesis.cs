@@ -16,7 +16,7 @@ public static class NemesisKinds
         "split" => NemesisKind.Split,
         "flap" => NemesisKind.Flap,
         "command" => NemesisKind.Command,
-        _ => throw CliException.Usage($"--nemesis '{text}' must be isolate, split, flap or command"),
+        _ => throw new ArgumentOutOfRangeException(nameof(text), text, "isolate, split, flap or command"),
     };
 
     public static string Name(this NemesisKind kind) => kind.ToString().ToLowerInvariant();

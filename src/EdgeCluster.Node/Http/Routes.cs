@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using EdgeCluster.Domain;
+using EdgeCluster.Node.Logging;
 using EdgeCluster.Storage;
 
 namespace EdgeCluster.Node.Http;
@@ -35,6 +36,7 @@ public static class Routes
         app.MapKeyValueEndpoints();
         app.MapInferenceEndpoints();
         app.MapAdminEndpoints();
+        app.MapLogEndpoints();
         app.MapGet("/api/health", (NodeSettings settings, ActorSystem system) =>
         {
             var cluster = Cluster.Get(system);

@@ -10,12 +10,16 @@ public static class EdgectlProcess
         public override string ToString() => $"exit {ExitCode}\nstdout: {Out}\nstderr: {Err}";
     }
 
-    public static async Task<Result> RunAsync(params string[] args)
+    public static Task<Result> RunAsync(params string[] args) => RunWithInputAsync(null, args);
+
+    /// <summary>Runs edgectl with <paramref name="input"/> on its standard input (closed after it); killed after 120 s.</summary>
+    public static async Task<Result> RunWithInputAsync(string? input, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = true,
             UseShellExecute = false,
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "edgectl.dll"));
@@ -23,8 +27,18 @@ public static class EdgectlProcess
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
+        if (input is not null) await process.StandardInput.WriteAsync(input);
+        process.StandardInput.Close();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"edgectl {string.Join(' ', args)} did not exit within 120 s; stdout so far: {await stdout}");
+        }
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 }

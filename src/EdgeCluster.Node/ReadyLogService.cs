@@ -1,0 +1,23 @@
+using Akka.Actor;
+using Akka.Cluster;
+using EdgeCluster.Actors;
+
+namespace EdgeCluster.Node;
+
+/// <summary>Once the node serves, one line with what a user needs: who it is, where it answers, its data, its profile, its seeds.</summary>
+internal sealed class ReadyLogService(NodeSettings settings, SelfInfo self, ActorSystem system, ProfileSettings profile, NodeRuntime runtime,
+    IHostApplicationLifetime lifetime, ILogger<ReadyLogService> log) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStarted.Register(() => log.LogInformation(
+            "Node {Node} ready{Incarnation}: HTTP {Http}, Akka {Akka}, data {Data}, profile {Profile} ({Downing}), {Seeds}",
+            settings.NodeName, runtime.Incarnation > 1 ? $" (actor system {runtime.Incarnation}, rejoining)" : "",
+            string.IsNullOrEmpty(self.HttpUrl) ? $"port {settings.HttpPort}" : self.HttpUrl, Cluster.Get(system).SelfAddress,
+            Path.GetFullPath(settings.DataDir), profile.Name, profile.Downing,
+            settings.Seeds.Count == 0 ? "no seeds: a cluster of its own" : "seeds " + string.Join(", ", settings.Seeds)));
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,111 @@
+using System.CommandLine;
+using EdgeCluster.Cli;
+using EdgeCluster.Tests.Support;
+
+namespace EdgeCluster.Tests.EndToEnd;
+
+/// <summary>edgectl's help, usage errors, interactive session and log commands, as a user meets them.</summary>
+[Collection(MultiNodeCollection.Name)]
+public sealed class EdgectlCommandLineTests
+{
+    /// <summary>Every command's help lists each of its options and arguments, as declared.</summary>
+    [Fact]
+    public async Task Every_command_help_lists_every_option_and_argument_it_accepts()
+    {
+        var commands = new List<(string Path, Command Command)>();
+        void Walk(Command c, string path)
+        {
+            foreach (var sub in c.Subcommands)
+            {
+                var subPath = (path + " " + sub.Name).Trim();
+                commands.Add((subPath, sub));
+                Walk(sub, subPath);
+            }
+        }
+        Walk(Edgectl.Build(), "");
+        Assert.True(commands.Count >= 25, $"only {commands.Count} commands declared");
+        foreach (var (path, command) in commands)
+        {
+            var help = await EdgectlProcess.RunAsync([.. path.Split(' '), "--help"]);
+            Assert.True(help.ExitCode == 0, $"{path}: {help}");
+            foreach (var option in command.Options.Where(o => !o.Hidden)) Assert.Contains(option.Name, help.Out);
+            foreach (var argument in command.Arguments) Assert.Contains($"<{argument.Name}>", help.Out);
+        }
+    }
+
+    [Fact]
+    public async Task Options_that_were_accepted_but_not_listed_are_in_the_help_now()
+    {
+        var experiment = (await EdgectlProcess.RunAsync("experiment", "--help")).Out;
+        foreach (var option in new[] { "--strong-every", "--dir", "--http-port", "--akka-port", "--nemesis-command", "--targets", "--keep" })
+            Assert.Contains(option, experiment);
+        Assert.Contains("--node-args", (await EdgectlProcess.RunAsync("lab", "up", "--help")).Out);
+        Assert.Contains("--timeout", (await EdgectlProcess.RunAsync("cluster", "show", "--help")).Out);
+    }
+
+    [Fact]
+    public async Task Wrong_commands_and_values_exit_2_with_a_hint()
+    {
+        var none = await EdgectlProcess.RunAsync();
+        Assert.Equal(2, none.ExitCode);
+        Assert.Contains("Commands:", none.Out);
+        var unknown = await EdgectlProcess.RunAsync("frobnicate");
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("'frobnicate' is neither a command nor a member's host:port", unknown.Err);
+        var badOption = await EdgectlProcess.RunAsync("lab", "up", "--nodes", "twelve");
+        Assert.Equal(2, badOption.ExitCode);
+        Assert.Contains("--nodes 'twelve' must be a whole number from 1 to 9", badOption.Err);
+        Assert.Contains("edgectl lab up --help", badOption.Err);
+        var badChoice = await EdgectlProcess.RunAsync("127.0.0.1:1", "kv", "get", "k", "--resolve", "newest");
+        Assert.Equal(2, badChoice.ExitCode);
+        Assert.Contains("newest", badChoice.Err);
+        var noMember = await EdgectlProcess.RunAsync("cluster", "show");
+        Assert.Equal(2, noMember.ExitCode);
+        Assert.Contains("name a member first", noMember.Err);
+    }
+
+    [Fact]
+    public async Task A_member_alone_opens_a_session_that_runs_one_command_per_line_and_the_log_commands_read_its_log()
+    {
+        using var dir = new TempDir();
+        await using var node = await TestNode.StartAsync(dir.Path, "session-node", autoRegister: true);
+        await node.PostReadingAsync(5, 21.5, 40, seq: 1);
+        var member = node.Http.BaseAddress!.Authority;
+
+        var session = await EdgectlProcess.RunWithInputAsync(
+            "cluster show\nreadings tail 5 --for 0\n\nkv put door open\nkv get door\nlog peek 200\nhelp\nexit\ncluster leader\n", member);
+        Assert.True(session.ExitCode == 0, session.ToString());
+        Assert.Contains("session-node", session.Out);
+        Assert.Contains("(this member)", session.Out);
+        Assert.Contains("21.5 C", session.Out);
+        Assert.Contains("door = open", session.Out);
+        Assert.Contains("open", session.Out.Split('\n').Select(l => l.Trim()));
+        Assert.Contains("Node session-node ready", session.Out);
+        Assert.Contains("Commands:", session.Out);
+        // Nothing after exit runs: cluster leader would print "<address> (session-node)".
+        Assert.DoesNotContain("(session-node)", session.Out);
+
+        var wrong = await EdgectlProcess.RunWithInputAsync("cluster explode\ncluster show\n", member);
+        Assert.Equal(0, wrong.ExitCode);
+        Assert.Contains("unknown cluster command 'explode'", wrong.Err);
+        Assert.Contains("session-node", wrong.Out);
+
+        var peek = await EdgectlProcess.RunAsync(member, "log", "peek", "500", "--json");
+        Assert.True(peek.ExitCode == 0, peek.ToString());
+        Assert.Contains("\"level\"", peek.Out);
+        var tail = await EdgectlProcess.RunAsync(member, "log", "tail", "--for", "1");
+        Assert.True(tail.ExitCode == 0, tail.ToString());
+    }
+
+    [Fact]
+    public void Tab_completion_offers_commands_options_and_member_names()
+    {
+        var session = new Session("127.0.0.1:1", Edgectl.Build());
+        Assert.Contains("partition", session.Complete("pa"));
+        Assert.Contains("isolate", session.Complete("partition "));
+        Assert.Contains("--consistency", session.Complete("kv put k v --"));
+        EdgeCluster.Cli.Commands.CommonOptions.KnownMembers = ["n1", "n2", "n3"];
+        Assert.Contains("n3", session.Complete("partition isolate "));
+        Assert.Contains("lww", session.Complete("kv get k --resolve "));
+    }
+}
