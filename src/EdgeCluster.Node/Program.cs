@@ -3,10 +3,7 @@ using EdgeCluster.Node;
 NodeSettings settings;
 try
 {
-    var appSettingsFile = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
-    var appSettings = new ConfigurationBuilder().AddJsonFile(appSettingsFile, optional: true).Build()
-        .GetSection("Edge").AsEnumerable(makePathsRelative: true).ToDictionary(p => p.Key, p => p.Value);
-    settings = NodeSettings.Load(args, Environment.GetEnvironmentVariables(), appSettings);
+    settings = NodeSettings.Load(args, Environment.GetEnvironmentVariables(), Path.Combine(AppContext.BaseDirectory, "appsettings.json"));
 }
 catch (SettingsException e)
 {

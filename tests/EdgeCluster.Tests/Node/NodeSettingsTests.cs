@@ -37,6 +37,24 @@ public sealed class NodeSettingsTests
     }
 
     [Fact]
+    public void The_appsettings_file_takes_lists_as_arrays_and_flags_take_the_usual_spellings()
+    {
+        using var dir = new TempDir();
+        var file = dir.File("appsettings.json");
+        File.WriteAllText(file, """{ "Edge": { "Seeds": ["pi-1:4053", "pi-2:4053"], "Roles": ["edge"], "HttpPort": 5050 } }""");
+        var s = NodeSettings.Load([], new Hashtable { ["EDGE_AUTO_REGISTER"] = "yes", ["EDGE_REPLICATION_INTERVAL_MS"] = "250" }, file);
+        Assert.Equal(["pi-1:4053", "pi-2:4053"], s.Seeds);
+        Assert.Equal(["edge"], s.Roles);
+        Assert.Equal(5050, s.HttpPort);
+        Assert.True(s.AutoRegister);
+        Assert.Equal(250, s.ReplicationIntervalMs);
+        // A switch's list replaces the file's whole list.
+        Assert.Equal(["pi-3:4053"], NodeSettings.Load(["--seeds", "pi-3:4053"], new Hashtable(), file).Seeds);
+        var bad = Assert.Throws<SettingsException>(() => NodeSettings.Load([], new Hashtable { ["EDGE_AUTO_REGISTER"] = "perhaps" }, file));
+        Assert.Equal("--auto-register 'perhaps' must be true or false", bad.Message);
+    }
+
+    [Fact]
     public void Profile_admin_token_and_inference_settings_come_from_switches_and_environment()
     {
         var s = Load(["--profile", "cp", "--heartbeat-interval-ms", "500", "--inference-queue", "50", "--fair-share-slack", "0"],

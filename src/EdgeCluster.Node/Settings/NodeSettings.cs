@@ -1,0 +1,74 @@
+using System.Collections;
+using System.Net;
+using Microsoft.Extensions.Configuration;
+
+namespace EdgeCluster.Node;
+
+/// <summary>A setting that cannot work; the node stops at start with its message as one line.</summary>
+public sealed class SettingsException(string message) : Exception(message);
+
+/// <summary>
+/// Everything one node needs to start, bound from configuration (<see cref="NodeConfiguration"/>: built-in defaults here,
+/// appsettings.json's "Edge" section, a lab file, EDGE_* environment variables and command-line switches, lowest
+/// precedence first) and checked by <see cref="SettingRules"/>. Each default lives here and nowhere else.
+/// </summary>
+public sealed record NodeSettings
+{
+    public string NodeName { get; init; } = Dns.GetHostName();
+    public string HttpHost { get; init; } = "0.0.0.0";
+    public int HttpPort { get; init; } = 5000;
+    public string AkkaHost { get; init; } = "0.0.0.0";
+    public string? AkkaPublicHost { get; init; }
+    public int AkkaPort { get; init; } = 4053;
+    public IReadOnlyList<string> Seeds { get; init; } = [];
+    /// <summary>edge: takes readings; coordinator: may host the inference coordinator; inference: runs an inference worker.</summary>
+    public IReadOnlyList<string> Roles { get; init; } = ["edge", "coordinator", "inference"];
+    public string DataDir { get; init; } = "data";
+    public bool AutoRegister { get; init; }
+    public string ConfigDir { get; init; } = Path.Combine(AppContext.BaseDirectory, "cluster-config");
+    public int ReplicationIntervalMs { get; init; } = 500;
+    /// <summary>How often this node's inference worker heartbeats, and how long the coordinator waits before it counts a worker offline.</summary>
+    public int HeartbeatIntervalMs { get; init; } = 1000;
+    public int HeartbeatTimeoutMs { get; init; } = 5000;
+    /// <summary>Tasks the coordinator queues before it answers 429.</summary>
+    public int InferenceQueue { get; init; } = 1000;
+    /// <summary>Tasks a worker may be handed beyond the least-served alive worker; 0 = plain work-conserving round-robin.</summary>
+    public int FairShareSlack { get; init; } = 4;
+    /// <summary>cluster-config/profiles/&lt;name&gt;/akka.conf on top of akka.conf: default, ap or cp.</summary>
+    public string Profile { get; init; } = "default";
+    /// <summary>Bearer token the /api/admin endpoints require; without one they answer only on loopback.</summary>
+    public string? AdminToken { get; init; }
+    /// <summary>A lab file (cluster-config/labs/*.json) whose shared and per-node settings this node takes.</summary>
+    public string? Lab { get; init; }
+
+    public string JournalPath => System.IO.Path.Combine(DataDir, "journal.db");
+    public string ReadModelPath => System.IO.Path.Combine(DataDir, "readings.db");
+
+    /// <summary>The node's settings from appsettings.json beside the program, the environment and the switches.</summary>
+    public static NodeSettings Load(string[] args, IDictionary environment, string appSettingsFile) =>
+        From(NodeConfiguration.Build(args, environment, b => b.AddJsonFile(appSettingsFile, optional: true)));
+
+    /// <summary>As <see cref="Load(string[], IDictionary, string)"/>, with the appsettings "Edge" section given as keys and values.</summary>
+    public static NodeSettings Load(string[] args, IDictionary environment, IReadOnlyDictionary<string, string?>? appSettings = null) =>
+        From(NodeConfiguration.Build(args, environment, b => b.AddInMemoryCollection(
+            (appSettings ?? new Dictionary<string, string?>()).Select(kv => KeyValuePair.Create($"{NodeConfiguration.Section}:{kv.Key}", kv.Value)))));
+
+    /// <summary>Checks every given value (one line naming the setting when one cannot work), then binds them.</summary>
+    public static NodeSettings From(IConfigurationSection section)
+    {
+        var values = NodeConfiguration.Values(section);
+        SettingRules.Check(values);
+        var settings = new NodeSettings();
+        section.Bind(settings, o => o.ErrorOnUnknownConfiguration = false);
+        settings = settings with
+        {
+            Seeds = values.TryGetValue(nameof(Seeds), out var seeds) ? SettingRules.List(seeds) : settings.Seeds,
+            Roles = values.TryGetValue(nameof(Roles), out var roles) ? SettingRules.List(roles) : settings.Roles,
+            AkkaPublicHost = string.IsNullOrEmpty(settings.AkkaPublicHost) ? null : settings.AkkaPublicHost,
+            AdminToken = string.IsNullOrEmpty(settings.AdminToken) ? null : settings.AdminToken,
+        };
+        if (settings.HeartbeatTimeoutMs <= settings.HeartbeatIntervalMs)
+            throw new SettingsException($"--heartbeat-timeout-ms ({settings.HeartbeatTimeoutMs}) must be longer than --heartbeat-interval-ms ({settings.HeartbeatIntervalMs})");
+        return settings;
+    }
+}
