@@ -1,12 +1,15 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
+using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using EdgeCluster.Contracts;
 
 namespace EdgeCluster.Cli;
 
-/// <summary>One member's HTTP API. Turns refusals into CliExceptions that carry the member's own error text.</summary>
+/// <summary>
+/// One member's HTTP API, answering with the API's own contract records. Turns refusals into CliExceptions that carry
+/// the member's own error text and the field it names.
+/// </summary>
 public sealed class EdgeClient : IDisposable
 {
     private readonly HttpClient _http;
@@ -23,17 +26,16 @@ public sealed class EdgeClient : IDisposable
 
     public string Target { get; }
 
-    public Task<JsonNode> GetAsync(string path, params HttpStatusCode[] alsoOk) => SendAsync(HttpMethod.Get, path, null, alsoOk);
+    public Task<T> GetAsync<T>(string path, params HttpStatusCode[] alsoOk) => SendAsync<T>(HttpMethod.Get, path, null, alsoOk);
 
-    public Task<JsonNode> PostAsync(string path, object? body, params HttpStatusCode[] alsoOk) => SendAsync(HttpMethod.Post, path, body, alsoOk);
+    public Task<T> PostAsync<T>(string path, object? body, params HttpStatusCode[] alsoOk) => SendAsync<T>(HttpMethod.Post, path, body, alsoOk);
 
-    public Task<JsonNode> PutAsync(string path, object? body, params HttpStatusCode[] alsoOk) => SendAsync(HttpMethod.Put, path, body, alsoOk);
+    public Task<T> PutAsync<T>(string path, object? body, params HttpStatusCode[] alsoOk) => SendAsync<T>(HttpMethod.Put, path, body, alsoOk);
 
-    public async Task<(HttpStatusCode Status, JsonNode Body)> SendRawAsync(HttpMethod method, string path, object? body)
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, HttpStatusCode[] alsoOk)
     {
         using var request = new HttpRequestMessage(method, path);
-        if (body is not null)
-            request.Content = new StringContent(body as string ?? JsonSerializer.Serialize(body, Output.Json), Encoding.UTF8, "application/json");
+        if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: ApiJson.Options);
         HttpResponseMessage response;
         try
         {
@@ -50,27 +52,39 @@ public sealed class EdgeClient : IDisposable
         using (response)
         {
             var text = await response.Content.ReadAsStringAsync();
-            JsonNode node;
-            try { node = text.Length == 0 ? new JsonObject() : JsonNode.Parse(text) ?? new JsonObject(); }
-            catch (JsonException) { node = new JsonObject { ["error"] = text }; }
-            return (response.StatusCode, node);
+            var status = response.StatusCode;
+            if ((int)status is >= 200 and < 300 || alsoOk.Contains(status))
+            {
+                try
+                {
+                    return JsonSerializer.Deserialize<T>(text, ApiJson.Options) ?? throw new JsonException("empty answer");
+                }
+                catch (JsonException e)
+                {
+                    throw new CliException($"{Target} answered {(int)status} with something edgectl cannot read ({e.Message}): {Short(text)}");
+                }
+            }
+            throw Refusal(status, text);
         }
     }
 
-    private async Task<JsonNode> SendAsync(HttpMethod method, string path, object? body, HttpStatusCode[] alsoOk)
+    private CliException Refusal(HttpStatusCode status, string text)
     {
-        var (status, node) = await SendRawAsync(method, path, body);
-        if ((int)status is >= 200 and < 300 || alsoOk.Contains(status)) return node;
-        var error = node["error"]?.ToString() ?? node.ToJsonString();
-        var field = node["field"] is { } f ? $" (field {f})" : "";
+        ApiError? error = null;
+        try { error = JsonSerializer.Deserialize<ApiError>(text, ApiJson.Options); }
+        catch (JsonException) { }
+        var message = error?.Error ?? Short(text);
+        var field = error?.Field is { } f ? $" (field {f})" : "";
         var hint = status switch
         {
             HttpStatusCode.Unauthorized => "; pass --token or set EDGE_ADMIN_TOKEN",
             HttpStatusCode.Forbidden => "; run edgectl on that member, or give every node EDGE_ADMIN_TOKEN and pass --token",
             _ => "",
         };
-        throw new CliException($"{Target} answered {(int)status}: {error}{field}{hint}");
+        return new CliException($"{Target} answered {(int)status}: {message}{field}{hint}");
     }
+
+    private static string Short(string text) => text.Length > 300 ? text[..300] : text;
 
     public void Dispose() => _http.Dispose();
 }

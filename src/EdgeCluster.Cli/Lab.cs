@@ -1,3 +1,4 @@
+using EdgeCluster.Contracts;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -158,8 +159,8 @@ public static class Lab
         {
             try
             {
-                var cluster = await http.GetFromJsonAsync<JsonNode>($"http://{node.Http}/api/cluster");
-                up = cluster?["members"]?.AsArray().Count(m => Output.Text(m!["status"]) == "Up") ?? 0;
+                var cluster = await http.GetFromJsonAsync<ClusterView>($"http://{node.Http}/api/cluster", ApiJson.Options);
+                up = cluster?.Members.Count(m => m.Status == "Up") ?? 0;
                 if (up == count) return;
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException) { }

@@ -1,20 +1,21 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using EdgeCluster.Contracts;
 
 namespace EdgeCluster.Cli;
 
-/// <summary>Tables for people, JSON for scripts.</summary>
+/// <summary>Tables for people, JSON for scripts (the API's own field names, indented).</summary>
 public static class Output
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-    };
+    public static readonly JsonSerializerOptions Json = new(ApiJson.Options) { WriteIndented = true };
+
+    private static readonly JsonSerializerOptions OneLine = ApiJson.Options;
 
     public static TextWriter Out { get; set; } = Console.Out;
 
-    public static void Write(JsonNode node) => Out.WriteLine(node.ToJsonString(Json));
+    public static void Write<T>(T value) => Out.WriteLine(JsonSerializer.Serialize(value, Json));
+
+    /// <summary>One JSON document per line, for followed streams (tails).</summary>
+    public static void Line<T>(T value) => Out.WriteLine(JsonSerializer.Serialize(value, OneLine));
 
     public static void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string?>> rows)
     {
@@ -24,10 +25,11 @@ public static class Output
         foreach (var row in all) Out.WriteLine(string.Join("  ", row.Select((c, i) => c.PadRight(widths[i]))).TrimEnd());
     }
 
-    public static string? Text(JsonNode? node) => node switch
+    /// <summary>A JSON value as a person reads it: a string without quotes, anything else as JSON.</summary>
+    public static string Text(JsonElement? value) => value switch
     {
-        null => null,
-        JsonValue v when v.TryGetValue<string>(out var s) => s,
-        _ => node.ToJsonString(),
+        null => "-",
+        { ValueKind: JsonValueKind.String } v => v.GetString()!,
+        { } v => v.GetRawText(),
     };
 }

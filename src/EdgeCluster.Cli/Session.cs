@@ -1,3 +1,4 @@
+using EdgeCluster.Contracts;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using EdgeCluster.Cli.Commands;
@@ -37,10 +38,8 @@ public sealed class Session(string member, RootCommand root)
         try
         {
             using var client = new EdgeClient(member, null, TimeSpan.FromSeconds(5));
-            var cluster = await client.GetAsync("/api/cluster");
-            CommonOptions.KnownMembers = Replies.Members(cluster)
-                .SelectMany(m => new[] { Output.Text(m["node_name"]), Output.Text(m["address"]) })
-                .OfType<string>().Distinct().ToList();
+            var cluster = await client.GetAsync<ClusterView>("/api/cluster");
+            CommonOptions.KnownMembers = cluster.Members.SelectMany(m => new[] { m.NodeName, m.Address }).OfType<string>().Distinct().ToList();
         }
         catch (CliException e)
         {

@@ -69,11 +69,7 @@ public static class NodeHost
         builder.Services.AddSingleton(self);
         builder.Services.AddSingleton(sp => new MemberDirectory(sp.GetRequiredService<ActorSystem>(), runtime.Partitions,
             settings.NodeName, () => self.HttpUrl));
-        builder.Services.ConfigureHttpJsonOptions(o =>
-        {
-            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
-            o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
-        });
+        builder.Services.ConfigureHttpJsonOptions(o => EdgeCluster.Contracts.ApiJson.Configure(o.SerializerOptions));
 
         builder.Services.AddAkka(ActorSystemName, (akka, _) => akka
             .AddHocon(hocon, HoconAddMode.Prepend)
@@ -125,6 +121,7 @@ public static class NodeHost
         builder.Services.AddHostedService<ReadModelCatchUpService>();
         builder.Services.AddHostedService<MembershipWatchService>();
         builder.Services.AddHostedService<ReadyLogService>();
+        builder.Services.AddOpenApi();
         builder.Services.AddSingleton<LocalLinks>();
         builder.Services.AddSingleton<AdminFanOut>();
         builder.Services.AddHttpClient(AdminFanOut.ClientName, c => c.Timeout = TimeSpan.FromSeconds(5));

@@ -1,3 +1,5 @@
+using EdgeCluster.Contracts;
+
 namespace EdgeCluster.Storage;
 
 /// <summary>The read model's tables, in the lab's shape, plus what replication and the projection need.</summary>
@@ -52,7 +54,7 @@ public static class ReadModelSchema
     public const string ReadingColumns =
         "reading_id, device_id, timestamp, received_at, temperature, humidity, seq, origin_node, origin_seq";
 
-    public static StoredReading ReadRow(Microsoft.Data.Sqlite.SqliteDataReader reader) =>
+    public static ReadingView ReadRow(Microsoft.Data.Sqlite.SqliteDataReader reader) =>
         new(reader.GetInt64(0), reader.GetInt32(1), reader.GetString(2), reader.GetString(3),
             reader.GetDouble(4), reader.GetDouble(5), reader.IsDBNull(6) ? null : reader.GetInt64(6),
             reader.GetString(7), reader.GetInt64(8));

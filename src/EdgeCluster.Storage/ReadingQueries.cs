@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using EdgeCluster.Contracts;
 
 namespace EdgeCluster.Storage;
 
@@ -6,7 +7,7 @@ namespace EdgeCluster.Storage;
 public sealed class ReadingQueries(ReadModelDatabase db)
 {
     /// <summary>Newest first, by device time (ties by origin, the same on every member), within [since, until] when given.</summary>
-    public IReadOnlyList<StoredReading> Readings(int deviceId, int limit, long? sinceMs, long? untilMs)
+    public IReadOnlyList<ReadingView> Readings(int deviceId, int limit, long? sinceMs, long? untilMs)
     {
         using var c = db.Open();
         using var cmd = c.CreateCommand();
@@ -28,7 +29,7 @@ public sealed class ReadingQueries(ReadModelDatabase db)
     /// The latest reading of every device with readings, by device time; ties go to the smaller
     /// (origin, origin seq), so members holding the same readings answer the same.
     /// </summary>
-    public IReadOnlyList<StoredReading> Latest()
+    public IReadOnlyList<ReadingView> Latest()
     {
         using var c = db.Open();
         using var cmd = c.CreateCommand();
@@ -101,10 +102,10 @@ public sealed class ReadingQueries(ReadModelDatabase db)
 
     private static double Round(double value) => Math.Round(value, 2);
 
-    private static List<StoredReading> ReadAll(SqliteCommand cmd)
+    private static List<ReadingView> ReadAll(SqliteCommand cmd)
     {
         using var reader = cmd.ExecuteReader();
-        var rows = new List<StoredReading>();
+        var rows = new List<ReadingView>();
         while (reader.Read()) rows.Add(ReadModelSchema.ReadRow(reader));
         return rows;
     }

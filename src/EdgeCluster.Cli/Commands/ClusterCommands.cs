@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json.Nodes;
+using EdgeCluster.Contracts;
 using static EdgeCluster.Cli.Commands.Replies;
 
 namespace EdgeCluster.Cli.Commands;
@@ -22,26 +22,25 @@ public static class ClusterCommands
             new Command("leave", "a member leaves the cluster on purpose; its process then stops").With(leaveMember).WithMember(async (p, client) =>
             {
                 var member = p.GetValue(leaveMember);
-                var reply = await client.PostAsync("/api/admin/cluster/leave", member is null ? new { } : new { member });
-                return Done(p.GetValue(CommonOptions.Json), reply,
-                    $"{Output.Text(reply["leaving"]) ?? member ?? client.Target} is leaving the cluster; its process stops once it has left");
+                var reply = await client.PostAsync<LeaveAccepted>("/api/admin/cluster/leave", new MemberRequest(member));
+                return Done(p.GetValue(CommonOptions.Json), reply, $"{reply.Leaving} is leaving the cluster; its process stops once it has left");
             }),
             new Command("down", "mark a member down; if it still runs it starts again and rejoins").With(downMember).WithMember(async (p, client) =>
             {
                 var member = p.GetValue(downMember)!;
-                var reply = await client.PostAsync("/api/admin/cluster/down", new { member });
+                var reply = await client.PostAsync<DownAccepted>("/api/admin/cluster/down", new MemberRequest(member));
                 return Done(p.GetValue(CommonOptions.Json), reply, $"downed {member}; if it is still running it starts again and rejoins once it reaches the others");
             }),
             new Command("down-unreachable", "down every member this member cannot reach").WithMember(async (p, client) =>
             {
-                var reply = await client.PostAsync("/api/admin/cluster/down-unreachable", new { });
-                var downed = reply["downed"]?.AsArray().Select(Output.Text).ToList() ?? [];
-                return Done(p.GetValue(CommonOptions.Json), reply, downed.Count == 0 ? "no unreachable members to down" : $"downed {string.Join(", ", downed)}");
+                var reply = await client.PostAsync<DownAccepted>("/api/admin/cluster/down-unreachable", new { });
+                return Done(p.GetValue(CommonOptions.Json), reply,
+                    reply.Downed.Count == 0 ? "no unreachable members to down" : $"downed {string.Join(", ", reply.Downed)}");
             }),
             new Command("join", "the member joins the cluster at another member's remoting address").With(joinAddress).WithMember(async (p, client) =>
             {
-                var reply = await client.PostAsync("/api/admin/cluster/join", new { address = p.GetValue(joinAddress) });
-                return Done(p.GetValue(CommonOptions.Json), reply, $"{client.Target} is joining {Output.Text(reply["joining"])}");
+                var reply = await client.PostAsync<JoinAccepted>("/api/admin/cluster/join", new JoinRequest(p.GetValue(joinAddress)!));
+                return Done(p.GetValue(CommonOptions.Json), reply, $"{client.Target} is joining {reply.Joining}");
             }),
             new Command("tail", "membership changes as they happen").With(tailFor).WithMember((p, client) =>
                 TailAsync(client, p.GetValue(tailFor), p.GetValue(CommonOptions.Json))));
@@ -49,26 +48,23 @@ public static class ClusterCommands
 
     private static async Task<int> ShowAsync(ParseResult p, EdgeClient client)
     {
-        var cluster = await client.GetAsync("/api/cluster");
+        var cluster = await client.GetAsync<ClusterView>("/api/cluster");
         if (p.GetValue(CommonOptions.Json)) { Output.Write(cluster); return 0; }
-        var leader = Output.Text(cluster["leader"]);
-        var self = Output.Text(cluster["self"]?["address"]);
         Output.Table(["NODE", "ADDRESS", "STATUS", "REACHABLE", "ROLES", "HTTP", ""],
-            Members(cluster).Select(m => (IReadOnlyList<string?>)
+            cluster.Members.Select(m => (IReadOnlyList<string?>)
             [
-                Output.Text(m["node_name"]), Output.Text(m["address"]), Output.Text(m["status"]),
-                m["reachable"]?.GetValue<bool>() == true ? "yes" : "NO",
-                string.Join(",", m["roles"]?.AsArray().Select(r => Output.Text(r)) ?? []), Output.Text(m["http_url"]),
-                string.Join(" ", new[] { Output.Text(m["address"]) == leader ? "leader" : null, Output.Text(m["address"]) == self ? "(this member)" : null }.Where(x => x is not null)),
+                m.NodeName, m.Address, m.Status, m.Reachable ? "yes" : "NO", string.Join(",", m.Roles), m.HttpUrl,
+                string.Join(" ", new[] { m.Address == cluster.Leader ? "leader" : null, m.Address == cluster.Self.Address ? "(this member)" : null }
+                    .Where(x => x is not null)),
             ]));
         return 0;
     }
 
     private static async Task<int> LeaderAsync(ParseResult p, EdgeClient client)
     {
-        var cluster = await client.GetAsync("/api/cluster");
-        var leader = Output.Text(cluster["leader"]);
-        if (p.GetValue(CommonOptions.Json)) { Output.Write(new JsonObject { ["leader"] = leader, ["node_name"] = NameOf(cluster, leader) }); return 0; }
+        var cluster = await client.GetAsync<ClusterView>("/api/cluster");
+        var leader = cluster.Leader;
+        if (p.GetValue(CommonOptions.Json)) { Output.Write(new { Leader = leader, NodeName = NameOf(cluster, leader) }); return 0; }
         if (leader is null) throw new CliException($"{client.Target} knows no leader yet");
         Output.Out.WriteLine(NameOf(cluster, leader) is { } name ? $"{leader} ({name})" : leader);
         return 0;
@@ -76,12 +72,11 @@ public static class ClusterCommands
 
     private static async Task<int> UnreachableAsync(ParseResult p, EdgeClient client)
     {
-        var cluster = await client.GetAsync("/api/cluster");
-        var unreachable = Members(cluster).Where(m => m["reachable"]?.GetValue<bool>() == false).ToList();
-        if (p.GetValue(CommonOptions.Json)) { Output.Write(new JsonArray(unreachable.Select(m => (JsonNode?)m.DeepClone()).ToArray())); return 0; }
+        var cluster = await client.GetAsync<ClusterView>("/api/cluster");
+        var unreachable = cluster.Members.Where(m => !m.Reachable).ToList();
+        if (p.GetValue(CommonOptions.Json)) { Output.Write(unreachable); return 0; }
         if (unreachable.Count == 0) Output.Out.WriteLine("no unreachable members");
-        else Output.Table(["NODE", "ADDRESS", "STATUS"], unreachable.Select(m => (IReadOnlyList<string?>)
-            [Output.Text(m["node_name"]), Output.Text(m["address"]), Output.Text(m["status"])]));
+        else Output.Table(["NODE", "ADDRESS", "STATUS"], unreachable.Select(m => (IReadOnlyList<string?>)[m.NodeName, m.Address, m.Status]));
         return 0;
     }
 
@@ -92,10 +87,9 @@ public static class ClusterCommands
         var first = true;
         while (DateTime.UtcNow < until)
         {
-            var cluster = await client.GetAsync("/api/cluster");
-            var now = Members(cluster).ToDictionary(m => Output.Text(m["address"])!,
-                m => $"{Output.Text(m["status"])}{(m["reachable"]?.GetValue<bool>() == false ? ", unreachable" : "")}");
-            var names = Members(cluster).ToDictionary(m => Output.Text(m["address"])!, m => Output.Text(m["node_name"]));
+            var cluster = await client.GetAsync<ClusterView>("/api/cluster");
+            var now = cluster.Members.ToDictionary(m => m.Address, m => $"{m.Status}{(m.Reachable ? "" : ", unreachable")}");
+            var names = cluster.Members.ToDictionary(m => m.Address, m => m.NodeName);
             foreach (var (address, state) in now)
                 if (!last.TryGetValue(address, out var before) || before != state)
                     Event(json, address, names[address], first ? state : $"{before ?? "new"} -> {state}");
@@ -110,7 +104,7 @@ public static class ClusterCommands
     private static void Event(bool json, string address, string? name, string change)
     {
         var at = DateTimeOffset.UtcNow.ToString("HH:mm:ss.fff");
-        if (json) Output.Out.WriteLine(new JsonObject { ["at"] = DateTimeOffset.UtcNow, ["address"] = address, ["node_name"] = name, ["change"] = change }.ToJsonString());
+        if (json) Output.Line(new { At = DateTimeOffset.UtcNow, Address = address, NodeName = name, Change = change });
         else Output.Out.WriteLine($"{at}  {name ?? address}  {change}");
         Output.Out.Flush();
     }

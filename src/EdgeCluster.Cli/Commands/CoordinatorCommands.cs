@@ -1,5 +1,6 @@
+using System.Text.Json;
 using System.CommandLine;
-using System.Text.Json.Nodes;
+using EdgeCluster.Contracts;
 using static EdgeCluster.Cli.Commands.Replies;
 
 namespace EdgeCluster.Cli.Commands;
@@ -19,41 +20,30 @@ public static class CoordinatorCommands
             new Command("stats", "workers (idle, busy, offline), queue depth per priority, tasks per worker").WithMember(StatsAsync),
             new Command("submit", "submit an inference task").With(model, device, priority, wait).WithMember(async (p, client) =>
             {
-                var body = new JsonObject
-                {
-                    ["model_type"] = p.GetValue(model),
-                    ["device_id"] = Number(p.GetValue(device)),
-                    ["priority"] = p.GetValue(priority) ?? "medium",
-                };
+                var body = new { ModelType = p.GetValue(model), DeviceId = Number(p.GetValue(device)), Priority = p.GetValue(priority) ?? "medium" };
                 var seconds = p.GetValue(wait);
-                var reply = await client.PostAsync("/api/inference" + (seconds > 0 ? $"?wait={seconds}s" : ""), body);
+                var reply = await client.PostAsync<TaskView>("/api/inference" + (seconds > 0 ? $"?wait={seconds}s" : ""), body);
                 if (p.GetValue(CommonOptions.Json)) { Output.Write(reply); return 0; }
-                var state = Output.Text(reply["state"]);
-                Output.Out.WriteLine($"task {Output.Text(reply["task_id"])}: {state}" +
-                    (reply["node"] is { } node ? $" on {Output.Text(node)}" : "") +
-                    (reply["result"] is { } result ? $"\n{result.ToJsonString(Output.Json)}" : "") +
-                    (reply["reason"] is { } reason ? $" ({Output.Text(reason)})" : ""));
-                return state == "failed" ? 1 : 0;
+                Output.Out.WriteLine($"task {reply.TaskId}: {reply.State}" +
+                    (reply.Node is { } node ? $" on {node}" : "") +
+                    (reply.Result is { } result ? $"\n{JsonSerializer.Serialize(result, Output.Json)}" : "") +
+                    (reply.Reason is { } reason ? $" ({reason})" : ""));
+                return reply.State == "failed" ? 1 : 0;
             }));
     }
 
     private static async Task<int> StatsAsync(ParseResult p, EdgeClient client)
     {
-        var stats = await client.GetAsync("/api/inference/stats");
+        var stats = await client.GetAsync<CoordinatorStatsView>("/api/inference/stats");
         if (p.GetValue(CommonOptions.Json)) { Output.Write(stats); return 0; }
-        Output.Out.WriteLine($"coordinator on {Output.Text(stats["coordinator"])}: {stats["alive_workers"]} of {stats["total_workers"]} workers alive " +
-            $"({stats["idle_workers"]} idle, {stats["busy_workers"]} busy); completed {stats["completed_tasks"]}, failed {stats["failed_tasks"]}");
-        var q = stats["queue"];
-        Output.Out.WriteLine($"queue: high {q?["high"]}, medium {q?["medium"]}, low {q?["low"]}");
-        if (stats["submit_to_assignment_ms"] is { } a)
-            Output.Out.WriteLine($"submit to assignment: p50 {a["p50"]} ms, p99 {a["p99"]} ms over the last {a["samples"]} tasks");
+        Output.Out.WriteLine($"coordinator on {stats.Coordinator}: {stats.AliveWorkers} of {stats.TotalWorkers} workers alive " +
+            $"({stats.IdleWorkers} idle, {stats.BusyWorkers} busy); completed {stats.CompletedTasks}, failed {stats.FailedTasks}");
+        Output.Out.WriteLine($"queue: high {stats.Queue.High}, medium {stats.Queue.Medium}, low {stats.Queue.Low}");
+        var a = stats.SubmitToAssignmentMs;
+        Output.Out.WriteLine($"submit to assignment: p50 {a.P50} ms, p99 {a.P99} ms over the last {a.Samples} tasks");
         Output.Table(["WORKER", "NODE", "STATUS", "MODELS", "RUNNING", "CAPACITY", "COMPLETED"],
-            (stats["workers"]?.AsArray() ?? []).Select(w => (IReadOnlyList<string?>)
-            [
-                Output.Text(w!["worker_id"]), Output.Text(w["node"]), Output.Text(w["status"]),
-                string.Join(",", w["model_types"]?.AsArray().Select(Output.Text) ?? []), Output.Text(w["running"]),
-                Output.Text(w["capacity"]), Output.Text(w["completed"]),
-            ]));
+            stats.Workers.Select(w => (IReadOnlyList<string?>)
+                [w.WorkerId, w.Node, w.Status, string.Join(",", w.ModelTypes), w.Running.ToString(), w.Capacity.ToString(), w.Completed.ToString()]));
         return 0;
     }
 }

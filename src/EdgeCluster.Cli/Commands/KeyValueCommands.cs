@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using EdgeCluster.Contracts;
 using static EdgeCluster.Cli.Commands.Replies;
 
 namespace EdgeCluster.Cli.Commands;
@@ -20,17 +20,17 @@ public static class KeyValueCommands
             new Command("put", "write a key on this member").With(key, value, putConsistency).WithMember(async (p, client) =>
             {
                 var text = p.GetValue(value)!;
-                JsonNode? json;
-                try { json = JsonNode.Parse(text); }
-                catch (JsonException) { json = JsonValue.Create(text); }
-                var reply = await client.PutAsync(Path(p.GetValue(key)!, ("consistency", p.GetValue(putConsistency))), new JsonObject { ["value"] = json });
+                JsonElement json;
+                try { json = JsonDocument.Parse(text).RootElement.Clone(); }
+                catch (JsonException) { json = JsonSerializer.SerializeToElement(text); }
+                var reply = await client.PutAsync<KeyValueAnswer>(Path(p.GetValue(key)!, ("consistency", p.GetValue(putConsistency))), new { Value = json });
                 return Done(p.GetValue(CommonOptions.Json), reply,
-                    $"{p.GetValue(key)} = {text}" + (reply["siblings"] is JsonArray { Count: > 1 } s ? $" ({s.Count} concurrent values)" : ""));
+                    $"{p.GetValue(key)} = {text}" + (reply.Siblings.Count > 1 ? $" ({reply.Siblings.Count} concurrent values)" : ""));
             }),
             new Command("get", "read a key on this member: one value, or concurrent siblings with their vector clocks")
                 .With(key, getConsistency, resolve).WithMember(async (p, client) =>
                 {
-                    var reply = await client.GetAsync(Path(p.GetValue(key)!, ("consistency", p.GetValue(getConsistency)), ("resolve", p.GetValue(resolve))));
+                    var reply = await client.GetAsync<KeyValueAnswer>(Path(p.GetValue(key)!, ("consistency", p.GetValue(getConsistency)), ("resolve", p.GetValue(resolve))));
                     if (p.GetValue(CommonOptions.Json)) { Output.Write(reply); return 0; }
                     Print(reply);
                     return 0;
@@ -38,22 +38,18 @@ public static class KeyValueCommands
     }
 
     /// <summary>The member's answer: a resolved or single value as it is, otherwise every sibling.</summary>
-    private static void Print(JsonNode reply)
+    private static void Print(KeyValueAnswer reply)
     {
-        var resolved = reply["resolved"] is not null;
-        if (reply["value"] is { } single && (resolved || reply["conflict"]?.GetValue<bool>() != true))
+        if (reply.Value is { } single && (reply.Resolved is not null || !reply.Conflict))
         {
             Output.Out.WriteLine(Output.Text(single));
-            if (resolved && reply["siblings"] is JsonArray { Count: > 1 } all)
-                Output.Out.WriteLine($"(resolved by {Output.Text(reply["resolved"])} from {all.Count} concurrent values)");
+            if (reply.Resolved is not null && reply.Siblings.Count > 1)
+                Output.Out.WriteLine($"(resolved by {reply.Resolved} from {reply.Siblings.Count} concurrent values)");
+            return;
         }
-        else if (reply["siblings"] is JsonArray siblings)
-        {
-            Output.Table(["VALUE", "WRITER", "WRITTEN AT", "VECTOR CLOCK"], siblings.Select(s => (IReadOnlyList<string?>)
-                [Output.Text(s!["value"]), Output.Text(s["writer"]), Output.Text(s["written_at"]), Output.Text(s["vector_clock"])]));
-            if (siblings.Count > 1) Output.Out.WriteLine($"{siblings.Count} concurrent values; --resolve lww picks the last written");
-        }
-        else Output.Out.WriteLine(Output.Text(reply["value"]) ?? reply.ToJsonString());
+        Output.Table(["VALUE", "WRITER", "WRITTEN AT", "VECTOR CLOCK"], reply.Siblings.Select(s => (IReadOnlyList<string?>)
+            [Output.Text(s.Value), s.Writer, s.WrittenAt, string.Join(",", s.VectorClock.Select(c => $"{c.Key}:{c.Value}"))]));
+        if (reply.Siblings.Count > 1) Output.Out.WriteLine($"{reply.Siblings.Count} concurrent values; --resolve lww picks the last written");
     }
 
     private static string Path(string key, params (string Name, string? Value)[] query)

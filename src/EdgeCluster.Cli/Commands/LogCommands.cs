@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json.Nodes;
+using EdgeCluster.Contracts;
 
 namespace EdgeCluster.Cli.Commands;
 
@@ -14,29 +14,30 @@ public static class LogCommands
         return new Command("log", "the member's recent log lines").With(
             new Command("peek", "the member's newest log lines").With(count).WithMember(async (p, client) =>
             {
-                var reply = await client.GetAsync($"/api/admin/logs?last={p.GetValue(count)}");
+                var reply = await client.GetAsync<LogsView>($"/api/admin/logs?last={p.GetValue(count)}");
                 Print(reply, p.GetValue(CommonOptions.Json));
                 return 0;
             }),
             new Command("tail", "the member's log lines as they are written").With(tailFor).WithMember(async (p, client) =>
             {
                 var until = Replies.Until(p.GetValue(tailFor));
-                var reply = await client.GetAsync("/api/admin/logs?last=10");
+                var reply = await client.GetAsync<LogsView>("/api/admin/logs?last=10");
                 Print(reply, p.GetValue(CommonOptions.Json));
                 while (DateTime.UtcNow < until)
                 {
                     await Task.Delay(500);
-                    reply = await client.GetAsync($"/api/admin/logs?after={reply["next"]}");
+                    reply = await client.GetAsync<LogsView>($"/api/admin/logs?after={reply.Next}");
                     Print(reply, p.GetValue(CommonOptions.Json));
                 }
                 return 0;
             }));
     }
 
-    private static void Print(JsonNode reply, bool json)
+    private static void Print(LogsView reply, bool json)
     {
-        foreach (var line in reply["lines"]?.AsArray() ?? [])
-            Output.Out.WriteLine(json ? line!.ToJsonString() : Output.Text(line!["text"]));
+        foreach (var line in reply.Lines)
+            if (json) Output.Line(line);
+            else Output.Out.WriteLine(line.Text);
         Output.Out.Flush();
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using EdgeCluster.Contracts;
 using static EdgeCluster.Cli.Commands.Replies;
 
 namespace EdgeCluster.Cli.Commands;
@@ -19,35 +20,35 @@ public static class PartitionCommands
 
         return new Command("partition", "cut links between members (Akka.Remote's throttler) and heal them").With(
             new Command("isolate", "cut one member off from every other member").With(isolated).WithMember(async (p, client) =>
-                Applied(p.GetValue(CommonOptions.Json), await client.PostAsync("/api/admin/partition/isolate",
-                    new { member = p.GetValue(isolated) }, HttpStatusCode.BadGateway))),
+                Applied(p.GetValue(CommonOptions.Json), await client.PostAsync<FanOutResult>("/api/admin/partition/isolate",
+                    new MemberRequest(p.GetValue(isolated)), HttpStatusCode.BadGateway))),
             new Command("split", "cut every link between the groups; every member must be in one group").With(groups).WithMember(async (p, client) =>
             {
                 var members = p.GetValue(groups)!.Select(g => g.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
                 return Applied(p.GetValue(CommonOptions.Json),
-                    await client.PostAsync("/api/admin/partition/split", new { groups = members }, HttpStatusCode.BadGateway));
+                    await client.PostAsync<FanOutResult>("/api/admin/partition/split", new SplitRequest(members), HttpStatusCode.BadGateway));
             }),
             new Command("heal", "heal every cut link on every member").WithMember(async (p, client) =>
-                Applied(p.GetValue(CommonOptions.Json), await client.PostAsync("/api/admin/partition/heal", new { }, HttpStatusCode.BadGateway))),
+                Applied(p.GetValue(CommonOptions.Json), await client.PostAsync<FanOutResult>("/api/admin/partition/heal", new { }, HttpStatusCode.BadGateway))),
             new Command("status", "which links each member has cut, since when, by which command").WithMember(StatusAsync));
     }
 
     private static async Task<int> StatusAsync(ParseResult p, EdgeClient client)
     {
-        var reply = await client.GetAsync("/api/admin/partition");
+        var reply = await client.GetAsync<PartitionView>("/api/admin/partition");
         if (p.GetValue(CommonOptions.Json)) { Output.Write(reply); return 0; }
         var rows = new List<IReadOnlyList<string?>>();
-        foreach (var m in reply["members"]!.AsArray())
+        foreach (var m in reply.Members)
         {
-            var links = m!["state"]?["links"]?.AsArray();
-            if (m["error"] is { } error) rows.Add([Output.Text(m["member"]), "?", null, Output.Text(error)]);
-            else if (links is null || links.Count == 0) rows.Add([Output.Text(m["member"]), "-", null, null]);
+            var links = m.State?.Links ?? [];
+            if (m.Error is { } error) rows.Add([m.Member, "?", null, error]);
+            else if (links.Count == 0) rows.Add([m.Member, "-", null, null]);
             else
                 foreach (var l in links)
-                    rows.Add([Output.Text(m["member"]), Output.Text(l!["node_name"]) ?? Output.Text(l["peer"]), Output.Text(l["since"]), Output.Text(l["reason"])]);
+                    rows.Add([m.Member, l.NodeName ?? l.Peer, l.Since.ToString("O"), l.Reason]);
         }
         Output.Table(["MEMBER", "CUT FROM", "SINCE", "REASON"], rows);
-        Output.Out.WriteLine(reply["partitioned"]?.GetValue<bool>() == true ? "partitioned" : "no links cut");
+        Output.Out.WriteLine(reply.Partitioned ? "partitioned" : "no links cut");
         return 0;
     }
 }

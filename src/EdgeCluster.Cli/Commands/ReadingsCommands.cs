@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json.Nodes;
+using EdgeCluster.Contracts;
 using static EdgeCluster.Cli.Commands.Replies;
 
 namespace EdgeCluster.Cli.Commands;
@@ -20,18 +20,18 @@ public static class ReadingsCommands
         return new Command("readings", "post readings and follow a device").With(
             new Command("post", "post one reading to this member").With(device, temperature, humidity, seq, consistency).WithMember(async (p, client) =>
             {
-                var body = new JsonObject
+                var body = new
                 {
-                    ["device_id"] = Number(p.GetValue(device)),
-                    ["temperature"] = Number(p.GetValue(temperature)),
-                    ["humidity"] = Number(p.GetValue(humidity)),
+                    DeviceId = Number(p.GetValue(device)),
+                    Temperature = Number(p.GetValue(temperature)),
+                    Humidity = Number(p.GetValue(humidity)),
+                    Seq = p.GetValue(seq),
                 };
-                if (p.GetValue(seq) is { } s) body["seq"] = s;
                 var level = p.GetValue(consistency);
-                var reply = await client.PostAsync("/api/reading" + (level is null ? "" : $"?consistency={level}"), body);
+                var reply = await client.PostAsync<ReadingAccepted>("/api/reading" + (level is null ? "" : $"?consistency={level}"), body);
                 return Done(p.GetValue(CommonOptions.Json), reply,
-                    $"stored: device {body["device_id"]}, {Output.Text(reply["consistency"])}, origin {Output.Text(reply["origin_node"])} #{Output.Text(reply["origin_seq"])}" +
-                    (reply["duplicate"]?.GetValue<bool>() == true ? " (a duplicate: stored before)" : ""));
+                    $"stored: device {reply.DeviceId}, {reply.Consistency}, origin {reply.OriginNode} #{reply.OriginSeq}" +
+                    (reply.Duplicate ? " (a duplicate: stored before)" : ""));
             }),
             new Command("tail", "a device's readings as they arrive on this member").With(tailDevice, tailFor).WithMember((p, client) =>
                 TailAsync(client, (long)p.GetValue(tailDevice), p.GetValue(tailFor), p.GetValue(CommonOptions.Json))));
@@ -40,17 +40,16 @@ public static class ReadingsCommands
     private static async Task<int> TailAsync(EdgeClient client, long device, double seconds, bool json)
     {
         var until = Until(seconds);
-        var seen = new HashSet<string>();
+        var seen = new HashSet<long>();
         var first = true;
         do
         {
-            var reply = await client.GetAsync($"/api/readings/{device}?limit={(first ? 10 : 1000)}");
-            foreach (var r in (reply["readings"]?.AsArray() ?? []).Reverse())
+            var page = await client.GetAsync<ReadingsPage>($"/api/readings/{device}?limit={(first ? 10 : 1000)}");
+            foreach (var r in page.Readings.Reverse())
             {
-                var id = Output.Text(r!["reading_id"])!;
-                if (!seen.Add(id)) continue;
-                if (json) Output.Out.WriteLine(r.ToJsonString());
-                else Output.Out.WriteLine($"{Output.Text(r["timestamp"])}  device {r["device_id"]}  {r["temperature"]} C  {r["humidity"]} %  seq {Output.Text(r["seq"]) ?? "-"}  from {Output.Text(r["origin_node"])}");
+                if (!seen.Add(r.ReadingId)) continue;
+                if (json) Output.Line(r);
+                else Output.Out.WriteLine($"{r.Timestamp}  device {r.DeviceId}  {r.Temperature} C  {r.Humidity} %  seq {r.Seq?.ToString() ?? "-"}  from {r.OriginNode}");
             }
             Output.Out.Flush();
             first = false;

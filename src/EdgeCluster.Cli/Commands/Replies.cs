@@ -1,11 +1,11 @@
-using System.Text.Json.Nodes;
+using EdgeCluster.Contracts;
 
 namespace EdgeCluster.Cli.Commands;
 
 /// <summary>What several commands print the same way: a done line, a fan-out's table, members of a cluster view.</summary>
 public static class Replies
 {
-    public static int Done(bool json, JsonNode reply, string message)
+    public static int Done<T>(bool json, T reply, string message)
     {
         if (json) Output.Write(reply);
         else Output.Out.WriteLine(message);
@@ -13,33 +13,27 @@ public static class Replies
     }
 
     /// <summary>A change fanned out to members: a row per member, exit 1 when any failed.</summary>
-    public static int Applied(bool json, JsonNode reply)
+    public static int Applied(bool json, FanOutResult reply)
     {
         if (json) Output.Write(reply);
         else
         {
-            Output.Table(["MEMBER", "APPLIED", "CUT FROM", "ERROR"], reply["members"]!.AsArray().Select(m => (IReadOnlyList<string?>)
-            [
-                Output.Text(m!["node"]), m["ok"]?.GetValue<bool>() == true ? "yes" : "NO",
-                string.Join(",", m["cut"]?.AsArray().Select(Output.Text) ?? []), Output.Text(m["error"]),
-            ]));
+            Output.Table(["MEMBER", "APPLIED", "CUT FROM", "ERROR"], reply.Members.Select(m => (IReadOnlyList<string?>)
+                [m.Node, m.Ok ? "yes" : "NO", string.Join(",", m.Cut), m.Error]));
         }
-        if (reply["error"] is { } error)
+        if (reply.Error is { } error)
         {
-            Console.Error.WriteLine($"edgectl: {Output.Text(error)}");
+            Console.Error.WriteLine($"edgectl: {error}");
             return 1;
         }
         return 0;
     }
 
-    public static IEnumerable<JsonNode> Members(JsonNode cluster) => cluster["members"]?.AsArray().Select(m => m!) ?? [];
-
-    public static string? NameOf(JsonNode cluster, string? address) =>
-        Members(cluster).FirstOrDefault(m => Output.Text(m["address"]) == address) is { } m ? Output.Text(m["node_name"]) : null;
+    public static string? NameOf(ClusterView cluster, string? address) =>
+        cluster.Members.FirstOrDefault(m => m.Address == address)?.NodeName;
 
     /// <summary>A number as JSON: whole numbers stay integers, so a device id or seq is sent as the member expects.</summary>
-    public static JsonNode Number(double d) =>
-        d == Math.Floor(d) && Math.Abs(d) < 1e15 ? JsonValue.Create((long)d) : JsonValue.Create(d);
+    public static object Number(double d) => d == Math.Floor(d) && Math.Abs(d) < 1e15 ? (long)d : d;
 
     /// <summary>When a tail with --for stops; without --for it runs until Ctrl-C.</summary>
     public static DateTime Until(double seconds) =>

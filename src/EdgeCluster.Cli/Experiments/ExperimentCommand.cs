@@ -1,3 +1,4 @@
+using EdgeCluster.Contracts;
 using System.CommandLine;
 using System.Net.Http.Json;
 using EdgeCluster.Cli.Commands;
@@ -102,9 +103,9 @@ public static class ExperimentCommand
         var list = new List<Target>();
         foreach (var t in targets)
         {
-            var health = await http.GetFromJsonAsync<JsonNode>($"http://{t}/api/health")
+            var health = await http.GetFromJsonAsync<HealthView>($"http://{t}/api/health", ApiJson.Options)
                          ?? throw new CliException($"{t} gave no health answer");
-            list.Add(new Target(Output.Text(health["node"]) ?? t, t));
+            list.Add(new Target(health.Node, t));
         }
         return list;
     }

@@ -1,3 +1,4 @@
+using EdgeCluster.Contracts;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Json;
@@ -169,7 +170,7 @@ public sealed class ExperimentRun(ExperimentSettings settings, IReadOnlyList<Tar
         {
             using var response = await http.GetAsync($"http://{target.Http}/api/readings/{device}?consistency=strong&limit=10000");
             var body = await response.Content.ReadAsStringAsync();
-            int? count = response.IsSuccessStatusCode ? JsonNode.Parse(body)?["count"]?.GetValue<int>() : null;
+            int? count = response.IsSuccessStatusCode ? JsonSerializer.Deserialize<ReadingsPage>(body, ApiJson.Options)?.Count : null;
             _history.Enqueue(new Op(client, target.Name, OpKind.StrongRead, device, 0, invoked, Now,
                 response.IsSuccessStatusCode ? Outcome.Ok : Outcome.Fail, (int)response.StatusCode, response.IsSuccessStatusCode ? null : Short(body), count));
         }
@@ -203,9 +204,9 @@ public sealed class ExperimentRun(ExperimentSettings settings, IReadOnlyList<Tar
         {
             foreach (var d in devices)
             {
-                var page = await http.GetFromJsonAsync<JsonNode>($"http://{t.Http}/api/readings/{d}?limit=10000");
-                foreach (var r in page?["readings"]?.AsArray() ?? [])
-                    if (r?["seq"] is { } s) held.Add((d, s.GetValue<long>()));
+                var page = await http.GetFromJsonAsync<ReadingsPage>($"http://{t.Http}/api/readings/{d}?limit=10000", ApiJson.Options);
+                foreach (var r in page?.Readings ?? [])
+                    if (r.Seq is { } s) held.Add((d, s));
             }
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException) { }
@@ -219,9 +220,9 @@ public sealed class ExperimentRun(ExperimentSettings settings, IReadOnlyList<Tar
         {
             try
             {
-                var health = await http.GetFromJsonAsync<JsonNode>($"http://{t.Http}/api/health");
-                var links = await http.GetFromJsonAsync<JsonNode>($"http://{t.Http}/api/admin/links");
-                rows.Add(new FinalMember(t.Name, Output.Text(health?["member"]), links?["incarnation"]?.GetValue<int>(), null));
+                var health = await http.GetFromJsonAsync<HealthView>($"http://{t.Http}/api/health", ApiJson.Options);
+                var links = await http.GetFromJsonAsync<LinksView>($"http://{t.Http}/api/admin/links", ApiJson.Options);
+                rows.Add(new FinalMember(t.Name, health?.Member, links?.Incarnation, null));
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
             {

@@ -1,3 +1,4 @@
+using EdgeCluster.Contracts;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -95,12 +96,12 @@ public static class AdminEndpoints
             {
                 runtime.LeaveRequested = true;
                 directory.Cluster.Leave(directory.Cluster.SelfAddress);
-                return Results.Accepted(value: new { Leaving = target.Label, Address = target.Address.ToString() });
+                return TypedResults.Accepted((string?)null, new LeaveAccepted(target.Label, target.Address.ToString()));
             }
             // The member itself is told, so that it knows it left on purpose and stops instead of rejoining.
             var forwarded = await fanOut.ForwardAsync(target, "/api/admin/cluster/leave", new { });
             return forwarded.Body is null
-                ? Results.Json(new ApiErrors.ErrorBody(forwarded.Error!), statusCode: forwarded.Status)
+                ? Results.Json(new ApiError(forwarded.Error!), statusCode: forwarded.Status)
                 : Results.Content(forwarded.Body, "application/json", statusCode: forwarded.Status);
         });
 
@@ -114,14 +115,14 @@ public static class AdminEndpoints
             var address = directory.CurrentAddress(target);
             if (address is null) return ApiErrors.NotFound($"'{target.Label}' is not a member of the cluster now", "member");
             directory.Cluster.Down(address);
-            return Results.Accepted(value: new { Downed = new[] { target.Label } });
+            return TypedResults.Accepted((string?)null, new DownAccepted([target.Label]));
         });
 
         admin.MapPost("/cluster/down-unreachable", (MemberDirectory directory) =>
         {
             var unreachable = directory.Cluster.State.Unreachable.Select(m => m.Address).ToList();
             foreach (var address in unreachable) directory.Cluster.Down(address);
-            return Results.Accepted(value: new { Downed = unreachable.Select(a => a.ToString()) });
+            return TypedResults.Accepted((string?)null, new DownAccepted(unreachable.Select(a => a.ToString()).ToList()));
         });
 
         admin.MapPost("/cluster/join", async (HttpContext http, MemberDirectory directory) =>
@@ -132,15 +133,11 @@ public static class AdminEndpoints
                 || !TryAddress(a.GetString()!, out var address))
                 return ApiErrors.BadRequest("address", $"body must give the address to join: {{\"address\": \"{NodeHost.AkkaProtocol}://{NodeHost.ActorSystemName}@host:port\"}} or \"host:port\"");
             directory.Cluster.Join(new Address(directory.Cluster.SelfAddress.Protocol, NodeHost.ActorSystemName, address.Host, address.Port));
-            return Results.Accepted(value: new { Joining = address.ToString() });
+            return TypedResults.Accepted((string?)null, new JoinAccepted(address.ToString()));
         });
     }
 
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
+    internal static JsonSerializerOptions Json => ApiJson.Options;
 
     /// <summary>null when the caller may use the management API; otherwise the refusal (401 or 403).</summary>
     internal static IResult? Guard(HttpContext http)
@@ -151,14 +148,14 @@ public static class AdminEndpoints
             var remote = http.Connection.RemoteIpAddress;
             return remote is not null && IPAddress.IsLoopback(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote)
                 ? null
-                : Results.Json(new ApiErrors.ErrorBody("the management API answers only on loopback unless the node has EDGE_ADMIN_TOKEN set"),
+                : Results.Json(new ApiError("the management API answers only on loopback unless the node has EDGE_ADMIN_TOKEN set"),
                     statusCode: StatusCodes.Status403Forbidden);
         }
         var header = http.Request.Headers.Authorization.ToString();
         var given = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..] : "";
         return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(token))
             ? null
-            : Results.Json(new ApiErrors.ErrorBody("the management API needs \"Authorization: Bearer <EDGE_ADMIN_TOKEN>\"", "Authorization"),
+            : Results.Json(new ApiError("the management API needs \"Authorization: Bearer <EDGE_ADMIN_TOKEN>\"", "Authorization"),
                 statusCode: StatusCodes.Status401Unauthorized);
     }
 

@@ -1,7 +1,11 @@
+using EdgeCluster.Contracts;
 using System.Net.Http.Json;
 using EdgeCluster.Actors;
 
 namespace EdgeCluster.Node.Http;
+
+/// <summary>What another member answered to a forwarded request, or why it did not.</summary>
+public sealed record Forwarded(int Status, string? Body, string? Error);
 
 /// <summary>
 /// The management API's client for the other members: fans a links change out to both sides of a cut over HTTP (not

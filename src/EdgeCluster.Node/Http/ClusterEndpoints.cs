@@ -1,3 +1,4 @@
+using EdgeCluster.Contracts;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Hosting;
@@ -28,34 +29,20 @@ public static class ClusterEndpoints
             var oldest = state.Members.Where(m => m.Status == MemberStatus.Up)
                 .Aggregate((Member?)null, (a, m) => a is null || m.IsOlderThan(a) ? m : a);
 
-            object Describe(Member m) => new
-            {
-                Address = m.Address.ToString(),
-                NodeName = MemberRoles.NodeName(m),
-                HttpUrl = MemberRoles.HttpUrl(m),
-                Status = m.Status.ToString(),
-                Roles = MemberRoles.Public(m),
-                Reachable = !state.Unreachable.Contains(m),
-            };
+            MemberView Describe(Member m) => new(m.Address.ToString(), MemberRoles.NodeName(m), MemberRoles.HttpUrl(m), m.Status.ToString(),
+                MemberRoles.Public(m), !state.Unreachable.Contains(m));
 
             var vector = status.Vector.Keys.Union(status.KnownHighest.Keys).Order(StringComparer.Ordinal)
                 .ToDictionary(o => o, o =>
                 {
                     var have = status.Vector.GetValueOrDefault(o);
                     var known = Math.Max(have, status.KnownHighest.GetValueOrDefault(o));
-                    return new { Highest = have, Lag = known - have };
+                    return new OriginProgress(have, known - have);
                 });
 
-            return Results.Ok(new
-            {
-                Self = Describe(cluster.SelfMember),
-                Leader = state.Leader?.ToString(),
-                Oldest = oldest?.Address.ToString(),
-                Members = state.Members.OrderBy(m => m.Address.ToString()).Select(Describe),
-                Unreachable = state.Unreachable.Select(m => m.Address.ToString()),
-                VersionVector = vector,
-                ReadingsPulled = status.ReadingsPulled,
-            });
+            return TypedResults.Ok(new ClusterView(Describe(cluster.SelfMember), state.Leader?.ToString(), oldest?.Address.ToString(),
+                state.Members.OrderBy(m => m.Address.ToString()).Select(Describe).ToList(),
+                state.Unreachable.Select(m => m.Address.ToString()).ToList(), vector, status.ReadingsPulled));
         });
     }
 }

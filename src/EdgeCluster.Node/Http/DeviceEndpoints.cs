@@ -1,3 +1,4 @@
+using EdgeCluster.Contracts;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Hosting;
@@ -17,7 +18,7 @@ public static class DeviceEndpoints
         app.MapGet("/api/devices", (ReadModelStore store) =>
         {
             var devices = store.Devices.List();
-            return Results.Ok(new { Count = devices.Count, Devices = devices.Select(DeviceReply) });
+            return TypedResults.Ok(new DeviceList(devices.Count, devices.Select(DeviceReply).ToList()));
         });
         app.MapGet("/api/devices/{device_id}", (string device_id, ReadModelStore store) =>
         {
@@ -25,12 +26,8 @@ public static class DeviceEndpoints
             var device = store.Devices.Get(id);
             if (device is null) return ApiErrors.NotFound($"Device {id} not found", "device_id");
             var latest = store.Queries.Readings(id, 1, null, null).FirstOrDefault();
-            return Results.Ok(new
-            {
-                device.DeviceId, device.Name, device.Type, device.Location,
-                RegisteredAt = TimeText.FromUnixMs(device.RegisteredAtMs),
-                Latest = latest,
-            });
+            return TypedResults.Ok(new DeviceDetail(device.DeviceId, device.Name, device.Type, device.Location,
+                TimeText.FromUnixMs(device.RegisteredAtMs), latest));
         });
     }
 
@@ -50,8 +47,8 @@ public static class DeviceEndpoints
             var registered = await devices.ActorRef.Ask<Registered>(new Register(device!), TimeSpan.FromSeconds(10));
             var reply = DeviceReply(registered.Device);
             return registered.Created
-                ? Results.Created($"/api/devices/{registered.Device.DeviceId}", reply)
-                : Results.Ok(reply);
+                ? TypedResults.Created($"/api/devices/{registered.Device.DeviceId}", reply)
+                : TypedResults.Ok(reply);
         }
         catch (AskTimeoutException)
         {
@@ -59,8 +56,6 @@ public static class DeviceEndpoints
         }
     }
 
-    private static object DeviceReply(DeviceInfo d) => new
-    {
-        d.DeviceId, d.Name, d.Type, d.Location, RegisteredAt = TimeText.FromUnixMs(d.RegisteredAtMs),
-    };
+    private static DeviceView DeviceReply(DeviceInfo d) =>
+        new(d.DeviceId, d.Name, d.Type, d.Location, TimeText.FromUnixMs(d.RegisteredAtMs));
 }

@@ -1,3 +1,4 @@
+using EdgeCluster.Contracts;
 using System.Globalization;
 using System.Text.Json;
 using Akka.Actor;
@@ -22,19 +23,12 @@ public static class InferenceEndpoints
             try
             {
                 var stats = await coordinator.ActorRef.Ask<CoordinatorStats>(new GetStats(), AskTimeout);
-                return Results.Ok(new
-                {
-                    Coordinator = stats.CoordinatorNode,
-                    TotalWorkers = stats.Workers.Length,
-                    AliveWorkers = stats.Workers.Count(w => w.Status != "offline"),
-                    IdleWorkers = stats.Workers.Count(w => w.Status == "idle"),
-                    BusyWorkers = stats.Workers.Count(w => w.Status == "busy"),
-                    Workers = stats.Workers,
-                    Queue = new { High = stats.QueueHigh, Medium = stats.QueueMedium, Low = stats.QueueLow },
-                    stats.CompletedTasks,
-                    stats.FailedTasks,
-                    SubmitToAssignmentMs = new { P50 = stats.AssignP50Ms, P99 = stats.AssignP99Ms, Samples = stats.AssignSamples },
-                });
+                return TypedResults.Ok(new CoordinatorStatsView(stats.CoordinatorNode, stats.Workers.Length,
+                    stats.Workers.Count(w => w.Status != "offline"), stats.Workers.Count(w => w.Status == "idle"),
+                    stats.Workers.Count(w => w.Status == "busy"),
+                    stats.Workers.Select(w => new WorkerView(w.WorkerId, w.Node, w.Status, w.ModelTypes, w.Capacity, w.Running, w.Completed)).ToList(),
+                    new QueueDepth(stats.QueueHigh, stats.QueueMedium, stats.QueueLow), stats.CompletedTasks, stats.FailedTasks,
+                    new AssignmentLatency(stats.AssignP50Ms, stats.AssignP99Ms, stats.AssignSamples)));
             }
             catch (AskTimeoutException)
             {
@@ -74,7 +68,7 @@ public static class InferenceEndpoints
             if (submitted.Result == SubmitResult.QueueFull)
             {
                 http.Response.Headers.RetryAfter = "5";
-                return Results.Json(new ApiErrors.ErrorBody($"the inference queue is full ({submitted.QueueDepth} tasks); retry later"),
+                return Results.Json(new ApiError($"the inference queue is full ({submitted.QueueDepth} tasks); retry later"),
                     statusCode: StatusCodes.Status429TooManyRequests);
             }
             if (wait > TimeSpan.Zero)
@@ -87,7 +81,7 @@ public static class InferenceEndpoints
                     await Task.Delay(50, http.RequestAborted);
                 }
             }
-            return Results.Accepted($"/api/inference/{taskId}", new { TaskId = taskId, State = "queued", Priority = priorityText });
+            return TypedResults.Accepted($"/api/inference/{taskId}", new TaskQueued(taskId, "queued", priorityText));
         });
 
         app.MapGet("/api/inference/{task_id}", async (string task_id, IRequiredActor<CoordinatorActor> coordinator) =>
@@ -110,7 +104,7 @@ public static class InferenceEndpoints
         }
     }
 
-    private static object Describe(InferenceProtocol.TaskStatus s)
+    private static TaskView Describe(InferenceProtocol.TaskStatus s)
     {
         JsonElement? result = null;
         if (s.ResultJson is not null)
@@ -118,7 +112,7 @@ public static class InferenceEndpoints
             using var doc = JsonDocument.Parse(s.ResultJson);
             result = doc.RootElement.Clone();
         }
-        return new { s.TaskId, s.State, Result = result, s.Reason, Worker = s.WorkerId, Node = s.Node, s.Attempts };
+        return new TaskView(s.TaskId, s.State, result, s.Reason, s.WorkerId, s.Node, s.Attempts);
     }
 
     private static bool TryWait(HttpRequest request, out TimeSpan wait, out IResult error)

@@ -1,3 +1,4 @@
+using EdgeCluster.Contracts;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Hosting;
@@ -48,33 +49,19 @@ public static class KeyValueEndpoints
 
     private static IResult Reply(IKeyValueResult result, bool resolve) => result switch
     {
-        Value v => Results.Ok(new
-        {
+        Value v => TypedResults.Ok(new KeyValueAnswer(
             v.Key,
-            Value = v.Siblings.Count == 1 || resolve && v.Siblings.Count > 0
+            v.Siblings.Count == 1 || resolve && v.Siblings.Count > 0
                 ? Parse((resolve ? Siblings.ResolveLww(v.Siblings) : v.Siblings[0]).ValueJson)
-                : (JsonElement?)null,
-            Conflict = v.Siblings.Count > 1,
-            Resolved = resolve && v.Siblings.Count > 1 ? "lww" : null,
-            Siblings = v.Siblings.Select(s => new
-            {
-                Value = Parse(s.ValueJson),
-                VectorClock = s.Clock,
-                s.Writer,
-                WrittenAt = Storage.TimeText.FromUnixMs(s.WrittenAtMs),
-            }),
+                : null,
+            v.Siblings.Count > 1,
+            resolve && v.Siblings.Count > 1 ? "lww" : null,
+            v.Siblings.Select(s => new SiblingView(Parse(s.ValueJson), s.Clock, s.Writer, Storage.TimeText.FromUnixMs(s.WrittenAtMs))).ToList(),
             v.Acknowledged,
-            v.Members,
-        }),
+            v.Members)),
         NotFound nf => ApiErrors.NotFound($"key '{nf.Key}' has no value", "key"),
-        NoMajority n => Results.Json(new
-        {
-            Error = $"no majority: {n.Reason}",
-            Acknowledged = Math.Min(n.Reachable, n.Required - 1),
-            n.Required,
-            n.Members,
-            n.Reachable,
-        }, statusCode: StatusCodes.Status503ServiceUnavailable),
+        NoMajority n => TypedResults.Json(new KeyValueNoMajority($"no majority: {n.Reason}", Math.Min(n.Reachable, n.Required - 1),
+            n.Required, n.Members, n.Reachable), statusCode: StatusCodes.Status503ServiceUnavailable),
         _ => ApiErrors.Unavailable("the store did not answer"),
     };
 

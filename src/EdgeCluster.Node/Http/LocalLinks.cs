@@ -1,3 +1,4 @@
+using EdgeCluster.Contracts;
 using Akka.Actor;
 using Akka.Hosting;
 using EdgeCluster.Actors;

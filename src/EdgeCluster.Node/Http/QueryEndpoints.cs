@@ -1,3 +1,4 @@
+using EdgeCluster.Contracts;
 using Akka.Actor;
 using Akka.Hosting;
 using EdgeCluster.Actors.Replication;
@@ -19,7 +20,7 @@ public static class QueryEndpoints
         {
             var answer = await replicator.Ask<object>(new ReplicationProtocol.CatchUpWithMajority(StrongTimeout), StrongTimeout + TimeSpan.FromSeconds(2));
             return answer is ReplicationProtocol.MajorityNotConfirmed n
-                ? Results.Json(new { Error = $"strong read not possible: {n.Reason}", n.Acknowledged, n.Required, n.Members },
+                ? TypedResults.Json(new NoMajorityError($"strong read not possible: {n.Reason}", n.Acknowledged, n.Required, n.Members),
                     statusCode: StatusCodes.Status503ServiceUnavailable)
                 : null;
         }
@@ -58,7 +59,7 @@ public static class QueryEndpoints
             var readings = store.Queries.Readings(id, limit, since, until);
             if (readings.Count == 0 && store.Devices.Get(id) is null)
                 return ApiErrors.NotFound($"No readings found for device {id}: it is not registered", "device_id");
-            return Results.Ok(new { DeviceId = id, Count = readings.Count, Readings = readings });
+            return TypedResults.Ok(new ReadingsPage(id, readings.Count, readings));
         });
 
         app.MapGet("/api/latest", async (HttpRequest request, ReadModelStore store, IRequiredActor<ReplicatorActor> replicator) =>
@@ -66,7 +67,7 @@ public static class QueryEndpoints
             if (!RequestInput.TryConsistency(request, out var strong, out var consistencyError)) return consistencyError;
             if (strong && await CatchUpWithMajorityAsync(replicator.ActorRef) is { } refused) return refused;
             var latest = store.Queries.Latest();
-            return Results.Ok(new { Count = latest.Count, Readings = latest });
+            return TypedResults.Ok(new LatestReadings(latest.Count, latest));
         });
 
         app.MapGet("/api/stats/{device_id}", (string device_id, HttpRequest request, ReadModelStore store) =>
@@ -85,21 +86,10 @@ public static class QueryEndpoints
             var (summary, buckets) = store.Queries.Stats(id, period, hours, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             if (summary.TotalReadings == 0 && store.Devices.Get(id) is null)
                 return ApiErrors.NotFound($"No data for device {id}: it is not registered", "device_id");
-            return Results.Ok(new
-            {
-                DeviceId = id,
-                Period = periodText,
-                Hours = hours,
-                summary.TotalReadings,
-                summary.FirstReading,
-                summary.LastReading,
-                Statistics = new
-                {
-                    Temperature = new { Avg = summary.AvgTemperature, Min = summary.MinTemperature, Max = summary.MaxTemperature },
-                    Humidity = new { Avg = summary.AvgHumidity },
-                },
-                Buckets = buckets,
-            });
+            return TypedResults.Ok(new StatsAnswer(id, periodText, hours, summary.TotalReadings, summary.FirstReading, summary.LastReading,
+                new StatsFigures(new TemperatureStats(summary.AvgTemperature, summary.MinTemperature, summary.MaxTemperature),
+                    new HumidityStats(summary.AvgHumidity)),
+                buckets));
         });
     }
 }

@@ -1,3 +1,4 @@
+using EdgeCluster.Contracts;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Hosting;
@@ -55,7 +56,7 @@ public static class ReadingEndpoints
             return unconfirmed;
         return result switch
         {
-            Accepted { Outcomes: [var o] } => Results.Ok(ReadingReply(o, strong ? "strong" : "eventual")),
+            Accepted { Outcomes: [var o] } => TypedResults.Ok(ReadingReply(o, strong ? "strong" : "eventual")),
             DeviceNotFound nf => ApiErrors.NotFound($"Device {nf.DeviceId} not found: register it with POST /api/devices", "device_id"),
             Unavailable u => ApiErrors.Unavailable($"journal unavailable: {u.Reason}"),
             _ => ApiErrors.Unavailable("journal unavailable"),
@@ -98,16 +99,9 @@ public static class ReadingEndpoints
             return unconfirmed;
         return result switch
         {
-            Accepted a => Results.Ok(new
-            {
-                Status = "success",
-                Consistency = strong ? "strong" : "eventual",
-                Received = count,
-                Inserted = a.Inserted,
-                Duplicates = a.Duplicates,
-                Timestamp = TimeText.FromUnixMs(now),
-            }),
-            DeviceNotFound nf => Results.Json(new ApiErrors.ErrorBody(
+            Accepted a => TypedResults.Ok(new BatchAccepted("success", strong ? "strong" : "eventual", count, a.Inserted, a.Duplicates,
+                TimeText.FromUnixMs(now))),
+            DeviceNotFound nf => Results.Json(new ApiError(
                     $"readings[{nf.Index}]: Device {nf.DeviceId} not found; nothing of this batch was stored",
                     $"readings[{nf.Index}].device_id", nf.Index), statusCode: StatusCodes.Status404NotFound),
             Unavailable u => ApiErrors.Unavailable($"journal unavailable: {u.Reason}; nothing of this batch was stored"),
@@ -166,21 +160,9 @@ public static class ReadingEndpoints
     private static readonly TimeSpan StrongTimeout = TimeSpan.FromSeconds(4);
 
     private static IResult NoMajority(string message, int acknowledged, int required, int members) =>
-        Results.Json(new { Error = message, Acknowledged = acknowledged, Required = required, Members = members },
-            statusCode: StatusCodes.Status503ServiceUnavailable);
+        TypedResults.Json(new NoMajorityError(message, acknowledged, required, members), statusCode: StatusCodes.Status503ServiceUnavailable);
 
-    private static object ReadingReply(Outcome o, string consistency) => new
-    {
-        Status = "success",
-        Consistency = consistency,
-        Duplicate = o.Duplicate,
-        DeviceId = o.Reading.DeviceId,
-        Timestamp = TimeText.FromUnixMs(o.Reading.DeviceTimeMs),
-        ReceivedAt = TimeText.FromUnixMs(o.Reading.ReceivedAtMs),
-        Temperature = o.Reading.Temperature,
-        Humidity = o.Reading.Humidity,
-        Seq = o.Reading.Seq,
-        OriginNode = o.OriginNode,
-        OriginSeq = o.OriginSeq,
-    };
+    private static ReadingAccepted ReadingReply(Outcome o, string consistency) =>
+        new("success", consistency, o.Duplicate, o.Reading.DeviceId, TimeText.FromUnixMs(o.Reading.DeviceTimeMs),
+            TimeText.FromUnixMs(o.Reading.ReceivedAtMs), o.Reading.Temperature, o.Reading.Humidity, o.Reading.Seq, o.OriginNode, o.OriginSeq);
 }

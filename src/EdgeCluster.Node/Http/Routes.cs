@@ -1,3 +1,4 @@
+using EdgeCluster.Contracts;
 using Akka.Actor;
 using Akka.Cluster;
 using EdgeCluster.Domain;
@@ -14,7 +15,7 @@ public static class Routes
         app.UseExceptionHandler(error => error.Run(async http =>
         {
             http.Response.StatusCode = StatusCodes.Status500InternalServerError;
-            await http.Response.WriteAsJsonAsync(new ApiErrors.ErrorBody("internal error; the node log has the details"));
+            await http.Response.WriteAsJsonAsync(new ApiError("internal error; the node log has the details"));
         }));
         app.UseStatusCodePages(async context =>
         {
@@ -26,9 +27,10 @@ public static class Routes
                 StatusCodes.Status413PayloadTooLarge => $"request body is larger than {NodeHost.MaxBodyBytes} bytes",
                 _ => $"request failed with status {http.Response.StatusCode}",
             };
-            await http.Response.WriteAsJsonAsync(new ApiErrors.ErrorBody(message));
+            await http.Response.WriteAsJsonAsync(new ApiError(message));
         });
 
+        app.MapOpenApi();
         app.MapReadingEndpoints();
         app.MapDeviceEndpoints();
         app.MapQueryEndpoints();
@@ -40,13 +42,7 @@ public static class Routes
         app.MapGet("/api/health", (NodeSettings settings, ActorSystem system) =>
         {
             var cluster = Cluster.Get(system);
-            return Results.Ok(new
-            {
-                Status = "ok",
-                Node = settings.NodeName,
-                Address = cluster.SelfAddress.ToString(),
-                Member = cluster.SelfMember.Status.ToString(),
-            });
+            return TypedResults.Ok(new HealthView("ok", settings.NodeName, cluster.SelfAddress.ToString(), cluster.SelfMember.Status.ToString()));
         });
     }
 

@@ -1,7 +1,6 @@
-namespace EdgeCluster.Node.Logging;
+using EdgeCluster.Contracts;
 
-/// <summary>One log line as <c>GET /api/logs</c> serves it; <see cref="Seq"/> counts lines since the process started.</summary>
-public sealed record LogLine(long Seq, DateTimeOffset At, string Level, string Category, string Text);
+namespace EdgeCluster.Node.Logging;
 
 /// <summary>
 /// The node's newest log lines (Akka's and ASP.NET Core's alike), kept in memory for <c>edgectl log peek | tail</c>.

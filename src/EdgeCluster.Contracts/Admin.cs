@@ -1,4 +1,4 @@
-namespace EdgeCluster.Node.Http;
+namespace EdgeCluster.Contracts;
 
 /// <summary>A link this member has cut: to whom, since when, and by which command.</summary>
 public sealed record LinkView(string Peer, string? NodeName, DateTimeOffset Since, string Reason);
@@ -24,5 +24,26 @@ public sealed record MemberLinks(string Member, string Address, LinksView? State
 /// <summary>GET /api/admin/partition: every member's cut links.</summary>
 public sealed record PartitionView(IReadOnlyList<MemberLinks> Members, bool Partitioned);
 
-/// <summary>What another member answered to a forwarded request, or why it did not.</summary>
-public sealed record Forwarded(int Status, string? Body, string? Error);
+/// <summary>Body of isolate, leave and down: a member by node name, address or host:port.</summary>
+public sealed record MemberRequest(string? Member);
+
+/// <summary>Body of split: two or more groups of members.</summary>
+public sealed record SplitRequest(IReadOnlyList<IReadOnlyList<string>> Groups);
+
+/// <summary>Body of join: a member's remoting address.</summary>
+public sealed record JoinRequest(string Address);
+
+/// <summary>202 of leave: which member is leaving.</summary>
+public sealed record LeaveAccepted(string Leaving, string Address);
+
+/// <summary>202 of down and down-unreachable: the members marked down.</summary>
+public sealed record DownAccepted(IReadOnlyList<string> Downed);
+
+/// <summary>202 of join: the address this member is joining.</summary>
+public sealed record JoinAccepted(string Joining);
+
+/// <summary>One log line of GET /api/admin/logs; <see cref="Seq"/> counts lines since the process started.</summary>
+public sealed record LogLine(long Seq, DateTimeOffset At, string Level, string Category, string Text);
+
+/// <summary>GET /api/admin/logs: lines, and the cursor to ask for the next ones (<c>?after=next</c>).</summary>
+public sealed record LogsView(IReadOnlyList<LogLine> Lines, long Next);

@@ -1,0 +1,14 @@
+namespace EdgeCluster.Contracts;
+
+/// <summary>A member as /api/cluster shows it.</summary>
+public sealed record MemberView(string Address, string? NodeName, string? HttpUrl, string Status, IReadOnlyList<string> Roles, bool Reachable);
+
+/// <summary>How far this member holds an origin's readings, and how far behind the furthest copy it knows of.</summary>
+public sealed record OriginProgress(long Highest, long Lag);
+
+/// <summary>GET /api/cluster: the membership as this member sees it, and its version vector.</summary>
+public sealed record ClusterView(MemberView Self, string? Leader, string? Oldest, IReadOnlyList<MemberView> Members,
+    IReadOnlyList<string> Unreachable, IReadOnlyDictionary<string, OriginProgress> VersionVector, long ReadingsPulled);
+
+/// <summary>GET /api/health.</summary>
+public sealed record HealthView(string Status, string Node, string Address, string Member);
