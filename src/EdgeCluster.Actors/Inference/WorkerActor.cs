@@ -8,15 +8,6 @@ using static EdgeCluster.Actors.Inference.InferenceProtocol;
 
 namespace EdgeCluster.Actors.Inference;
 
-public sealed record InferenceSettings(TimeSpan HeartbeatInterval, TimeSpan HeartbeatTimeout, int Capacity, int QueueCapacity,
-    TimeSpan TaskDeadline, int MaxAttempts, int FairShareSlack = 4)
-{
-    public static readonly InferenceSettings Default = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), 2, 1_000,
-        TimeSpan.FromSeconds(30), 3);
-
-    public static readonly IReadOnlyList<IInferenceModel> Models = [new AnomalyModel(), new ForecastModel()];
-}
-
 /// <summary>
 /// A node's inference worker: heartbeats its model types and capacity to the coordinator, and runs
 /// the tasks it is given on this member's replicated readings.
@@ -70,8 +61,7 @@ public static class InferenceHosting
         IReadOnlyList<string> roles, InferenceSettings settings)
     {
         builder.AddInferenceSerializer();
-        var options = new CoordinatorOptions(settings.QueueCapacity, settings.HeartbeatTimeout, settings.TaskDeadline, settings.MaxAttempts,
-            settings.FairShareSlack);
+        var options = settings.Coordinator;
         var singleton = new ClusterSingletonOptions { Role = "coordinator" };
         if (roles.Contains("coordinator"))
             builder.WithSingleton<CoordinatorActor>(CoordinatorActor.SingletonName, Props.Create(() => new CoordinatorActor(options)), singleton);

@@ -25,10 +25,7 @@ public enum SubmitResult { Accepted, AlreadyKnown, QueueFull }
 /// (pure work-conserving round-robin, where a worker that frees its slots sooner takes more).
 /// </param>
 public sealed record CoordinatorOptions(int QueueCapacity, TimeSpan HeartbeatTimeout, TimeSpan TaskDeadline, int MaxAttempts,
-    int FairShareSlack = 4)
-{
-    public static readonly CoordinatorOptions Default = new(1_000, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), 3);
-}
+    int FairShareSlack);
 
 /// <summary>
 /// The inference coordinator's decisions, without actors: a bounded queue per priority (first in,

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Net;
+using EdgeCluster.Actors.Inference;
 using Microsoft.Extensions.Configuration;
 
 namespace EdgeCluster.Node;
@@ -28,12 +29,12 @@ public sealed record NodeSettings
     public string ConfigDir { get; init; } = Path.Combine(AppContext.BaseDirectory, "cluster-config");
     public int ReplicationIntervalMs { get; init; } = 500;
     /// <summary>How often this node's inference worker heartbeats, and how long the coordinator waits before it counts a worker offline.</summary>
-    public int HeartbeatIntervalMs { get; init; } = 1000;
-    public int HeartbeatTimeoutMs { get; init; } = 5000;
+    public int HeartbeatIntervalMs { get; init; } = (int)InferenceSettings.Default.HeartbeatInterval.TotalMilliseconds;
+    public int HeartbeatTimeoutMs { get; init; } = (int)InferenceSettings.Default.HeartbeatTimeout.TotalMilliseconds;
     /// <summary>Tasks the coordinator queues before it answers 429.</summary>
-    public int InferenceQueue { get; init; } = 1000;
+    public int InferenceQueue { get; init; } = InferenceSettings.Default.QueueCapacity;
     /// <summary>Tasks a worker may be handed beyond the least-served alive worker; 0 = plain work-conserving round-robin.</summary>
-    public int FairShareSlack { get; init; } = 4;
+    public int FairShareSlack { get; init; } = InferenceSettings.Default.FairShareSlack;
     /// <summary>cluster-config/profiles/&lt;name&gt;/akka.conf on top of akka.conf: default, ap or cp.</summary>
     public string Profile { get; init; } = "default";
     /// <summary>Bearer token the /api/admin endpoints require; without one they answer only on loopback.</summary>

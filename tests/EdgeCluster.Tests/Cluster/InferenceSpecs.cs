@@ -7,6 +7,7 @@ using static EdgeCluster.Actors.Inference.InferenceProtocol;
 
 namespace EdgeCluster.Tests.Cluster;
 
+[Trait("Category", "Slow")]
 [Collection(EdgeCluster.Tests.Support.MultiNodeCollection.Name)]
 public sealed class InferenceSpecs
 {

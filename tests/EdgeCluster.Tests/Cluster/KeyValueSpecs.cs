@@ -6,6 +6,7 @@ using EdgeCluster.Domain;
 
 namespace EdgeCluster.Tests.Cluster;
 
+[Trait("Category", "Slow")]
 [Collection(EdgeCluster.Tests.Support.MultiNodeCollection.Name)]
 public sealed class KeyValueSpecs
 {

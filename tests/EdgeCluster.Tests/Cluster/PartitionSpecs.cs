@@ -6,6 +6,7 @@ using System.Text.Json;
 namespace EdgeCluster.Tests.Cluster;
 
 /// <summary>Partitions injected through the management API: the throttler blackholes real remoting links between real nodes.</summary>
+[Trait("Category", "Slow")]
 [Collection(EdgeCluster.Tests.Support.MultiNodeCollection.Name)]
 public sealed class PartitionSpecs
 {

@@ -8,6 +8,7 @@ using static EdgeCluster.Actors.Replication.ReplicationProtocol;
 namespace EdgeCluster.Tests.Cluster;
 
 /// <summary>Multi-node specs: several whole nodes in this process, real remoting on 127.0.0.1.</summary>
+[Trait("Category", "Slow")]
 [Collection(EdgeCluster.Tests.Support.MultiNodeCollection.Name)]
 public sealed class ReplicationSpecs
 {

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 
 namespace EdgeCluster.Tests.Cluster;
 
+[Trait("Category", "Slow")]
 [Collection(EdgeCluster.Tests.Support.MultiNodeCollection.Name)]
 public sealed class StrongReadingSpecs
 {

@@ -11,6 +11,7 @@ namespace EdgeCluster.Tests.EndToEnd;
 /// on the next member when one does not answer; one member is killed with SIGKILL and restarted.
 /// Afterwards every member returns the same readings for every device: none missing, none doubled.
 /// </summary>
+[Trait("Category", "Slow")]
 [Collection(EdgeCluster.Tests.Support.MultiNodeCollection.Name)]
 public sealed class ClusterProcessTests(ITestOutputHelper output)
 {

@@ -7,6 +7,7 @@ using Xunit.Abstractions;
 namespace EdgeCluster.Tests.EndToEnd;
 
 /// <summary>The real node process, killed with SIGKILL while clients post: every acknowledged reading survives.</summary>
+[Trait("Category", "Slow")]
 [Collection(EdgeCluster.Tests.Support.MultiNodeCollection.Name)]
 public sealed class CrashTests(ITestOutputHelper output)
 {

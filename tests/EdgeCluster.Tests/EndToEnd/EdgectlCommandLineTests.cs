@@ -5,6 +5,7 @@ using EdgeCluster.Tests.Support;
 namespace EdgeCluster.Tests.EndToEnd;
 
 /// <summary>edgectl's help, usage errors, interactive session and log commands, as a user meets them.</summary>
+[Trait("Category", "Slow")]
 [Collection(MultiNodeCollection.Name)]
 public sealed class EdgectlCommandLineTests
 {

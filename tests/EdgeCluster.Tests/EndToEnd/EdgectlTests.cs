@@ -6,6 +6,7 @@ using EdgeCluster.Tests.Support;
 namespace EdgeCluster.Tests.EndToEnd;
 
 /// <summary>edgectl against real node processes that `edgectl lab up` started, the way a lab handout uses it.</summary>
+[Trait("Category", "Slow")]
 [Collection(MultiNodeCollection.Name)]
 public sealed class EdgectlTests
 {

@@ -7,6 +7,7 @@ namespace EdgeCluster.Tests.EndToEnd;
 /// `edgectl experiment` on three real node processes: load on every member, n3 cut off by the partition controller,
 /// heal, final reads, and the checker's verdict. The same schedule shows the CP and the AP profile side by side.
 /// </summary>
+[Trait("Category", "Slow")]
 [Collection(MultiNodeCollection.Name)]
 public sealed class ExperimentTests
 {

@@ -10,6 +10,7 @@ namespace EdgeCluster.Tests.EndToEnd;
 /// three real node processes, one of which is killed with SIGKILL and restarted mid-run: every
 /// reading it generated is stored exactly once, on every member.
 /// </summary>
+[Trait("Category", "Slow")]
 [Collection(EdgeCluster.Tests.Support.MultiNodeCollection.Name)]
 public sealed class SimulatorTests(ITestOutputHelper output)
 {

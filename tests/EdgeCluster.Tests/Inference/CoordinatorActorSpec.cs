@@ -21,7 +21,7 @@ public sealed class CoordinatorActorSpec(ITestOutputHelper output) : Akka.TestKi
         """);
 
     private static readonly CoordinatorOptions Options = new(QueueCapacity: 2, HeartbeatTimeout: TimeSpan.FromSeconds(5),
-        TaskDeadline: TimeSpan.FromSeconds(30), MaxAttempts: 2);
+        TaskDeadline: TimeSpan.FromSeconds(30), MaxAttempts: 2, FairShareSlack: 4);
 
     private TestScheduler Clock => (TestScheduler)Sys.Scheduler;
 

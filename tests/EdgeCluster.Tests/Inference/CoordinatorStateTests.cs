@@ -4,7 +4,7 @@ namespace EdgeCluster.Tests.Inference;
 
 public class CoordinatorStateTests
 {
-    private static readonly CoordinatorOptions Options = new(5, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), 3);
+    private static readonly CoordinatorOptions Options = new(5, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), 3, FairShareSlack: 4);
 
     private static WorkerInfo W(string id, int capacity = 1, params string[] models) =>
         new(id, "node-" + id, (models.Length == 0 ? ["anomaly", "forecast"] : models).ToHashSet(), capacity);
