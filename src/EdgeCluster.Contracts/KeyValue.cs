@@ -6,11 +6,12 @@ namespace EdgeCluster.Contracts;
 public sealed record SiblingView(JsonElement Value, IReadOnlyDictionary<string, long> VectorClock, string Writer, string WrittenAt);
 
 /// <summary>
-/// GET and PUT /api/kv/{key}: the value when there is one (or the last writer's with <c>?resolve=lww</c>), every sibling,
-/// and for strong operations how many members confirmed it.
+/// GET and PUT /api/kv/{key}: the value when there is one (or the last writer's with <c>?resolve=lww</c>) and every
+/// sibling. An eventual operation says <c>acknowledged: 1</c> (this member); a strong one says the majority it
+/// <c>required</c> of all <c>members</c>, which DistributedData confirmed without counting.
 /// </summary>
 public sealed record KeyValueAnswer(string Key, JsonElement? Value, bool Conflict, string? Resolved, IReadOnlyList<SiblingView> Siblings,
-    int? Acknowledged, int? Members);
+    int? Acknowledged, int? Required, int? Members);
 
-/// <summary>503 of a strong key-value operation.</summary>
-public sealed record KeyValueNoMajority(string Error, int? Acknowledged, int Required, int Members, int Reachable);
+/// <summary>503 of a strong key-value operation: how many members it needed, of how many, and how many this member reaches.</summary>
+public sealed record KeyValueNoMajority(string Error, int Required, int Members, int Reachable);

@@ -80,11 +80,16 @@ public sealed class TestNode : IAsyncDisposable
         return body;
     }
 
-    /// <summary>The readings this node returns for a device, newest first (up to 10,000).</summary>
+    /// <summary>
+    /// The readings this node returns for a device, newest first (up to 10,000); none when the node does not know the
+    /// device at all (404). Any other answer but 200 throws: a server error is not an empty list.
+    /// </summary>
     public async Task<IReadOnlyList<JsonElement>> ReadingsAsync(int deviceId)
     {
         var response = await Http.GetAsync($"/api/readings/{deviceId}?limit=10000");
-        if (!response.IsSuccessStatusCode) return [];
+        if (response.StatusCode == global::System.Net.HttpStatusCode.NotFound) return [];
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"GET /api/readings/{deviceId} on {Name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         return (await response.ReadJsonAsync()).GetProperty("readings").EnumerateArray().ToList();
     }
 

@@ -14,8 +14,12 @@ public static class KeyValueProtocol
 
     public interface IKeyValueResult;
 
-    /// <summary>The key's siblings after the write or as read; <paramref name="Acknowledged"/> of <paramref name="Members"/> for a strong operation.</summary>
-    public sealed record Value(string Key, IReadOnlyList<Sibling> Siblings, int Acknowledged, int Members) : IKeyValueResult;
+    /// <summary>
+    /// The key's siblings after the write or as read. An eventual operation was <paramref name="Acknowledged"/> by this
+    /// member alone; a strong one was confirmed by DistributedData's majority consistency, which says that at least
+    /// <paramref name="Required"/> of <paramref name="Members"/> answered, not how many: no count is made up for it.
+    /// </summary>
+    public sealed record Value(string Key, IReadOnlyList<Sibling> Siblings, int? Acknowledged, int? Required, int Members) : IKeyValueResult;
 
     public sealed record NotFound(string Key) : IKeyValueResult;
 
@@ -59,10 +63,10 @@ public sealed class KeyValueActor : ReceiveActor
         var update = await _replicator.Ask<IUpdateResponse>(Dsl.Update(key, MultiValueRegister.Empty, consistency,
             register => register.Write(nodeName, put.ValueJson, now)), StrongTimeout + TimeSpan.FromSeconds(1));
         if (update is not UpdateSuccess)
-            return new KeyValueProtocol.NoMajority(put.Key, reachable, members / 2 + 1, members,
+            return new KeyValueProtocol.NoMajority(put.Key, reachable, Membership.Majority(members), members,
                 "the write was not confirmed by a majority in time; it is kept on this member and may still spread");
         var read = await _replicator.Ask<IGetResponse>(Dsl.Get(key, ReadLocal.Instance));
-        return new KeyValueProtocol.Value(put.Key, Registers(read, key), put.Strong ? members / 2 + 1 : 1, members);
+        return Answer(put.Key, Registers(read, key), put.Strong, members);
     }
 
     private async Task<KeyValueProtocol.IKeyValueResult> GetAsync(KeyValueProtocol.Get get, int members, int reachable)
@@ -72,11 +76,16 @@ public sealed class KeyValueActor : ReceiveActor
         var read = await _replicator.Ask<IGetResponse>(Dsl.Get(key, consistency), StrongTimeout + TimeSpan.FromSeconds(1));
         return read switch
         {
-            GetSuccess success => new KeyValueProtocol.Value(get.Key, success.Get(key).Siblings, get.Strong ? members / 2 + 1 : 1, members),
+            GetSuccess success => Answer(get.Key, success.Get(key).Siblings, get.Strong, members),
             NotFound => new KeyValueProtocol.NotFound(get.Key),
-            _ => new KeyValueProtocol.NoMajority(get.Key, reachable, members / 2 + 1, members, "a majority did not answer the read in time"),
+            _ => new KeyValueProtocol.NoMajority(get.Key, reachable, Membership.Majority(members), members, "a majority did not answer the read in time"),
         };
     }
+
+    private static KeyValueProtocol.Value Answer(string key, IReadOnlyList<Sibling> siblings, bool strong, int members) =>
+        strong
+            ? new KeyValueProtocol.Value(key, siblings, Acknowledged: null, Required: Membership.Majority(members), members)
+            : new KeyValueProtocol.Value(key, siblings, Acknowledged: 1, Required: null, members);
 
     private static IReadOnlyList<Sibling> Registers(IGetResponse response, MultiValueRegisterKey key) =>
         response is GetSuccess success ? success.Get(key).Siblings : [];
@@ -90,7 +99,7 @@ public sealed class KeyValueActor : ReceiveActor
     private bool Majority(string key, out KeyValueProtocol.NoMajority refusal)
     {
         var members = MemberCount();
-        var required = members / 2 + 1;
+        var required = Membership.Majority(members);
         var reachable = Reachable();
         refusal = new KeyValueProtocol.NoMajority(key, reachable, required, members,
             Membership.SelfIsMember(_cluster)

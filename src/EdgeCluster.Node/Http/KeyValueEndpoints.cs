@@ -58,10 +58,11 @@ public static class KeyValueEndpoints
             resolve && v.Siblings.Count > 1 ? "lww" : null,
             v.Siblings.Select(s => new SiblingView(Parse(s.ValueJson), s.Clock, s.Writer, Storage.TimeText.FromUnixMs(s.WrittenAtMs))).ToList(),
             v.Acknowledged,
+            v.Required,
             v.Members)),
         NotFound nf => ApiErrors.NotFound($"key '{nf.Key}' has no value", "key"),
-        NoMajority n => TypedResults.Json(new KeyValueNoMajority($"no majority: {n.Reason}", Math.Min(n.Reachable, n.Required - 1),
-            n.Required, n.Members, n.Reachable), statusCode: StatusCodes.Status503ServiceUnavailable),
+        NoMajority n => TypedResults.Json(new KeyValueNoMajority($"no majority: {n.Reason}", n.Required, n.Members, n.Reachable),
+            statusCode: StatusCodes.Status503ServiceUnavailable),
         _ => ApiErrors.Unavailable("the store did not answer"),
     };
 
