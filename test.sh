@@ -28,8 +28,11 @@ else
   echo "netns partition experiment: NOT RUN (needs root, iproute2 and iptables; .ci/run installs them)"
 fi
 
-# One closing line over every test assembly, in the plain "N passed, N failed" form.
-awk '/(Passed|Failed)! +- Failed:/ { gsub(",", ""); f += $4; p += $6 }
+# One closing line over every test assembly (each GoogleTest case counts as one), in the plain
+# "N passed, N failed, N skipped" form. A skipped test fails the run: none is meant to be skipped here.
+awk '/(Passed|Failed)! +- Failed:/ { gsub(",", ""); f += $4; p += $6; s += $8 }
      /tests passed, [0-9]+ tests failed out of/ { t = $NF; nf = $4; f += nf; p += t - nf }
-     END { printf "%d passed, %d failed\n", p, f }' "$log"
+     /^ *[0-9]+% tests passed/ { }
+     /\*\*\*Skipped|\*\*\*Not Run/ { s += 1 }
+     END { printf "%d passed, %d failed, %d skipped\n", p, f, s; exit (s > 0) }' "$log" || { echo "test.sh: tests were skipped (see above); every test must run" >&2; status=1; }
 exit "$status"

@@ -33,10 +33,20 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
                     await PostWithFailoverAsync(http, (seq * Devices + device) % 3, device, seq, acknowledged);
             });
 
-            while (acknowledged.Count < Devices * ReadingsPerDevice / 3) await Task.Delay(10);
+            await Eventually.AssertAsync(() =>
+            {
+                Assert.True(acknowledged.Count >= Devices * ReadingsPerDevice / 3, $"only {acknowledged.Count} readings acknowledged so far");
+                return Task.CompletedTask;
+            }, TimeSpan.FromSeconds(60));
             cluster.Kill(2);
-            output.WriteLine($"n2 killed after {acknowledged.Count} acknowledged readings");
-            await Task.Delay(1000);
+            var atKill = acknowledged.Count;
+            output.WriteLine($"n2 killed after {atKill} acknowledged readings");
+            // The boards fail over: readings keep being acknowledged by the other two while n2 is down.
+            await Eventually.AssertAsync(() =>
+            {
+                Assert.True(acknowledged.Count >= atKill + 50, $"{acknowledged.Count - atKill} readings acknowledged since n2 was killed");
+                return Task.CompletedTask;
+            }, TimeSpan.FromSeconds(60));
             await cluster.RestartAsync(2);
             await posting;
             Assert.Equal(Devices * ReadingsPerDevice, acknowledged.Count);

@@ -31,7 +31,11 @@ public sealed class CrashTests(ITestOutputHelper output)
 
             using var stop = new CancellationTokenSource();
             var clients = Enumerable.Range(0, Clients).Select(c => PostUntilKilledAsync(node.Http, c, acknowledged, stop.Token)).ToArray();
-            while (acknowledged.Count < 1500) await Task.Delay(20);
+            await Eventually.AssertAsync(() =>
+            {
+                Assert.True(acknowledged.Count >= 1500, $"only {acknowledged.Count} readings acknowledged so far");
+                return Task.CompletedTask;
+            }, TimeSpan.FromSeconds(60));
             node.Kill();
             await stop.CancelAsync();
             await Task.WhenAll(clients);

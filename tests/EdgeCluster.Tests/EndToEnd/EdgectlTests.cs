@@ -56,12 +56,22 @@ public sealed class EdgectlTests
             Assert.Equal(1, strong.ExitCode);
             Assert.Contains("503", strong.Err);
             Assert.Equal(0, (await EdgectlProcess.RunAsync(N(2), "readings", "post", "8", "20", "50", "--seq", "1")).ExitCode);
+            // Both sides write one key while cut off: after the heal it has two siblings, and --resolve lww prints the later one.
+            Assert.Equal(0, (await EdgectlProcess.RunAsync(N(0), "kv", "put", "door", "open")).ExitCode);
+            await Task.Delay(50);
+            Assert.Equal(0, (await EdgectlProcess.RunAsync(N(2), "kv", "put", "door", "closed")).ExitCode);
             var heal = await EdgectlProcess.RunAsync(N(2), "partition", "heal");
             Assert.True(heal.ExitCode == 0, heal.ToString());
             await Eventually.AssertAsync(async () =>
                 Assert.Contains("no unreachable members", (await EdgectlProcess.RunAsync(N(0), "cluster", "unreachable")).Out), TimeSpan.FromSeconds(40));
             await Eventually.AssertAsync(async () =>
                 Assert.Contains("20 C", (await EdgectlProcess.RunAsync(N(0), "readings", "tail", "8", "--for", "0")).Out));
+            await Eventually.AssertAsync(async () =>
+                Assert.Contains("2 concurrent values", (await EdgectlProcess.RunAsync(N(1), "kv", "get", "door")).Out));
+            var resolved = await EdgectlProcess.RunAsync(N(1), "kv", "get", "door", "--resolve", "lww");
+            Assert.True(resolved.ExitCode == 0, resolved.ToString());
+            Assert.Equal("closed", resolved.Out.Split('\n')[0].Trim());
+            Assert.DoesNotContain("--resolve lww picks", resolved.Out);
 
             // Inference through the coordinator singleton.
             using (var client = new HttpClient { BaseAddress = new Uri($"http://{N(0)}") })

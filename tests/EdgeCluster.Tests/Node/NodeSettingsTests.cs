@@ -139,7 +139,7 @@ public sealed class NodeSettingsTests
     }
 
     [Fact]
-    public void The_node_refuses_a_read_model_of_another_layout_with_one_line()
+    public async Task The_node_refuses_a_read_model_of_another_layout_with_one_line()
     {
         using var dir = new TempDir();
         using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={dir.File("readings.db")};Pooling=False"))
@@ -150,53 +150,35 @@ public sealed class NodeSettingsTests
             cmd.ExecuteNonQuery();
         }
         var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "EdgeCluster.Node.dll"), "--data-dir", dir.Path,
-            "--http-port", "0", "--akka-port", "0"])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        using var process = Process.Start(info)!;
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.Equal(1, process.ExitCode);
+            "--http-port", "0", "--akka-port", "0"]);
+        var (exitCode, _, stderr) = await ProcessRun.ToExitAsync(info);
+        Assert.Equal(1, exitCode);
         Assert.Contains("has layout 0, this node writes layout 1", stderr);
         Assert.Single(stderr.Trim().Split('\n'));
     }
 
     [Fact]
-    public void The_node_stops_at_start_with_one_line_when_its_HTTP_port_is_taken()
+    public async Task The_node_stops_at_start_with_one_line_when_its_HTTP_port_is_taken()
     {
         using var dir = new TempDir();
         var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         taken.Start();
         var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
         var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "EdgeCluster.Node.dll"), "--data-dir", dir.Path,
-            "--http-host", "127.0.0.1", "--http-port", port.ToString(), "--akka-port", "0"])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        using var process = Process.Start(info)!;
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
+            "--http-host", "127.0.0.1", "--http-port", port.ToString(), "--akka-port", "0"]);
+        var (exitCode, _, stderr) = await ProcessRun.ToExitAsync(info);
         taken.Stop();
-        Assert.Equal(1, process.ExitCode);
+        Assert.Equal(1, exitCode);
         Assert.Contains($"HTTP port {port} is already in use (set --http-port)", stderr);
         Assert.Single(stderr.Trim().Split('\n'));
     }
 
     [Fact]
-    public void The_node_stops_at_start_with_one_clear_line_for_a_bad_setting()
+    public async Task The_node_stops_at_start_with_one_clear_line_for_a_bad_setting()
     {
-        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "EdgeCluster.Node.dll"), "--http-port", "abc"])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        using var process = Process.Start(info)!;
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.Equal(2, process.ExitCode);
+        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "EdgeCluster.Node.dll"), "--http-port", "abc"]);
+        var (exitCode, _, stderr) = await ProcessRun.ToExitAsync(info);
+        Assert.Equal(2, exitCode);
         Assert.Equal("edgecluster: --http-port 'abc' is not a port number (0-65535)", stderr.Trim());
     }
 }
