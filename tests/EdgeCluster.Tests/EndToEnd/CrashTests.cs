@@ -18,11 +18,12 @@ public sealed class CrashTests(ITestOutputHelper output)
     public async Task Every_acknowledged_reading_is_back_after_sigkill_and_restart()
     {
         using var dir = new TempDir();
-        var port = NodeProcess.FreePort();
+        var port = 0;
         var acknowledged = new ConcurrentDictionary<(int Device, long Seq), bool>();
 
-        using (var node = await NodeProcess.StartAsync(dir.Path, "crash-node", port))
+        using (var node = await NodeProcess.StartAsync(dir.Path, "crash-node"))
         {
+            port = node.HttpPort;
             for (var d = 1; d <= Devices; d++)
             {
                 var r = await node.Http.PostAsJsonAsync("/api/devices", new { device_id = d, name = $"ESP32_{d}" });

@@ -96,7 +96,7 @@ public sealed class EdgectlTests
             var badNumber = await EdgectlProcess.RunAsync(N(0), "readings", "post", "7", "warm", "40");
             Assert.Equal(2, badNumber.ExitCode);
             Assert.Contains("temperature 'warm' is not a number", badNumber.Err);
-            var nobody = await EdgectlProcess.RunAsync($"127.0.0.1:{NodeProcess.FreePort()}", "cluster", "show");
+            var nobody = await EdgectlProcess.RunAsync("127.0.0.1:1", "cluster", "show");
             Assert.Equal(1, nobody.ExitCode);
             Assert.Contains("cannot reach", nobody.Err);
 
@@ -132,7 +132,8 @@ public sealed class EdgectlTests
                 Assert.Equal(3, view.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "Up"));
             }, TimeSpan.FromSeconds(60));
             // A node started with a seed nobody answers is joined to the lab by hand.
-            using (var stray = await NodeProcess.StartAsync(Path.Combine(dir.Path, "n4"), "n4", Ports.FreeRun(1), "--profile", "ap", "--seeds", $"127.0.0.1:{Ports.FreeRun(1)}"))
+            // A node that seeds from nobody who answers (port 1): it stays out of the lab until told to join.
+            using (var stray = await NodeProcess.StartAsync(Path.Combine(dir.Path, "n4"), "n4", 0, 0, "--profile", "ap", "--seeds", "127.0.0.1:1"))
             {
                 var join = await EdgectlProcess.RunAsync($"127.0.0.1:{stray.HttpPort}", "cluster", "join", $"127.0.0.1:{akka}");
                 Assert.True(join.ExitCode == 0, join.ToString());

@@ -1,50 +1,46 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace EdgeCluster.Tests.Support;
 
 /// <summary>A real node process (the built EdgeCluster.Node.dll) on loopback, as a user runs it.</summary>
 public sealed class NodeProcess : IDisposable
 {
+    private static readonly Regex ReadyLine =
+        new(@"Node (?<name>\S+) ready[^:]*: HTTP http://[^:]+:(?<http>\d+), Akka akka\.[a-z.]+://edgecluster@[^:]+:(?<akka>\d+)");
+
     private readonly Process _process;
     private readonly StringBuilder _log = new();
 
-    private NodeProcess(Process process, int httpPort)
+    private NodeProcess(Process process)
     {
         _process = process;
-        HttpPort = httpPort;
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(30) };
         process.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
     }
 
-    public int HttpPort { get; }
-    public HttpClient Http { get; }
+    /// <summary>The HTTP port the node bound (the one asked for, or the one the OS chose for port 0).</summary>
+    public int HttpPort { get; private set; }
+
+    /// <summary>The Akka port the node bound; another node's --seeds takes it as 127.0.0.1:port.</summary>
+    public int AkkaPort { get; private set; }
+
+    public HttpClient Http { get; private set; } = null!;
 
     public string Log
     {
         get { lock (_log) return _log.ToString(); }
     }
 
-    public static int FreePort()
+    /// <summary>
+    /// Starts a node on loopback. Ports 0 (the default) let the OS choose, and the node's ready line says which it bound,
+    /// so no two tests race for a port; give the learned ports again to restart a node at the same address.
+    /// </summary>
+    public static async Task<NodeProcess> StartAsync(string dataDir, string nodeName, int httpPort = 0, int akkaPort = 0, params string[] extraArgs)
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
-    public static Task<NodeProcess> StartAsync(string dataDir, string nodeName, int httpPort, params string[] extraArgs) =>
-        StartAsync(dataDir, nodeName, httpPort, akkaPort: 0, extraArgs);
-
-    public static async Task<NodeProcess> StartAsync(string dataDir, string nodeName, int httpPort, int akkaPort, params string[] extraArgs)
-    {
-        var dll = Path.Combine(AppContext.BaseDirectory, "EdgeCluster.Node.dll");
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -53,13 +49,41 @@ public sealed class NodeProcess : IDisposable
         };
         foreach (var arg in new[]
                  {
-                     dll, "--node-name", nodeName, "--http-host", "127.0.0.1", "--http-port", httpPort.ToString(),
-                     "--akka-host", "127.0.0.1", "--akka-port", akkaPort.ToString(), "--data-dir", dataDir,
+                     Path.Combine(AppContext.BaseDirectory, "EdgeCluster.Node.dll"), "--node-name", nodeName, "--http-host", "127.0.0.1",
+                     "--http-port", httpPort.ToString(), "--akka-host", "127.0.0.1", "--akka-port", akkaPort.ToString(), "--data-dir", dataDir,
                  }.Concat(extraArgs))
             info.ArgumentList.Add(arg);
-        var node = new NodeProcess(Process.Start(info)!, httpPort);
-        await node.WaitUntilServingAsync();
+        var node = new NodeProcess(Process.Start(info)!);
+        try
+        {
+            await node.WaitUntilReadyAsync(nodeName);
+            await node.WaitUntilServingAsync();
+        }
+        catch
+        {
+            node.Dispose();
+            throw;
+        }
         return node;
+    }
+
+    /// <summary>Reads the bound ports from the node's ready line.</summary>
+    private async Task WaitUntilReadyAsync(string nodeName)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"node exited with {_process.ExitCode}:\n{Log}");
+            if (ReadyLine.Matches(Log).FirstOrDefault(m => m.Groups["name"].Value == nodeName) is { } ready)
+            {
+                HttpPort = int.Parse(ready.Groups["http"].Value);
+                AkkaPort = int.Parse(ready.Groups["akka"].Value);
+                Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}"), Timeout = TimeSpan.FromSeconds(30) };
+                return;
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"node said no ready line within 60 s:\n{Log}");
     }
 
     private async Task WaitUntilServingAsync()
@@ -88,7 +112,7 @@ public sealed class NodeProcess : IDisposable
     public void Dispose()
     {
         if (!_process.HasExited) Kill();
-        Http.Dispose();
+        Http?.Dispose();
         _process.Dispose();
     }
 }

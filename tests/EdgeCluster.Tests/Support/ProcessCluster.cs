@@ -1,27 +1,29 @@
 namespace EdgeCluster.Tests.Support;
 
 /// <summary>
-/// N real node processes on loopback, every one seeded with all of them, each with its own data
-/// folder and fixed ports so that a killed member restarts at the same address with its files.
+/// N real node processes on loopback, each with its own data folder. The first forms the cluster on ports the OS chose;
+/// the others join it on theirs. A killed member restarts at the ports it had, with its files, seeded with every other.
 /// </summary>
 public sealed class ProcessCluster : IDisposable
 {
     private readonly TempDir _dir = new();
     private readonly string _prefix;
     private readonly string[] _args;
+    private readonly int[] _http;
     private readonly int[] _akka;
     private readonly NodeProcess?[] _nodes;
 
     private ProcessCluster(int size, string prefix, string[] args)
     {
         _prefix = prefix;
-        HttpPorts = Enumerable.Range(0, size).Select(_ => NodeProcess.FreePort()).ToArray();
-        _akka = Enumerable.Range(0, size).Select(_ => NodeProcess.FreePort()).ToArray();
-        _args = ["--seeds", string.Join(",", _akka.Select(p => $"127.0.0.1:{p}")), .. args];
+        _args = args;
+        _http = new int[size];
+        _akka = new int[size];
         _nodes = new NodeProcess?[size];
     }
 
-    public IReadOnlyList<int> HttpPorts { get; }
+    /// <summary>Each member's HTTP port, as it bound it at its first start.</summary>
+    public IReadOnlyList<int> HttpPorts => _http;
 
     public NodeProcess this[int index] => _nodes[index] ?? throw new InvalidOperationException($"member {index} is not running");
 
@@ -46,9 +48,16 @@ public sealed class ProcessCluster : IDisposable
         }
     }
 
-    private async Task StartAsync(int index) =>
-        _nodes[index] = await NodeProcess.StartAsync(Path.Combine(_dir.Path, $"{_prefix}{index}"), $"{_prefix}{index}",
-            HttpPorts[index], _akka[index], _args);
+    private async Task StartAsync(int index)
+    {
+        // Every other member that has bound its Akka port so far; the first member, with none, forms the cluster.
+        var seeds = _akka.Where((port, i) => i != index && port != 0).Select(p => $"127.0.0.1:{p}").ToList();
+        string[] args = seeds.Count == 0 ? _args : ["--seeds", string.Join(",", seeds), .. _args];
+        var node = await NodeProcess.StartAsync(Path.Combine(_dir.Path, $"{_prefix}{index}"), $"{_prefix}{index}", _http[index], _akka[index], args);
+        _http[index] = node.HttpPort;
+        _akka[index] = node.AkkaPort;
+        _nodes[index] = node;
+    }
 
     /// <summary>SIGKILL: the member is gone at once; its files stay for a restart.</summary>
     public void Kill(int index)
