@@ -76,28 +76,79 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
-    public async Task A_strong_reading_on_a_member_cut_off_from_the_majority_is_refused_within_seconds()
-    {
-        using var cluster = await ProcessCluster.StartAsync(3, "s", "--auto-register");
-        var ok = await cluster[0].Http.PostAsJsonAsync("/api/reading?consistency=strong", new { device_id = 1, temperature = 20.0, humidity = 50, seq = 1 });
-        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+    private static Task<HttpResponseMessage> PostStrongAsync(NodeProcess node, int device, long seq) =>
+        node.Http.PostAsJsonAsync("/api/reading?consistency=strong", new { device_id = device, temperature = 20.0, humidity = 50, seq });
 
-        cluster.Kill(1);
-        cluster.Kill(2);
+    private static async Task<IReadOnlyList<long>> SeqsAsync(NodeProcess node, int device)
+    {
+        var response = await node.Http.GetAsync($"/api/readings/{device}?limit=1000");
+        if (response.StatusCode == HttpStatusCode.NotFound) return [];
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var page = await response.Content.ReadFromJsonAsync<ReadingList>(new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));
+        return page!.Readings.Select(r => r.Seq).ToList();
+    }
+
+    [Fact]
+    public async Task A_strong_reading_on_a_member_that_knows_it_is_cut_off_is_refused_before_anything_is_stored()
+    {
+        using var cluster = await ProcessCluster.StartAsync(3, "r", "--auto-register", "--profile", "ap");
+        Assert.Equal(HttpStatusCode.OK, (await PostStrongAsync(cluster[0], 1, 1)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await cluster[0].Http.PostAsJsonAsync("/api/admin/partition/isolate", new { member = "r2" })).StatusCode);
+        await Eventually.AssertAsync(async () =>
+        {
+            var view = await (await cluster[2].Http.GetAsync("/api/cluster")).ReadJsonAsync();
+            Assert.Equal(2, view.GetProperty("members").EnumerateArray().Count(m => !m.GetProperty("reachable").GetBoolean()));
+        }, TimeSpan.FromSeconds(30));
+
         var timer = System.Diagnostics.Stopwatch.StartNew();
-        var refused = await cluster[0].Http.PostAsJsonAsync("/api/reading?consistency=strong", new { device_id = 1, temperature = 20.0, humidity = 50, seq = 2 });
-        timer.Stop();
+        var refused = await PostStrongAsync(cluster[2], 1, 2);
         output.WriteLine($"answered {(int)refused.StatusCode} after {timer.ElapsedMilliseconds} ms");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         var body = await refused.ReadJsonAsync();
+        Assert.Contains("nothing was stored", body.GetProperty("error").GetString());
         Assert.Equal(3, body.GetProperty("members").GetInt32());
         Assert.Equal(2, body.GetProperty("required").GetInt32());
-        Assert.True(body.GetProperty("acknowledged").GetInt32() < 2);
+        Assert.Equal(0, body.GetProperty("acknowledged").GetInt32());
+        Assert.DoesNotContain(2L, await SeqsAsync(cluster[2], 1));
 
         // Eventual writes go on being accepted on the isolated member.
-        var eventual = await cluster[0].Http.PostAsJsonAsync("/api/reading", new { device_id = 1, temperature = 20.0, humidity = 50, seq = 3 });
-        Assert.Equal(HttpStatusCode.OK, eventual.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await cluster[2].Http.PostAsJsonAsync("/api/reading", new { device_id = 1, temperature = 20.0, humidity = 50, seq = 3 })).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await cluster[0].Http.PostAsync("/api/admin/partition/heal", null)).StatusCode);
+        await Eventually.AssertAsync(async () =>
+        {
+            foreach (var node in cluster.Running) Assert.Equal([1L, 3L], (await SeqsAsync(node, 1)).Order());
+        }, TimeSpan.FromSeconds(40));
+    }
+
+    [Fact]
+    public async Task A_strong_reading_not_confirmed_in_time_stays_on_its_member_reaches_the_others_after_the_heal_and_a_retry_is_a_duplicate()
+    {
+        using var cluster = await ProcessCluster.StartAsync(3, "u", "--auto-register", "--profile", "ap");
+        Assert.Equal(HttpStatusCode.OK, (await PostStrongAsync(cluster[0], 1, 1)).StatusCode);
+        // Cut u2 off and write at once, before its failure detector has noticed: it still counts a majority reachable,
+        // stores the reading, and waits for confirmations the cut swallows.
+        Assert.Equal(HttpStatusCode.OK, (await cluster[0].Http.PostAsJsonAsync("/api/admin/partition/isolate", new { member = "u2" })).StatusCode);
+        var unconfirmed = await PostStrongAsync(cluster[2], 1, 5);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, unconfirmed.StatusCode);
+        var body = await unconfirmed.ReadJsonAsync();
+        Assert.Contains("not confirmed", body.GetProperty("error").GetString());
+        Assert.Contains("stored on this member", body.GetProperty("error").GetString());
+        Assert.True(body.GetProperty("acknowledged").GetInt32() < body.GetProperty("required").GetInt32());
+        Assert.Contains(5L, await SeqsAsync(cluster[2], 1));
+        Assert.DoesNotContain(5L, await SeqsAsync(cluster[0], 1));
+
+        Assert.Equal(HttpStatusCode.OK, (await cluster[0].Http.PostAsync("/api/admin/partition/heal", null)).StatusCode);
+        await Eventually.AssertAsync(async () =>
+        {
+            foreach (var node in cluster.Running) Assert.Contains(5L, await SeqsAsync(node, 1));
+        }, TimeSpan.FromSeconds(40));
+
+        // The board retries the same seq: stored once, answered as a duplicate.
+        var retry = await PostStrongAsync(cluster[2], 1, 5);
+        Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+        Assert.True((await retry.ReadJsonAsync()).GetProperty("duplicate").GetBoolean());
+        foreach (var node in cluster.Running) Assert.Single(await SeqsAsync(node, 1), seq => seq == 5);
     }
 
     private sealed record ReadingList(List<StoredReading> Readings);
