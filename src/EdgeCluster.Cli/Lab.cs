@@ -19,6 +19,10 @@ public static class Lab
 
     public sealed record LabState(string Profile, IReadOnlyList<LabNode> Nodes);
 
+    /// <summary>
+    /// Starts <paramref name="count"/> nodes, n1 first (it forms the cluster), each of the others seeded with the ones
+    /// before it (at most two). A base port of 0 lets the OS choose each node's port; the node's ready line says which.
+    /// </summary>
     public static async Task<LabState> UpAsync(string dir, int count, string profile, int httpBase, int akkaBase, IReadOnlyList<string> nodeArgs)
     {
         var stateFile = Path.Combine(dir, "lab.json");
@@ -26,29 +30,60 @@ public static class Lab
             throw new CliException($"a lab is already running from {dir}; stop it with: edgectl lab down --dir {dir}");
         Directory.CreateDirectory(dir);
         var dll = NodeDll();
-        var seeds = string.Join(",", Enumerable.Range(0, Math.Min(count, 2)).Select(i => $"127.0.0.1:{akkaBase + i}"));
         var nodes = new List<LabNode>();
-        for (var i = 0; i < count; i++)
+        try
         {
-            var name = $"n{i + 1}";
-            var data = Path.Combine(dir, name);
-            var log = Path.Combine(dir, $"{name}.log");
-            string[] nodeSwitches =
-            [
-                "--node-name", name, "--http-host", "127.0.0.1", "--http-port", (httpBase + i).ToString(),
-                "--akka-host", "127.0.0.1", "--akka-port", (akkaBase + i).ToString(), "--seeds", seeds, "--data-dir", data,
-                "--profile", profile, "--auto-register", .. nodeArgs,
-            ];
-            var pid = Start(dll, nodeSwitches, log);
-            nodes.Add(new LabNode(name, pid, httpBase + i, akkaBase + i, data, log));
-            // The first seed forms the cluster; the others join it.
-            if (i == 0) await WaitHealthyAsync(nodes[0], TimeSpan.FromSeconds(60));
+            for (var i = 0; i < count; i++)
+            {
+                var name = $"n{i + 1}";
+                var data = Path.Combine(dir, name);
+                var log = Path.Combine(dir, $"{name}.log");
+                if (File.Exists(log)) File.Delete(log);
+                var seeds = nodes.Take(2).Select(n => $"127.0.0.1:{n.AkkaPort}").ToList();
+                string[] nodeSwitches =
+                [
+                    "--node-name", name, "--http-host", "127.0.0.1", "--http-port", PortFor(httpBase, i).ToString(),
+                    "--akka-host", "127.0.0.1", "--akka-port", PortFor(akkaBase, i).ToString(), "--data-dir", data,
+                    "--profile", profile, "--auto-register", .. seeds.Count == 0 ? Array.Empty<string>() : ["--seeds", string.Join(",", seeds)],
+                    .. nodeArgs,
+                ];
+                var pid = Start(dll, nodeSwitches, log);
+                var (http, akka) = await WaitReadyAsync(name, pid, log, TimeSpan.FromSeconds(60));
+                nodes.Add(new LabNode(name, pid, http, akka, data, log));
+            }
         }
-        var state = new LabState(profile, nodes);
-        await File.WriteAllTextAsync(stateFile, JsonSerializer.Serialize(state, Output.Json));
+        finally
+        {
+            // Written whatever happened, so that lab down stops what did start.
+            await File.WriteAllTextAsync(stateFile, JsonSerializer.Serialize(new LabState(profile, nodes), Output.Json));
+        }
         foreach (var n in nodes) await WaitHealthyAsync(n, TimeSpan.FromSeconds(60));
         await WaitMembersAsync(nodes[0], count, TimeSpan.FromSeconds(60));
-        return state;
+        return new LabState(profile, nodes);
+    }
+
+    private static int PortFor(int basePort, int index) => basePort == 0 ? 0 : basePort + index;
+
+    /// <summary>The node's "Node n1 ready: HTTP http://host:port, Akka akka.trttl.tcp://edgecluster@host:port, ..." line.</summary>
+    private static readonly System.Text.RegularExpressions.Regex ReadyLine =
+        new(@"Node (?<name>\S+) ready[^:]*: HTTP http://[^:]+:(?<http>\d+), Akka akka\.[a-z.]+://edgecluster@[^:]+:(?<akka>\d+)");
+
+    private static async Task<(int Http, int Akka)> WaitReadyAsync(string name, int pid, string log, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (!Alive(pid)) throw new CliException($"{name} stopped while starting; its log {log} says: {Tail(log)}");
+            if (File.Exists(log))
+            {
+                string text;
+                using (var reader = new StreamReader(new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))) text = await reader.ReadToEndAsync();
+                if (ReadyLine.Matches(text).FirstOrDefault(m => m.Groups["name"].Value == name) is { } ready)
+                    return (int.Parse(ready.Groups["http"].Value), int.Parse(ready.Groups["akka"].Value));
+            }
+            await Task.Delay(200);
+        }
+        throw new CliException($"{name} did not say it was ready within {within.TotalSeconds:0} s; see {log}");
     }
 
     public static async Task<int> DownAsync(string dir, bool purge)

@@ -17,8 +17,8 @@ public static class LabCommands
         var upDir = Dir(".edgelab");
         var nodes = CommonOptions.Int("--nodes", 3, 1, 9, "how many nodes");
         var profile = CommonOptions.Choice("--profile", "default, ap or cp (default: default)", "default", "ap", "cp");
-        var httpPort = CommonOptions.Int("--http-port", 5000, 1, 65000, "the first node's HTTP port; the others count up");
-        var akkaPort = CommonOptions.Int("--akka-port", 4053, 1, 65000, "the first node's Akka port; the others count up");
+        var httpPort = CommonOptions.Int("--http-port", 5000, 0, 65000, "the first node's HTTP port; the others count up; 0: ports the OS chooses");
+        var akkaPort = CommonOptions.Int("--akka-port", 4053, 0, 65000, "the first node's Akka port; the others count up; 0: ports the OS chooses");
         var nodeArgs = new Option<string?>("--node-args") { Description = "more switches for every node, in one string, like \"--replication-interval-ms 200\"" };
         var downDir = Dir(".edgelab");
         var purge = new Option<bool>("--purge") { Description = "also remove the lab's folder (data and logs)" };

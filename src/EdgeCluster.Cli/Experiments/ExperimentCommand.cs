@@ -29,8 +29,8 @@ public static class ExperimentCommand
         var minority = new Option<string?>("--minority") { Description = "node names to cut off, n3,...; default: the last member (isolate) or the smaller half (split)" };
         var nodes = CommonOptions.Int("--nodes", 3, 3, 9, "members of the lab it starts");
         var dir = LabCommands.Dir(".edgelab-experiment");
-        var httpPort = CommonOptions.Int("--http-port", 5100, 1, 65000, "the first lab node's HTTP port");
-        var akkaPort = CommonOptions.Int("--akka-port", 4153, 1, 65000, "the first lab node's Akka port");
+        var httpPort = CommonOptions.Int("--http-port", 5100, 0, 65000, "the first lab node's HTTP port (0: ports the OS chooses)");
+        var akkaPort = CommonOptions.Int("--akka-port", 4153, 0, 65000, "the first lab node's Akka port (0: ports the OS chooses)");
         var keep = new Option<bool>("--keep") { Description = "keep the lab's data folders and logs afterwards" };
 
         var command = new Command("experiment", "a partition experiment: load on every member, a nemesis, heal, final reads, a checker's verdict (exit 1 when a check fails)")

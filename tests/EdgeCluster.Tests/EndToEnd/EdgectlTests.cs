@@ -15,15 +15,17 @@ public sealed class EdgectlTests
     {
         using var dir = new TempDir();
         var lab = Path.Combine(dir.Path, "lab");
-        var (http, akka) = (Ports.FreeRun(3), Ports.FreeRun(3));
-        string N(int i) => $"127.0.0.1:{http + i}";
-
+        // Ports 0: every node binds what the OS gives it and the lab records what they bound.
         var up = await EdgectlProcess.RunAsync("lab", "up", "--nodes", "3", "--profile", "ap", "--dir", lab,
-            "--http-port", http.ToString(), "--akka-port", akka.ToString());
+            "--http-port", "0", "--akka-port", "0", "--json");
+        var nodes = up.ExitCode == 0 ? JsonDocument.Parse(up.Out).RootElement.GetProperty("nodes").EnumerateArray().ToList() : [];
+        string N(int i) => $"127.0.0.1:{nodes[i].GetProperty("http_port").GetInt32()}";
+        var akka = nodes.Count > 0 ? nodes[0].GetProperty("akka_port").GetInt32() : 0;
         try
         {
             Assert.True(up.ExitCode == 0, up.ToString());
-            Assert.Contains("n3", up.Out);
+            Assert.Equal(["n1", "n2", "n3"], nodes.Select(n => n.GetProperty("name").GetString()));
+            Assert.All(nodes, n => Assert.NotEqual(0, n.GetProperty("http_port").GetInt32()));
 
             var show = await EdgectlProcess.RunAsync(N(0), "cluster", "show", "--json");
             Assert.Equal(0, show.ExitCode);

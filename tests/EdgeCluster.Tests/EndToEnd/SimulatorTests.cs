@@ -33,9 +33,13 @@ public sealed class SimulatorTests(ITestOutputHelper output)
         var simOutput = sim.StandardOutput.ReadToEndAsync();
         var simErrors = sim.StandardError.ReadToEndAsync();
 
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        // Kill m1 once the boards post to it, restart it once the others have taken readings while it was down.
+        await Eventually.AssertAsync(async () => Assert.True(await CountAsync(cluster[1]) >= 20, "m1 has too few readings yet"),
+            TimeSpan.FromSeconds(30));
         cluster.Kill(1);
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        var atKill = await CountAsync(cluster[0]);
+        await Eventually.AssertAsync(async () => Assert.True(await CountAsync(cluster[0]) >= atKill + 20, "the boards did not fail over"),
+            TimeSpan.FromSeconds(30));
         await cluster.RestartAsync(1);
 
         await sim.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
@@ -61,6 +65,18 @@ public sealed class SimulatorTests(ITestOutputHelper output)
                     (await (await node.Http.GetAsync("/api/cluster")).Content.ReadAsStringAsync()));
             }
         }, TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>How many readings a member holds, over all the simulated devices.</summary>
+    private static async Task<int> CountAsync(NodeProcess node)
+    {
+        var total = 0;
+        for (var device = 1; device <= Devices; device++)
+        {
+            var response = await node.Http.GetAsync($"/api/readings/{device}?limit=10000");
+            if (response.IsSuccessStatusCode) total += (await response.ReadJsonAsync()).GetProperty("count").GetInt32();
+        }
+        return total;
     }
 
     /// <summary>The simulator built by test.sh (cmake in firmware/build), or the one EDGE_SIM names.</summary>
