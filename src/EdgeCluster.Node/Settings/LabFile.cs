@@ -34,11 +34,41 @@ public sealed class LabFileSource(string path, string nodeName) : IConfiguration
                 if (!nodes.TryGetProperty(nodeName, out var node))
                     throw new SettingsException(
                         $"--lab '{path}' has no node '{nodeName}'; its nodes: {string.Join(", ", nodes.EnumerateObject().Select(n => n.Name))} (set --node-name)");
-                if (root.TryGetProperty("Shared", out var shared)) Add(shared);
+                var hasShared = root.TryGetProperty("Shared", out var shared);
+                CheckSeeds(hasShared ? shared : null, nodes);
+                if (hasShared) Add(shared);
                 Add(node);
                 Data[$"{NodeConfiguration.Section}:{nameof(NodeSettings.NodeName)}"] = nodeName;
             }
         }
+
+        /// <summary>Every seed of every node must be one of the lab's own nodes: a typo would start a second cluster.</summary>
+        private void CheckSeeds(JsonElement? shared, JsonElement nodes)
+        {
+            string? Setting(JsonElement node, string key) =>
+                Text(node, key) ?? (shared is { } s ? Text(s, key) : null);
+            var members = nodes.EnumerateObject().Select(n => (
+                Host: Setting(n.Value, nameof(NodeSettings.AkkaPublicHost)) ?? Setting(n.Value, nameof(NodeSettings.AkkaHost)),
+                Port: Setting(n.Value, nameof(NodeSettings.AkkaPort)) ?? new NodeSettings().AkkaPort.ToString())).ToList();
+            foreach (var n in nodes.EnumerateObject())
+            {
+                foreach (var seed in SettingRules.List(Setting(n.Value, nameof(NodeSettings.Seeds)) ?? ""))
+                {
+                    var colon = seed.LastIndexOf(':');
+                    var (host, port) = colon > 0 ? (seed[..colon], seed[(colon + 1)..]) : (seed, "");
+                    // A node bound to every interface without a public host name is matched by its port alone.
+                    if (members.Any(m => m.Port == port && (m.Host is null or "0.0.0.0" or "::" || string.Equals(m.Host, host, StringComparison.OrdinalIgnoreCase))))
+                        continue;
+                    throw new SettingsException($"--lab '{path}': node '{n.Name}' seeds from '{seed}', which is none of the lab's nodes " +
+                        $"({string.Join(", ", members.Select(m => $"{m.Host ?? "*"}:{m.Port}"))})");
+                }
+            }
+        }
+
+        private static string? Text(JsonElement section, string key) =>
+            section.EnumerateObject().FirstOrDefault(p => string.Equals(p.Name, key, StringComparison.OrdinalIgnoreCase)) is { Value.ValueKind: not JsonValueKind.Undefined } p
+                ? (p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.GetRawText())
+                : null;
 
         private void Add(JsonElement section)
         {

@@ -122,6 +122,38 @@ public sealed class NodeSettingsTests
         Assert.Contains("its nodes: n1, n2, n3", error.Message);
     }
 
+    [Fact]
+    public void A_lab_file_names_the_node_by_its_host_name_without_a_switch_and_is_found_through_EDGE_LAB()
+    {
+        using var dir = new TempDir();
+        var host = System.Net.Dns.GetHostName();
+        var lab = dir.File("lab.json");
+        File.WriteAllText(lab, $$"""
+            { "Shared": { "Seeds": "127.0.0.1:4153", "AkkaHost": "127.0.0.1" },
+              "Nodes": { "{{host}}": { "AkkaPort": 4153, "HttpPort": 5150 }, "other": { "AkkaPort": 4154, "HttpPort": 5151 } } }
+            """);
+        var byHostName = Load(["--lab", lab]);
+        Assert.Equal(host, byHostName.NodeName);
+        Assert.Equal(5150, byHostName.HttpPort);
+        var byVariable = Load([], new() { ["EDGE_LAB"] = lab, ["EDGE_NODE_NAME"] = "other" });
+        Assert.Equal(5151, byVariable.HttpPort);
+        Assert.Equal(["127.0.0.1:4153"], byVariable.Seeds);
+    }
+
+    [Fact]
+    public void A_lab_file_whose_seeds_are_not_its_own_nodes_is_refused()
+    {
+        using var dir = new TempDir();
+        var lab = dir.File("lab.json");
+        File.WriteAllText(lab, """
+            { "Shared": { "Seeds": "pi-1.local:4053,pi-9.local:4053", "AkkaPort": 4053 },
+              "Nodes": { "pi-1": { "AkkaPublicHost": "pi-1.local" }, "pi-2": { "AkkaPublicHost": "pi-2.local" } } }
+            """);
+        var error = Assert.Throws<SettingsException>(() => Load(["--lab", lab, "--node-name", "pi-1"]));
+        Assert.Contains("seeds from 'pi-9.local:4053', which is none of the lab's nodes", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
     [Theory]
     [InlineData("loopback.json")]
     [InlineData("pi-3.json")]
