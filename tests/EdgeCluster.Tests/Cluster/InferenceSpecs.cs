@@ -108,7 +108,9 @@ public sealed class InferenceSpecs
     public async Task Tasks_held_by_a_worker_that_is_cut_off_mid_task_are_requeued_and_completed_elsewhere()
     {
         // AP: nobody is downed, so the cut-off worker simply goes silent to the coordinator on node-0 (the oldest).
-        await using var cluster = await TestCluster.StartAsync(3, profile: "ap");
+        // A 15 s heartbeat window keeps node-2's worker counted alive while the tasks are submitted, however slow the machine.
+        await using var cluster = await TestCluster.StartAsync(3, profile: "ap",
+            configure: (_, s) => s with { HeartbeatTimeoutMs = 15_000 });
         var readings = Enumerable.Range(1, 10).Select(i => new { device_id = 6, temperature = 20.0 + i % 3, humidity = 50, seq = i });
         Assert.Equal(HttpStatusCode.OK, (await cluster[0].Http.PostAsJsonAsync("/api/readings/batch", readings)).StatusCode);
         await Eventually.AssertAsync(async () =>

@@ -28,8 +28,7 @@ public sealed class SubmissionsActorSpec(ITestOutputHelper output) : Akka.TestKi
         await coordinator.FishForMessageAsync(m => m is GetTask);
         coordinator.Reply(new InferenceProtocol.TaskStatus("t-1", "completed", "{}", null, "pi-2/worker", "pi-2", 1));
         // A check already under way may still ask once; after that the ended task is forgotten.
-        await Task.Delay(300);
-        coordinator.ReceiveWhile(TimeSpan.FromMilliseconds(50), m => m as GetTask);
+        coordinator.ReceiveWhile(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(300), m => m as GetTask, int.MaxValue);
         await coordinator.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(400));
     }
 }
