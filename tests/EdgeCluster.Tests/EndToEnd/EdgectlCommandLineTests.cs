@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.CommandLine;
 using EdgeCluster.Cli;
 using EdgeCluster.Tests.Support;
@@ -96,6 +97,42 @@ public sealed class EdgectlCommandLineTests
         Assert.Contains("\"level\"", peek.Out);
         var tail = await EdgectlProcess.RunAsync(member, "log", "tail", "--for", "1");
         Assert.True(tail.ExitCode == 0, tail.ToString());
+    }
+
+    [Fact]
+    public async Task Json_output_is_what_the_member_answered()
+    {
+        using var dir = new TempDir();
+        await using var node = await TestNode.StartAsync(dir.Path, "json-node", autoRegister: true);
+        var member = node.Http.BaseAddress!.Authority;
+        var options = EdgeCluster.Contracts.ApiJson.Options;
+
+        var post = await EdgectlProcess.RunAsync(member, "readings", "post", "9", "21.5", "40", "--seq", "3", "--json");
+        Assert.True(post.ExitCode == 0, post.ToString());
+        var accepted = System.Text.Json.JsonSerializer.Deserialize<EdgeCluster.Contracts.ReadingAccepted>(post.Out, options)!;
+        var stored = Assert.Single((await node.Http.GetFromJsonAsync<EdgeCluster.Contracts.ReadingsPage>("/api/readings/9", options))!.Readings);
+        Assert.Equal((stored.OriginNode, (long?)stored.OriginSeq, stored.Seq, stored.Temperature), (accepted.OriginNode, accepted.OriginSeq, accepted.Seq, accepted.Temperature));
+
+        var tail = await EdgectlProcess.RunAsync(member, "readings", "tail", "9", "--for", "0", "--json");
+        Assert.Equal(stored, System.Text.Json.JsonSerializer.Deserialize<EdgeCluster.Contracts.ReadingView>(tail.Out.Trim(), options));
+
+        Assert.Equal(0, (await EdgectlProcess.RunAsync(member, "kv", "put", "door", "{\"open\":true}")).ExitCode);
+        var kv = await EdgectlProcess.RunAsync(member, "kv", "get", "door", "--json");
+        var printed = System.Text.Json.JsonSerializer.Deserialize<EdgeCluster.Contracts.KeyValueAnswer>(kv.Out, options)!;
+        var answered = (await node.Http.GetFromJsonAsync<EdgeCluster.Contracts.KeyValueAnswer>("/api/kv/door", options))!;
+        Assert.True(System.Text.Json.JsonElement.DeepEquals(answered.Value!.Value, printed.Value!.Value), kv.Out);
+        Assert.Equal(answered.Siblings.Single().Writer, printed.Siblings.Single().Writer);
+
+        await Eventually.AssertAsync(async () =>
+        {
+            var stats = await EdgectlProcess.RunAsync(member, "coordinator", "stats", "--json");
+            Assert.True(stats.ExitCode == 0, stats.ToString());
+            var view = System.Text.Json.JsonSerializer.Deserialize<EdgeCluster.Contracts.CoordinatorStatsView>(stats.Out, options)!;
+            var direct = (await node.Http.GetFromJsonAsync<EdgeCluster.Contracts.CoordinatorStatsView>("/api/inference/stats", options))!;
+            Assert.Equal(direct.Coordinator, view.Coordinator);
+            Assert.Equal(1, view.AliveWorkers);
+            Assert.Equal(direct.Workers.Select(w => w.WorkerId), view.Workers.Select(w => w.WorkerId));
+        });
     }
 
     [Fact]
