@@ -151,6 +151,34 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         foreach (var node in cluster.Running) Assert.Single(await SeqsAsync(node, 1), seq => seq == 5);
     }
 
+    [Fact]
+    public async Task Under_the_default_profile_a_cut_off_member_is_downed_starts_again_rejoins_after_the_heal_and_loses_nothing()
+    {
+        using var cluster = await ProcessCluster.StartAsync(3, "d", "--auto-register", "--replication-interval-ms", "200");
+        Assert.Equal(HttpStatusCode.OK, (await cluster[0].Http.PostAsJsonAsync("/api/admin/partition/isolate", new { member = "d2" })).StatusCode);
+
+        // The cut-off member keeps taking eventual readings while the split brain resolver downs it and it starts again.
+        var seq = 0;
+        var incarnation = 1;
+        await Eventually.AssertAsync(async () =>
+        {
+            var post = await cluster[2].Http.PostAsJsonAsync("/api/reading", new { device_id = 4, temperature = 20.0, humidity = 50, seq = ++seq });
+            Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+            incarnation = (await (await cluster[2].Http.GetAsync("/api/admin/links")).ReadJsonAsync()).GetProperty("incarnation").GetInt32();
+            Assert.True(incarnation >= 2, $"d2 runs actor system {incarnation}");
+        }, TimeSpan.FromSeconds(60));
+        output.WriteLine($"d2 downed and started again after {seq} readings");
+        Assert.Equal(HttpStatusCode.OK, (await cluster[2].Http.PostAsJsonAsync("/api/reading", new { device_id = 4, temperature = 20.0, humidity = 50, seq = ++seq })).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await cluster[0].Http.PostAsync("/api/admin/partition/heal", null)).StatusCode);
+        await cluster.WaitForUpAsync(cluster[0], 3);
+        await Eventually.AssertAsync(async () =>
+        {
+            foreach (var node in cluster.Running)
+                Assert.Equal(Enumerable.Range(1, seq).Select(i => (long)i), (await SeqsAsync(node, 4)).Order());
+        }, TimeSpan.FromSeconds(60));
+    }
+
     private sealed record ReadingList(List<StoredReading> Readings);
 
     private sealed record StoredReading(long Seq, double Temperature,
