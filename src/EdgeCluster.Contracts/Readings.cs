@@ -19,8 +19,9 @@ public sealed record ReadingsPage(int DeviceId, int Count, IReadOnlyList<Reading
 /// <summary>GET /api/latest: the latest reading of every device.</summary>
 public sealed record LatestReadings(int Count, IReadOnlyList<ReadingView> Readings);
 
-/// <summary>One hour or day of a device's readings.</summary>
-public sealed record StatsBucket(string Bucket, long Count, double AvgTemperature, double MinTemperature, double MaxTemperature, double AvgHumidity);
+/// <summary>One hour or day of a device's readings; a day also carries the change of its average against the day before (the lab's LAG).</summary>
+public sealed record StatsBucket(string Bucket, long Count, double AvgTemperature, double MinTemperature, double MaxTemperature, double AvgHumidity,
+    double? TemperatureChange = null);
 
 public sealed record TemperatureStats(double? Avg, double? Min, double? Max);
 

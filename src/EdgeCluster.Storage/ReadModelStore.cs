@@ -14,6 +14,7 @@ public sealed class ReadModelStore : IDisposable
         Devices = new DeviceTable(Database);
         Queries = new ReadingQueries(Database);
         DeviceStates = new DeviceStateLoader(Database, Devices, Queries);
+        Analytics = new AnalyticsQueries(Database);
     }
 
     public ReadModelDatabase Database { get; }
@@ -22,6 +23,7 @@ public sealed class ReadModelStore : IDisposable
     public DeviceTable Devices { get; }
     public ReadingQueries Queries { get; }
     public DeviceStateLoader DeviceStates { get; }
+    public AnalyticsQueries Analytics { get; }
 
     public string Path => Database.Path;
 

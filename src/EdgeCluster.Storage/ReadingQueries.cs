@@ -7,23 +7,8 @@ namespace EdgeCluster.Storage;
 public sealed class ReadingQueries(ReadModelDatabase db)
 {
     /// <summary>Newest first, by device time (ties by origin, the same on every member), within [since, until] when given.</summary>
-    public IReadOnlyList<ReadingView> Readings(int deviceId, int limit, long? sinceMs, long? untilMs)
-    {
-        using var c = db.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText =
-            $"""
-            SELECT {ReadModelSchema.ReadingColumns}
-            FROM sensor_readings
-            WHERE device_id = $id AND timestamp >= $since AND timestamp <= $until AND superseded = 0
-            ORDER BY timestamp DESC, origin_node, origin_seq LIMIT $limit
-            """;
-        cmd.Parameters.AddWithValue("$id", deviceId);
-        cmd.Parameters.AddWithValue("$since", sinceMs is { } s ? TimeText.FromUnixMs(s) : "");
-        cmd.Parameters.AddWithValue("$until", untilMs is { } u ? TimeText.FromUnixMs(u) : "~");
-        cmd.Parameters.AddWithValue("$limit", limit);
-        return ReadAll(cmd);
-    }
+    public IReadOnlyList<ReadingView> Readings(int deviceId, int limit, long? sinceMs, long? untilMs) =>
+        StreamReadings(deviceId, limit, sinceMs, untilMs).ToList();
 
     /// <summary>
     /// The latest reading of every device with readings, by device time; ties go to the smaller
@@ -86,10 +71,37 @@ public sealed class ReadingQueries(ReadModelDatabase db)
             if (first is null || string.CompareOrdinal(bucketFirst, first) < 0) first = bucketFirst;
             if (last is null || string.CompareOrdinal(bucketLast, last) > 0) last = bucketLast;
         }
+        // A day's change against the day before it (the lab's LAG over the rows, oldest first).
+        if (period == StatsPeriod.Daily)
+            for (var i = 0; i < buckets.Count - 1; i++)
+                buckets[i] = buckets[i] with { TemperatureChange = Round(buckets[i].AvgTemperature - buckets[i + 1].AvgTemperature) };
         var summary = total == 0
             ? new StatsSummary(deviceId, 0, null, null, null, null, null, null)
             : new StatsSummary(deviceId, total, first, last, Round(sumT / total), Round(minT), Round(maxT), Round(sumH / total));
         return (summary, buckets);
+    }
+
+    /// <summary>
+    /// The rows <see cref="Readings"/> answers, read one at a time as the caller enumerates them (for CSV downloads of any
+    /// size); the connection stays open until the enumeration ends.
+    /// </summary>
+    public IEnumerable<ReadingView> StreamReadings(int deviceId, int limit, long? sinceMs, long? untilMs)
+    {
+        using var c = db.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText =
+            $"""
+            SELECT {ReadModelSchema.ReadingColumns}
+            FROM sensor_readings
+            WHERE device_id = $id AND timestamp >= $since AND timestamp <= $until AND superseded = 0
+            ORDER BY timestamp DESC, origin_node, origin_seq LIMIT $limit
+            """;
+        cmd.Parameters.AddWithValue("$id", deviceId);
+        cmd.Parameters.AddWithValue("$since", sinceMs is { } s ? TimeText.FromUnixMs(s) : "");
+        cmd.Parameters.AddWithValue("$until", untilMs is { } u ? TimeText.FromUnixMs(u) : "~");
+        cmd.Parameters.AddWithValue("$limit", limit);
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read()) yield return ReadModelSchema.ReadRow(reader);
     }
 
     public long CountReadings()

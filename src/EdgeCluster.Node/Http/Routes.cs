@@ -34,6 +34,7 @@ public static class Routes
         app.MapReadingEndpoints();
         app.MapDeviceEndpoints();
         app.MapQueryEndpoints();
+        app.MapAnalyticsEndpoints();
         app.MapClusterEndpoints();
         app.MapKeyValueEndpoints();
         app.MapInferenceEndpoints();

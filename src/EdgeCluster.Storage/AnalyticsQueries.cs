@@ -1,0 +1,189 @@
+using EdgeCluster.Contracts;
+using EdgeCluster.Domain.Analytics;
+
+namespace EdgeCluster.Storage;
+
+/// <summary>The lab's analytics on the read model: hour-of-day pattern, z-score anomalies, data quality, chart series.</summary>
+public sealed class AnalyticsQueries(ReadModelDatabase db)
+{
+    /// <summary>Columns a query may aggregate: the lab's two measurements.</summary>
+    public static readonly IReadOnlySet<string> Fields = new HashSet<string> { "temperature", "humidity" };
+
+    /// <summary>24 buckets, hour 0-23 of the UTC day, over the last <paramref name="days"/> days (the lab's Query 3).</summary>
+    public IReadOnlyList<HourOfDayBucket> HourOfDay(int deviceId, int days, long nowMs)
+    {
+        using var c = db.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText =
+            """
+            SELECT CAST(substr(timestamp, 12, 2) AS INTEGER) AS hour, COUNT(*), AVG(temperature), MIN(temperature), MAX(temperature), AVG(humidity)
+            FROM sensor_readings
+            WHERE device_id = $id AND timestamp >= $since AND superseded = 0
+            GROUP BY hour
+            """;
+        cmd.Parameters.AddWithValue("$id", deviceId);
+        cmd.Parameters.AddWithValue("$since", TimeText.FromUnixMs(nowMs - days * 86_400_000L));
+        var byHour = new Dictionary<int, HourOfDayBucket>();
+        using (var r = cmd.ExecuteReader())
+            while (r.Read())
+                byHour[r.GetInt32(0)] = new HourOfDayBucket(r.GetInt32(0), r.GetInt64(1), Round(r.GetDouble(2)), Round(r.GetDouble(3)),
+                    Round(r.GetDouble(4)), Round(r.GetDouble(5)));
+        return Enumerable.Range(0, 24).Select(h => byHour.GetValueOrDefault(h) ?? new HourOfDayBucket(h, 0, null, null, null, null)).ToList();
+    }
+
+    /// <summary>The oldest reading the read model holds (what a window can reach back to), or null when it holds none.</summary>
+    public string? OldestRaw()
+    {
+        using var c = db.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT MIN(timestamp) FROM sensor_readings";
+        return cmd.ExecuteScalar() as string;
+    }
+
+    /// <summary>
+    /// Readings whose |z| against their own device's mean and (population) standard deviation over the window exceeds
+    /// <paramref name="z"/>, ordered by |z| descending (the lab's Query 4). Each device is measured against itself.
+    /// </summary>
+    public IReadOnlyList<AnomalyView> Anomalies(IReadOnlyList<int> devices, string field, double z, long? sinceMs, long? untilMs, int limit)
+    {
+        if (!Fields.Contains(field)) throw new ArgumentOutOfRangeException(nameof(field), field, "temperature or humidity");
+        var since = sinceMs is { } s ? TimeText.FromUnixMs(s) : "";
+        var until = untilMs is { } u ? TimeText.FromUnixMs(u) : "~";
+        var found = new List<AnomalyView>();
+        using var c = db.Open();
+        using var stats = c.CreateCommand();
+        stats.CommandText =
+            $"""
+            SELECT COUNT(*), AVG({field}), AVG({field} * {field}) FROM sensor_readings
+            WHERE device_id = $id AND timestamp >= $since AND timestamp <= $until AND superseded = 0
+            """;
+        using var outliers = c.CreateCommand();
+        outliers.CommandText =
+            $"""
+            SELECT reading_id, timestamp, seq, {field} FROM sensor_readings
+            WHERE device_id = $id AND timestamp >= $since AND timestamp <= $until AND superseded = 0
+              AND ABS({field} - $mean) > $bound
+            ORDER BY ABS({field} - $mean) DESC LIMIT $limit
+            """;
+        foreach (var command in new[] { stats, outliers })
+        {
+            command.Parameters.AddWithValue("$since", since);
+            command.Parameters.AddWithValue("$until", until);
+        }
+        var id = stats.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Integer);
+        var outlierId = outliers.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Integer);
+        var mean = outliers.Parameters.Add("$mean", Microsoft.Data.Sqlite.SqliteType.Real);
+        var bound = outliers.Parameters.Add("$bound", Microsoft.Data.Sqlite.SqliteType.Real);
+        outliers.Parameters.AddWithValue("$limit", limit);
+        foreach (var device in devices)
+        {
+            id.Value = device;
+            double average, deviation;
+            using (var r = stats.ExecuteReader())
+            {
+                if (!r.Read() || r.GetInt64(0) < 2) continue;
+                average = r.GetDouble(1);
+                deviation = Math.Sqrt(Math.Max(0, r.GetDouble(2) - average * average));
+            }
+            if (deviation == 0) continue;
+            outlierId.Value = device;
+            mean.Value = average;
+            bound.Value = z * deviation;
+            using var rows = outliers.ExecuteReader();
+            while (rows.Read())
+            {
+                var value = rows.GetDouble(3);
+                found.Add(new AnomalyView(rows.GetInt64(0), device, rows.GetString(1), rows.IsDBNull(2) ? null : rows.GetInt64(2), field, value,
+                    Round((value - average) / deviation), Round(average), Round(deviation)));
+            }
+        }
+        return found.OrderByDescending(a => Math.Abs(a.ZScore)).ThenBy(a => a.DeviceId).ThenBy(a => a.ReadingId).Take(limit).ToList();
+    }
+
+    /// <summary>
+    /// Per device over the last <paramref name="days"/> days: totals, days active, completeness (readings present of those
+    /// expected every <paramref name="intervalS"/> seconds between its first and last reading; 1.0 = none missing) and
+    /// its longest gaps (more than 1.5 intervals between two readings).
+    /// </summary>
+    public IReadOnlyList<DeviceQuality> Quality(IReadOnlyList<int> devices, int intervalS, int days, long nowMs, int maxGaps = 5)
+    {
+        var since = TimeText.FromUnixMs(nowMs - days * 86_400_000L);
+        var interval = intervalS * 1000L;
+        var result = new List<DeviceQuality>();
+        using var c = db.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT timestamp FROM sensor_readings WHERE device_id = $id AND timestamp >= $since AND superseded = 0 ORDER BY timestamp";
+        var id = cmd.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Integer);
+        cmd.Parameters.AddWithValue("$since", since);
+        foreach (var device in devices)
+        {
+            id.Value = device;
+            long total = 0, firstMs = 0, previousMs = 0;
+            string? first = null, last = null, previous = null;
+            var daysActive = new HashSet<string>();
+            var gaps = new List<GapView>();
+            using (var r = cmd.ExecuteReader())
+            {
+                while (r.Read())
+                {
+                    var text = r.GetString(0);
+                    var ms = TimeText.ToUnixMs(text);
+                    if (total == 0) (first, firstMs) = (text, ms);
+                    else if (ms - previousMs > interval * 3 / 2)
+                        gaps.Add(new GapView(previous!, text, (long)Math.Round((double)(ms - previousMs) / interval) - 1));
+                    total++;
+                    daysActive.Add(text[..10]);
+                    (previous, previousMs, last) = (text, ms, text);
+                }
+            }
+            var expected = total == 0 ? 0 : (previousMs - firstMs) / interval + 1;
+            var completeness = expected == 0 ? 0 : Math.Min(1.0, (double)total / expected);
+            result.Add(new DeviceQuality(device, total, first, last, daysActive.Count, Math.Round(completeness, 4),
+                gaps.OrderByDescending(g => g.Missing).ThenBy(g => g.Start, StringComparer.Ordinal).Take(maxGaps).ToList()));
+        }
+        return result;
+    }
+
+    /// <summary>A device's values of one field in time order within [from, to].</summary>
+    public IReadOnlyList<SeriesPoint> Series(int deviceId, string field, long? fromMs, long? toMs)
+    {
+        if (!Fields.Contains(field)) throw new ArgumentOutOfRangeException(nameof(field), field, "temperature or humidity");
+        using var c = db.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText =
+            $"""
+            SELECT timestamp, {field} FROM sensor_readings
+            WHERE device_id = $id AND timestamp >= $from AND timestamp <= $to AND superseded = 0
+            ORDER BY timestamp, origin_node, origin_seq
+            """;
+        cmd.Parameters.AddWithValue("$id", deviceId);
+        cmd.Parameters.AddWithValue("$from", fromMs is { } f ? TimeText.FromUnixMs(f) : "");
+        cmd.Parameters.AddWithValue("$to", toMs is { } t ? TimeText.FromUnixMs(t) : "~");
+        var points = new List<SeriesPoint>();
+        using var r = cmd.ExecuteReader();
+        long lastMs = long.MinValue;
+        while (r.Read())
+        {
+            // LTTB needs strictly increasing time: readings stamped in the same millisecond keep the first.
+            var ms = TimeText.ToUnixMs(r.GetString(0));
+            if (ms == lastMs) continue;
+            points.Add(new SeriesPoint(ms, r.GetDouble(1)));
+            lastMs = ms;
+        }
+        return points;
+    }
+
+    /// <summary>Every device with readings here.</summary>
+    public IReadOnlyList<int> DevicesWithReadings()
+    {
+        using var c = db.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT device_id FROM reading_devices ORDER BY device_id";
+        using var r = cmd.ExecuteReader();
+        var devices = new List<int>();
+        while (r.Read()) devices.Add(r.GetInt32(0));
+        return devices;
+    }
+
+    private static double Round(double value) => Math.Round(value, 2);
+}
