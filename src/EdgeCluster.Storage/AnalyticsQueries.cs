@@ -6,6 +6,53 @@ namespace EdgeCluster.Storage;
 /// <summary>The lab's analytics on the read model: hour-of-day pattern, z-score anomalies, data quality, chart series.</summary>
 public sealed class AnalyticsQueries(ReadModelDatabase db)
 {
+    private const string HourOfDaySql =
+        """
+        SELECT CAST(substr(timestamp, 12, 2) AS INTEGER) AS hour, COUNT(*), AVG(temperature), MIN(temperature), MAX(temperature), AVG(humidity)
+        FROM sensor_readings
+        WHERE device_id = $id AND timestamp >= $since AND superseded = 0
+        GROUP BY hour
+        """;
+
+    // Per device through the (device_id, timestamp) index: MIN over the whole table would read every row.
+    private const string OldestRawSql =
+        "SELECT MIN((SELECT MIN(s.timestamp) FROM sensor_readings s WHERE s.device_id = d.device_id)) FROM reading_devices d";
+
+    private static string AnomalyStatsSql(string field) =>
+        $"""
+        SELECT COUNT(*), AVG({field}), AVG({field} * {field}) FROM sensor_readings
+        WHERE device_id = $id AND timestamp >= $since AND timestamp <= $until AND superseded = 0
+        """;
+
+    private static string AnomaliesSql(string field) =>
+        $"""
+        SELECT reading_id, timestamp, seq, {field} FROM sensor_readings
+        WHERE device_id = $id AND timestamp >= $since AND timestamp <= $until AND superseded = 0
+          AND ABS({field} - $mean) > $bound
+        ORDER BY ABS({field} - $mean) DESC LIMIT $limit
+        """;
+
+    private const string QualitySql =
+        "SELECT timestamp FROM sensor_readings WHERE device_id = $id AND timestamp >= $since AND superseded = 0 ORDER BY timestamp";
+
+    private static string SeriesSql(string field) =>
+        $"""
+        SELECT timestamp, {field} FROM sensor_readings
+        WHERE device_id = $id AND timestamp >= $from AND timestamp <= $to AND superseded = 0
+        ORDER BY timestamp, origin_node, origin_seq
+        """;
+
+    /// <summary>Every statement the API runs here, by name, for a check of their query plans.</summary>
+    public static IReadOnlyDictionary<string, string> Statements => new Dictionary<string, string>
+    {
+        ["hour-of-day"] = HourOfDaySql,
+        ["oldest-raw"] = OldestRawSql,
+        ["anomaly-stats"] = AnomalyStatsSql("temperature"),
+        ["anomalies"] = AnomaliesSql("humidity"),
+        ["quality"] = QualitySql,
+        ["series"] = SeriesSql("temperature"),
+    };
+
     /// <summary>Columns a query may aggregate: the lab's two measurements.</summary>
     public static readonly IReadOnlySet<string> Fields = new HashSet<string> { "temperature", "humidity" };
 
@@ -14,13 +61,7 @@ public sealed class AnalyticsQueries(ReadModelDatabase db)
     {
         using var c = db.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText =
-            """
-            SELECT CAST(substr(timestamp, 12, 2) AS INTEGER) AS hour, COUNT(*), AVG(temperature), MIN(temperature), MAX(temperature), AVG(humidity)
-            FROM sensor_readings
-            WHERE device_id = $id AND timestamp >= $since AND superseded = 0
-            GROUP BY hour
-            """;
+        cmd.CommandText = HourOfDaySql;
         cmd.Parameters.AddWithValue("$id", deviceId);
         cmd.Parameters.AddWithValue("$since", TimeText.FromUnixMs(nowMs - days * 86_400_000L));
         var byHour = new Dictionary<int, HourOfDayBucket>();
@@ -36,7 +77,7 @@ public sealed class AnalyticsQueries(ReadModelDatabase db)
     {
         using var c = db.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT MIN(timestamp) FROM sensor_readings";
+        cmd.CommandText = OldestRawSql;
         return cmd.ExecuteScalar() as string;
     }
 
@@ -52,19 +93,9 @@ public sealed class AnalyticsQueries(ReadModelDatabase db)
         var found = new List<AnomalyView>();
         using var c = db.Open();
         using var stats = c.CreateCommand();
-        stats.CommandText =
-            $"""
-            SELECT COUNT(*), AVG({field}), AVG({field} * {field}) FROM sensor_readings
-            WHERE device_id = $id AND timestamp >= $since AND timestamp <= $until AND superseded = 0
-            """;
+        stats.CommandText = AnomalyStatsSql(field);
         using var outliers = c.CreateCommand();
-        outliers.CommandText =
-            $"""
-            SELECT reading_id, timestamp, seq, {field} FROM sensor_readings
-            WHERE device_id = $id AND timestamp >= $since AND timestamp <= $until AND superseded = 0
-              AND ABS({field} - $mean) > $bound
-            ORDER BY ABS({field} - $mean) DESC LIMIT $limit
-            """;
+        outliers.CommandText = AnomaliesSql(field);
         foreach (var command in new[] { stats, outliers })
         {
             command.Parameters.AddWithValue("$since", since);
@@ -112,7 +143,7 @@ public sealed class AnalyticsQueries(ReadModelDatabase db)
         var result = new List<DeviceQuality>();
         using var c = db.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT timestamp FROM sensor_readings WHERE device_id = $id AND timestamp >= $since AND superseded = 0 ORDER BY timestamp";
+        cmd.CommandText = QualitySql;
         var id = cmd.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Integer);
         cmd.Parameters.AddWithValue("$since", since);
         foreach (var device in devices)
@@ -150,12 +181,7 @@ public sealed class AnalyticsQueries(ReadModelDatabase db)
         if (!Fields.Contains(field)) throw new ArgumentOutOfRangeException(nameof(field), field, "temperature or humidity");
         using var c = db.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText =
-            $"""
-            SELECT timestamp, {field} FROM sensor_readings
-            WHERE device_id = $id AND timestamp >= $from AND timestamp <= $to AND superseded = 0
-            ORDER BY timestamp, origin_node, origin_seq
-            """;
+        cmd.CommandText = SeriesSql(field);
         cmd.Parameters.AddWithValue("$id", deviceId);
         cmd.Parameters.AddWithValue("$from", fromMs is { } f ? TimeText.FromUnixMs(f) : "");
         cmd.Parameters.AddWithValue("$to", toMs is { } t ? TimeText.FromUnixMs(t) : "~");

@@ -6,6 +6,44 @@ namespace EdgeCluster.Storage;
 /// <summary>The lab's queries on the read model: a device's readings, the latest of every device, the rollups.</summary>
 public sealed class ReadingQueries(ReadModelDatabase db)
 {
+    private const string ReadingsSql =
+        $"""
+        SELECT {ReadModelSchema.ReadingColumns}
+        FROM sensor_readings
+        WHERE device_id = $id AND timestamp >= $since AND timestamp <= $until AND superseded = 0
+        ORDER BY timestamp DESC, origin_node, origin_seq LIMIT $limit
+        """;
+
+    private const string LatestSql =
+        """
+        SELECT r.reading_id, r.device_id, r.timestamp, r.received_at, r.temperature, r.humidity, r.seq, r.origin_node, r.origin_seq
+        FROM reading_devices d
+        JOIN sensor_readings r ON r.reading_id = (
+            SELECT s.reading_id FROM sensor_readings s
+            WHERE s.device_id = d.device_id AND s.superseded = 0
+            ORDER BY s.timestamp DESC, s.origin_node, s.origin_seq LIMIT 1)
+        ORDER BY d.device_id
+        """;
+
+    // An hour is the first 13 characters of the fixed-width time text, a day the first 10.
+    private static string StatsSql(int width) =>
+        $"""
+        SELECT substr(timestamp, 1, {width}) AS bucket, COUNT(*), AVG(temperature), MIN(temperature), MAX(temperature),
+               AVG(humidity), MIN(timestamp), MAX(timestamp)
+        FROM sensor_readings
+        WHERE device_id = $id AND timestamp >= $since AND superseded = 0
+        GROUP BY bucket ORDER BY bucket DESC
+        """;
+
+    /// <summary>Every statement the API runs here, by name, for a check of their query plans.</summary>
+    public static IReadOnlyDictionary<string, string> Statements => new Dictionary<string, string>
+    {
+        ["readings"] = ReadingsSql,
+        ["latest"] = LatestSql,
+        ["stats-hourly"] = StatsSql(13),
+        ["stats-daily"] = StatsSql(10),
+    };
+
     /// <summary>Newest first, by device time (ties by origin, the same on every member), within [since, until] when given.</summary>
     public IReadOnlyList<ReadingView> Readings(int deviceId, int limit, long? sinceMs, long? untilMs) =>
         StreamReadings(deviceId, limit, sinceMs, untilMs).ToList();
@@ -18,16 +56,7 @@ public sealed class ReadingQueries(ReadModelDatabase db)
     {
         using var c = db.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText =
-            """
-            SELECT r.reading_id, r.device_id, r.timestamp, r.received_at, r.temperature, r.humidity, r.seq, r.origin_node, r.origin_seq
-            FROM reading_devices d
-            JOIN sensor_readings r ON r.reading_id = (
-                SELECT s.reading_id FROM sensor_readings s
-                WHERE s.device_id = d.device_id AND s.superseded = 0
-                ORDER BY s.timestamp DESC, s.origin_node, s.origin_seq LIMIT 1)
-            ORDER BY d.device_id
-            """;
+        cmd.CommandText = LatestSql;
         return ReadAll(cmd);
     }
 
@@ -35,18 +64,10 @@ public sealed class ReadingQueries(ReadModelDatabase db)
     public (StatsSummary Summary, IReadOnlyList<StatsBucket> Buckets) Stats(int deviceId, StatsPeriod period, int hours, long nowMs)
     {
         var since = TimeText.FromUnixMs(nowMs - hours * 3_600_000L);
-        // An hour is the first 13 characters of the fixed-width time text, a day the first 10.
         var width = period == StatsPeriod.Hourly ? 13 : 10;
         using var c = db.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText =
-            $"""
-            SELECT substr(timestamp, 1, {width}) AS bucket, COUNT(*), AVG(temperature), MIN(temperature), MAX(temperature),
-                   AVG(humidity), MIN(timestamp), MAX(timestamp)
-            FROM sensor_readings
-            WHERE device_id = $id AND timestamp >= $since AND superseded = 0
-            GROUP BY bucket ORDER BY bucket DESC
-            """;
+        cmd.CommandText = StatsSql(width);
         cmd.Parameters.AddWithValue("$id", deviceId);
         cmd.Parameters.AddWithValue("$since", since);
         using var reader = cmd.ExecuteReader();
@@ -89,13 +110,7 @@ public sealed class ReadingQueries(ReadModelDatabase db)
     {
         using var c = db.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText =
-            $"""
-            SELECT {ReadModelSchema.ReadingColumns}
-            FROM sensor_readings
-            WHERE device_id = $id AND timestamp >= $since AND timestamp <= $until AND superseded = 0
-            ORDER BY timestamp DESC, origin_node, origin_seq LIMIT $limit
-            """;
+        cmd.CommandText = ReadingsSql;
         cmd.Parameters.AddWithValue("$id", deviceId);
         cmd.Parameters.AddWithValue("$since", sinceMs is { } s ? TimeText.FromUnixMs(s) : "");
         cmd.Parameters.AddWithValue("$until", untilMs is { } u ? TimeText.FromUnixMs(u) : "~");
