@@ -1,7 +1,7 @@
 namespace EdgeCluster.Domain;
 
 /// <summary>A request to add or change a device in the registry, as it arrived.</summary>
-public sealed record RawDevice(object? DeviceId, object? Name, object? Type, object? Location);
+public sealed record RawDevice(object? DeviceId, object? Name, object? Type, object? Location, object? IntervalS = null);
 
 public static class DeviceValidator
 {
@@ -23,7 +23,14 @@ public static class DeviceValidator
         var location = raw.Location as string;
         if (location?.Length > MaxTextLength)
             return (null, new FieldError("location", $"location is longer than {MaxTextLength} characters"));
-        return (new DeviceInfo((int)id, name.Trim(), type.Trim(), location?.Trim(), nowMs), null);
+        int? interval = null;
+        if (raw.IntervalS is not null)
+        {
+            if (!ReadingValidator.TryInteger(raw.IntervalS, out var seconds) || seconds < 1 || seconds > 86_400)
+                return (null, new FieldError("interval_s", "interval_s must be a whole number of seconds from 1 to 86400"));
+            interval = (int)seconds;
+        }
+        return (new DeviceInfo((int)id, name.Trim(), type.Trim(), location?.Trim(), nowMs, interval), null);
     }
 
     /// <summary>The entry a device gets when the node auto-registers it on its first reading.</summary>

@@ -19,5 +19,5 @@ public sealed record ReadingsJournaled(string OriginNode, IReadOnlyList<Journale
     public long LastOriginSeq => Readings.Count == 0 ? 0 : Readings[^1].OriginSeq;
 }
 
-/// <summary>A device in the registry, with the lab's fields.</summary>
-public sealed record DeviceInfo(int DeviceId, string Name, string Type, string? Location, long RegisteredAtMs);
+/// <summary>A device in the registry, with the lab's fields and, when it was given, how often it reports (seconds).</summary>
+public sealed record DeviceInfo(int DeviceId, string Name, string Type, string? Location, long RegisteredAtMs, int? IntervalS = null);

@@ -21,14 +21,15 @@ public sealed class DeviceTable(ReadModelDatabase db)
         using var upsert = c.CreateCommand();
         upsert.CommandText =
             """
-            INSERT INTO devices (device_id, name, type, location, registered_at) VALUES ($id, $name, $type, $location, $registeredAt)
-            ON CONFLICT(device_id) DO UPDATE SET name = excluded.name, type = excluded.type, location = excluded.location
+            INSERT INTO devices (device_id, name, type, location, registered_at, interval_s) VALUES ($id, $name, $type, $location, $registeredAt, $interval)
+            ON CONFLICT(device_id) DO UPDATE SET name = excluded.name, type = excluded.type, location = excluded.location, interval_s = excluded.interval_s
             """;
         upsert.Parameters.AddWithValue("$id", device.DeviceId);
         upsert.Parameters.AddWithValue("$name", device.Name);
         upsert.Parameters.AddWithValue("$type", device.Type);
         upsert.Parameters.AddWithValue("$location", (object?)device.Location ?? DBNull.Value);
         upsert.Parameters.AddWithValue("$registeredAt", TimeText.FromUnixMs(device.RegisteredAtMs));
+        upsert.Parameters.AddWithValue("$interval", (object?)device.IntervalS ?? DBNull.Value);
         upsert.ExecuteNonQuery();
         tx.Commit();
         return created;
@@ -42,7 +43,7 @@ public sealed class DeviceTable(ReadModelDatabase db)
     {
         using var c = db.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT device_id, name, type, location, registered_at FROM devices {where} ORDER BY device_id";
+        cmd.CommandText = $"SELECT device_id, name, type, location, registered_at, interval_s FROM devices {where} ORDER BY device_id";
         if (deviceId is { } id) cmd.Parameters.AddWithValue("$id", id);
         using var reader = cmd.ExecuteReader();
         var devices = new List<DeviceInfo>();
@@ -52,5 +53,5 @@ public sealed class DeviceTable(ReadModelDatabase db)
 
     private static DeviceInfo Read(SqliteDataReader reader) =>
         new(reader.GetInt32(0), reader.GetString(1), reader.GetString(2),
-            reader.IsDBNull(3) ? null : reader.GetString(3), TimeText.ToUnixMs(reader.GetString(4)));
+            reader.IsDBNull(3) ? null : reader.GetString(3), TimeText.ToUnixMs(reader.GetString(4)), reader.IsDBNull(5) ? null : reader.GetInt32(5));
 }

@@ -12,8 +12,8 @@ public sealed class StoreVersionException(string message) : Exception(message);
 /// </summary>
 public sealed class ReadModelDatabase : IDisposable
 {
-    /// <summary>The read model's layout; a file of another layout is refused rather than half-used.</summary>
-    public const int SchemaVersion = 1;
+    /// <summary>The read model's layout; a file of a newer or unknown layout is refused rather than half-used.</summary>
+    public const int SchemaVersion = 2;
 
     private readonly string _connectionString;
 
@@ -33,8 +33,9 @@ public sealed class ReadModelDatabase : IDisposable
         // The read model can be rebuilt from the journal, so NORMAL is safe here: a write lost
         // to a power cut rolls back with its projection offset and is replayed at start.
         Execute(Writer, $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(synchronousFull ? "FULL" : "NORMAL")};");
-        CheckSchemaVersion();
+        var version = CheckSchemaVersion();
         Execute(Writer, ReadModelSchema.Tables);
+        if (version == 1) MigrateFrom1();
         Execute(Writer, $"PRAGMA user_version = {SchemaVersion}");
     }
 
@@ -68,14 +69,30 @@ public sealed class ReadModelDatabase : IDisposable
         command.ExecuteNonQuery();
     }
 
-    private void CheckSchemaVersion()
+    /// <summary>Layout 1 to 2: the devices' reporting interval, and when each device was last seen (filled from the readings once).</summary>
+    private void MigrateFrom1()
+    {
+        using var tx = Writer.BeginTransaction();
+        using var cmd = Writer.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText =
+            """
+            ALTER TABLE devices ADD COLUMN interval_s INTEGER;
+            INSERT OR REPLACE INTO device_seen (device_id, last_received_at)
+                SELECT device_id, MAX(received_at) FROM sensor_readings GROUP BY device_id;
+            """;
+        cmd.ExecuteNonQuery();
+        tx.Commit();
+    }
+
+    private long CheckSchemaVersion()
     {
         using var cmd = Writer.CreateCommand();
         cmd.CommandText = "PRAGMA user_version";
         var version = (long)cmd.ExecuteScalar()!;
         cmd.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE name = 'sensor_readings'";
         var hasReadings = (long)cmd.ExecuteScalar()! > 0;
-        if (version == SchemaVersion || (version == 0 && !hasReadings)) return;
+        if (version == SchemaVersion || version == 1 || (version == 0 && !hasReadings)) return version;
         throw new StoreVersionException(
             $"read model '{Path}' has layout {version}, this node writes layout {SchemaVersion}: stop the node, move the file away " +
             "and start again; it is rebuilt from the journal, and other members' readings are pulled again");

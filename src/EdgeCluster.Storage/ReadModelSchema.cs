@@ -15,7 +15,9 @@ public static class ReadModelSchema
             name          TEXT NOT NULL,
             type          TEXT NOT NULL,
             location      TEXT,
-            registered_at TEXT NOT NULL);
+            registered_at TEXT NOT NULL,
+            -- how often the device reports, in seconds, when its registration said so
+            interval_s    INTEGER);
         -- device_id refers to devices(device_id) as in the lab; not enforced, because a reading
         -- replicated from another member may arrive before that member's registry entry.
         -- reading_id is the reading's origin and origin seq in one integer (origin_id * 2^40 +
@@ -45,6 +47,10 @@ public static class ReadModelSchema
         CREATE TABLE IF NOT EXISTS origin_progress (
             origin_node TEXT PRIMARY KEY,
             highest_seq INTEGER NOT NULL);
+        -- When this member last received a reading of each device (its own or replicated: the origin's received_at).
+        CREATE TABLE IF NOT EXISTS device_seen (
+            device_id        INTEGER PRIMARY KEY,
+            last_received_at TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS projection_offsets (
             projection TEXT PRIMARY KEY,
             offset     INTEGER NOT NULL);

@@ -15,6 +15,7 @@ public sealed class ReadModelStore : IDisposable
         Queries = new ReadingQueries(Database);
         DeviceStates = new DeviceStateLoader(Database, Devices, Queries);
         Analytics = new AnalyticsQueries(Database);
+        Health = new DeviceHealthQueries(Database);
     }
 
     public ReadModelDatabase Database { get; }
@@ -24,6 +25,7 @@ public sealed class ReadModelStore : IDisposable
     public ReadingQueries Queries { get; }
     public DeviceStateLoader DeviceStates { get; }
     public AnalyticsQueries Analytics { get; }
+    public DeviceHealthQueries Health { get; }
 
     public string Path => Database.Path;
 

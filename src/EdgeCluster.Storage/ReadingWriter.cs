@@ -19,6 +19,7 @@ public sealed class ReadingWriter : IDisposable
     private readonly SqliteCommand _findShownCopy;
     private readonly SqliteCommand _supersede;
     private readonly SqliteCommand _noteDevice;
+    private readonly SqliteCommand _noteSeen;
     private readonly SqliteCommand _originId;
     private readonly Dictionary<string, long> _originIds = new();
 
@@ -49,6 +50,11 @@ public sealed class ReadingWriter : IDisposable
             """, "$id", "$device", "$seq");
         _supersede = Prepare("UPDATE sensor_readings SET superseded = 1 WHERE reading_id = $id", "$id");
         _noteDevice = Prepare("INSERT OR IGNORE INTO reading_devices (device_id) VALUES ($device)", "$device");
+        _noteSeen = Prepare(
+            """
+            INSERT INTO device_seen (device_id, last_received_at) VALUES ($device, $received)
+            ON CONFLICT(device_id) DO UPDATE SET last_received_at = MAX(last_received_at, excluded.last_received_at)
+            """, "$device", "$received");
         _originId = Prepare(
             """
             INSERT INTO origins (origin_node) VALUES ($origin) ON CONFLICT(origin_node) DO NOTHING;
@@ -94,10 +100,11 @@ public sealed class ReadingWriter : IDisposable
     private int ApplyInTransaction(IEnumerable<ReadingsJournaled> groups, long? journalSequenceNr)
     {
         using var tx = _db.Writer.BeginTransaction();
-        foreach (var command in new[] { _insertReading, _saveOffset, _saveProgress, _findShownCopy, _supersede, _noteDevice, _originId })
+        foreach (var command in new[] { _insertReading, _saveOffset, _saveProgress, _findShownCopy, _supersede, _noteDevice, _noteSeen, _originId })
             command.Transaction = tx;
         var shown = 0;
         var devices = new HashSet<int>();
+        var seen = new Dictionary<int, long>();
         foreach (var group in groups)
         {
             if (group.Readings.Count == 0) continue;
@@ -105,6 +112,7 @@ public sealed class ReadingWriter : IDisposable
             foreach (var reading in group.Readings)
             {
                 devices.Add(reading.Reading.DeviceId);
+                seen[reading.Reading.DeviceId] = Math.Max(seen.GetValueOrDefault(reading.Reading.DeviceId), reading.Reading.ReceivedAtMs);
                 shown += Insert(reading, originBase + reading.OriginSeq);
             }
             _saveProgress.Parameters["$origin"].Value = group.OriginNode;
@@ -115,6 +123,12 @@ public sealed class ReadingWriter : IDisposable
         {
             _noteDevice.Parameters["$device"].Value = device;
             _noteDevice.ExecuteNonQuery();
+        }
+        foreach (var (device, receivedMs) in seen)
+        {
+            _noteSeen.Parameters["$device"].Value = device;
+            _noteSeen.Parameters["$received"].Value = TimeText.FromUnixMs(receivedMs);
+            _noteSeen.ExecuteNonQuery();
         }
         if (journalSequenceNr is { } offset)
         {
@@ -196,7 +210,7 @@ public sealed class ReadingWriter : IDisposable
 
     public void Dispose()
     {
-        foreach (var command in new[] { _insertReading, _saveOffset, _saveProgress, _findShownCopy, _supersede, _noteDevice, _originId })
+        foreach (var command in new[] { _insertReading, _saveOffset, _saveProgress, _findShownCopy, _supersede, _noteDevice, _noteSeen, _originId })
             command.Dispose();
     }
 }

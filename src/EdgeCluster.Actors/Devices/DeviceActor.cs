@@ -75,7 +75,7 @@ public sealed class DeviceActor : ReceiveActor
     }
 
     internal static bool SameEntry(DeviceInfo? a, DeviceInfo b) =>
-        a is not null && a.Name == b.Name && a.Type == b.Type && a.Location == b.Location;
+        a is not null && a.Name == b.Name && a.Type == b.Type && a.Location == b.Location && a.IntervalS == b.IntervalS;
 
     // An actor for an id nobody registered should not stay in memory for every id a client tries.
     private void SetIdleTimeout() => Context.SetReceiveTimeout(_state.IsRegistered ? null : IdleUnregistered);

@@ -23,7 +23,8 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
     private const string SyncRequestManifest = "SQ";
     private const string SyncDoneManifest = "SD";
     // 2: members' names and HTTP URLs no longer ride on replication messages (they travel in cluster roles).
-    private const byte FormatVersion = 2;
+    // 3: a device entry carries its reporting interval.
+    private const byte FormatVersion = 3;
 
     public ReplicationSerializer(ExtendedActorSystem system) : base(system) { }
 
@@ -72,6 +73,7 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
                     w.Write(device.Location is not null);
                     if (device.Location is not null) w.Write(device.Location);
                     w.Write(device.RegisteredAtMs);
+                    w.Write(device.IntervalS ?? 0);
                     break;
                 case KeyValue.MultiValueRegister register:
                     w.Write(register.Siblings.Count);
@@ -113,7 +115,8 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
                 for (var i = 0; i < siblings.Length; i++) siblings[i] = new Sibling(r.ReadString(), ReadVector(r), r.ReadString(), r.ReadInt64());
                 return new KeyValue.MultiValueRegister(siblings);
             case DeviceManifest:
-                return new DeviceInfo(r.ReadInt32(), r.ReadString(), r.ReadString(), r.ReadBoolean() ? r.ReadString() : null, r.ReadInt64());
+                var device = new DeviceInfo(r.ReadInt32(), r.ReadString(), r.ReadString(), r.ReadBoolean() ? r.ReadString() : null, r.ReadInt64());
+                return r.ReadInt32() is > 0 and var interval ? device with { IntervalS = interval } : device;
             default:
                 throw new SerializationException($"Unknown replication manifest '{manifest}'");
         }

@@ -1,3 +1,4 @@
+using EdgeCluster.Domain.Analytics;
 using EdgeCluster.Contracts;
 using System.Text.Json;
 using Akka.Actor;
@@ -15,10 +16,16 @@ public static class DeviceEndpoints
     public static void MapDeviceEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/devices", Register);
-        app.MapGet("/api/devices", (ReadModelStore store) =>
+        app.MapGet("/api/devices", (HttpRequest request, ReadModelStore store) =>
         {
-            var devices = store.Devices.List();
-            return TypedResults.Ok(new DeviceList(devices.Count, devices.Select(DeviceReply).ToList()));
+            string? status = null;
+            if (request.Query.ContainsKey("status")
+                && !QueryArgs.TryChoice(request, "status", "", [DeviceHealth.Online, DeviceHealth.Late, DeviceHealth.Offline], out status, out var error))
+                return error!;
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var devices = store.Devices.List().Select(d => WithHealth(d, store.Health.Of(d, now)))
+                .Where(d => status is null || d.Status == status).ToList();
+            return TypedResults.Ok(new DeviceList(devices.Count, devices));
         });
         app.MapGet("/api/devices/{device_id}", (string device_id, ReadModelStore store) =>
         {
@@ -26,8 +33,9 @@ public static class DeviceEndpoints
             var device = store.Devices.Get(id);
             if (device is null) return ApiErrors.NotFound($"Device {id} not found", "device_id");
             var latest = store.Queries.Readings(id, 1, null, null).FirstOrDefault();
+            var health = store.Health.Of(device, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             return TypedResults.Ok(new DeviceDetail(device.DeviceId, device.Name, device.Type, device.Location,
-                TimeText.FromUnixMs(device.RegisteredAtMs), latest));
+                TimeText.FromUnixMs(device.RegisteredAtMs), latest, health.IntervalS, health.LastSeen, health.Status));
         });
     }
 
@@ -39,7 +47,7 @@ public static class DeviceEndpoints
         if (json.ValueKind != JsonValueKind.Object)
             return ApiErrors.BadRequest("body", "request body must be a JSON object with device_id and name");
         var raw = new RawDevice(RequestInput.Field(json, "device_id"), RequestInput.Field(json, "name"),
-            RequestInput.Field(json, "type"), RequestInput.Field(json, "location"));
+            RequestInput.Field(json, "type"), RequestInput.Field(json, "location"), RequestInput.Field(json, "interval_s"));
         var (device, error) = DeviceValidator.Validate(raw, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         if (error is not null) return ApiErrors.BadRequest(error.Field, error.Message);
         try
@@ -57,5 +65,8 @@ public static class DeviceEndpoints
     }
 
     private static DeviceView DeviceReply(DeviceInfo d) =>
-        new(d.DeviceId, d.Name, d.Type, d.Location, TimeText.FromUnixMs(d.RegisteredAtMs));
+        new(d.DeviceId, d.Name, d.Type, d.Location, TimeText.FromUnixMs(d.RegisteredAtMs), d.IntervalS);
+
+    private static DeviceView WithHealth(DeviceInfo d, DeviceHealthView health) =>
+        DeviceReply(d) with { IntervalS = health.IntervalS, LastSeen = health.LastSeen, Status = health.Status };
 }

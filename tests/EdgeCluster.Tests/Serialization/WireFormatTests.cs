@@ -75,7 +75,7 @@ public sealed class WireFormatTests : IAsyncLifetime
         "pull result" => new PullResult(Vector, [Group]),
         "sync request" => new SyncRequest("pi-1", 43, 7),
         "sync done" => new SyncDone(7),
-        "device entry" => new DeviceInfo(3, "ESP32_03", "DHT22", "Lab", 1_780_000_000_000),
+        "device entry" => new DeviceInfo(3, "ESP32_03", "DHT22", "Lab", 1_780_000_000_000, IntervalS: 300),
         "device entry without location" => new DeviceInfo(4, "ESP32_04", "DHT11", null, 1_780_000_000_000),
         "key-value register" => new MultiValueRegister([new Sibling("{\"celsius\":22}", Vector, "pi-1", 1_780_000_000_000), new Sibling("21.5", new Dictionary<string, long> { ["pi-3"] = 1 }, "pi-3", 1_780_000_000_001)]),
         "journal group" => Group,

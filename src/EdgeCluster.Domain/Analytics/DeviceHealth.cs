@@ -1,0 +1,28 @@
+namespace EdgeCluster.Domain.Analytics;
+
+/// <summary>
+/// A device's health as the lab's Exercise 1 asks for it: <c>online</c>, <c>late</c> once more than two of its expected
+/// intervals have passed since it was last seen, <c>offline</c> after five (or when it was never seen).
+/// </summary>
+public static class DeviceHealth
+{
+    public const string Online = "online";
+    public const string Late = "late";
+    public const string Offline = "offline";
+
+    public static string Status(long? lastSeenMs, long? intervalMs, long nowMs)
+    {
+        if (lastSeenMs is not { } seen) return Offline;
+        if (intervalMs is not { } interval || interval <= 0) return Online;
+        var silent = nowMs - seen;
+        return silent > 5 * interval ? Offline : silent > 2 * interval ? Late : Online;
+    }
+
+    /// <summary>The median gap between consecutive readings (times in increasing order), or null with fewer than three readings.</summary>
+    public static long? LearnedIntervalMs(IReadOnlyList<long> times)
+    {
+        if (times.Count < 3) return null;
+        var gaps = times.Zip(times.Skip(1), (a, b) => b - a).Where(g => g > 0).Order().ToList();
+        return gaps.Count == 0 ? null : gaps[gaps.Count / 2];
+    }
+}
