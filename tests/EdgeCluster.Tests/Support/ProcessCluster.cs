@@ -31,7 +31,7 @@ public sealed class ProcessCluster : IDisposable
 
     public string File(string name) => _dir.File(name);
 
-    /// <summary>Starts every member, named PREFIX0.., and waits until the first sees them all Up.</summary>
+    /// <summary>Starts every member, named PREFIX0.., and waits until the first sees them all Up and each sees itself Up.</summary>
     public static async Task<ProcessCluster> StartAsync(int size, string prefix, params string[] args)
     {
         var cluster = new ProcessCluster(size, prefix, args);
@@ -39,6 +39,11 @@ public sealed class ProcessCluster : IDisposable
         {
             for (var i = 0; i < size; i++) await cluster.StartAsync(i);
             await cluster.WaitForUpAsync(cluster[0], size);
+            // Each member also sees itself Up (its own view of the gossip can lag the first member's).
+            foreach (var node in cluster.Running)
+                await Eventually.AssertAsync(async () =>
+                    Assert.Equal("Up", (await (await node.Http.GetAsync("/api/health")).ReadJsonAsync()).GetProperty("member").GetString()),
+                    TimeSpan.FromSeconds(60));
             return cluster;
         }
         catch
