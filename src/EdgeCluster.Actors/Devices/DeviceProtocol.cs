@@ -54,5 +54,9 @@ public static class IngestProtocol
 
     public sealed record DeviceNotFound(int DeviceId, int Index) : IIngestResult;
 
-    public sealed record Unavailable(string Reason) : IIngestResult;
+    /// <summary>
+    /// Not stored now. <paramref name="MayBeStored"/>: the journal write was under way when the request gave up, so it may
+    /// still land; a retry with the same seq is then answered as a duplicate.
+    /// </summary>
+    public sealed record Unavailable(string Reason, bool MayBeStored = false) : IIngestResult;
 }

@@ -118,7 +118,7 @@ public sealed class IngestRequestActor : ReceiveActor, IWithTimers
             Finish(new Accepted(outcomes));
         });
         Receive<JournalProtocol.AppendFailed>(f => Fail(new Unavailable(f.Reason)));
-        Receive<TimedOut>(_ => Fail(new Unavailable("the journal did not answer in time")));
+        Receive<TimedOut>(_ => Fail(new Unavailable("the journal did not answer in time", MayBeStored: true)));
     }
 
     private void CommitToDevices(JournalProtocol.Appended appended)

@@ -58,7 +58,7 @@ public static class ReadingEndpoints
         {
             Accepted { Outcomes: [var o] } => TypedResults.Ok(ReadingReply(o, strong ? "strong" : "eventual")),
             DeviceNotFound nf => ApiErrors.NotFound($"Device {nf.DeviceId} not found: register it with POST /api/devices", "device_id"),
-            Unavailable u => ApiErrors.Unavailable($"journal unavailable: {u.Reason}"),
+            Unavailable u => ApiErrors.Unavailable(NotStored(u, "the reading")),
             _ => ApiErrors.Unavailable("journal unavailable"),
         };
     }
@@ -104,7 +104,7 @@ public static class ReadingEndpoints
             DeviceNotFound nf => Results.Json(new ApiError(
                     $"readings[{nf.Index}]: Device {nf.DeviceId} not found; nothing of this batch was stored",
                     $"readings[{nf.Index}].device_id", nf.Index), statusCode: StatusCodes.Status404NotFound),
-            Unavailable u => ApiErrors.Unavailable($"journal unavailable: {u.Reason}; nothing of this batch was stored"),
+            Unavailable u => ApiErrors.Unavailable(NotStored(u, "this batch")),
             _ => ApiErrors.Unavailable("journal unavailable"),
         };
     }
@@ -118,7 +118,7 @@ public static class ReadingEndpoints
         }
         catch (AskTimeoutException)
         {
-            return new Unavailable("no answer in time");
+            return new Unavailable("no answer in time", MayBeStored: true);
         }
     }
 
@@ -158,6 +158,11 @@ public static class ReadingEndpoints
     }
 
     private static readonly TimeSpan StrongTimeout = TimeSpan.FromSeconds(4);
+
+    /// <summary>What a 503 of the write path says: nothing stored, or not confirmed when the journal write may still land.</summary>
+    private static string NotStored(Unavailable u, string what) => u.MayBeStored
+        ? $"journal unavailable: {u.Reason}; {what} is not confirmed and may still be stored: retry with the same seq (a stored one is answered as a duplicate)"
+        : $"journal unavailable: {u.Reason}; nothing {(what == "this batch" ? "of this batch " : "")}was stored";
 
     private static IResult NoMajority(string message, int acknowledged, int required, int members) =>
         TypedResults.Json(new NoMajorityError(message, acknowledged, required, members), statusCode: StatusCodes.Status503ServiceUnavailable);

@@ -1,0 +1,60 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Data.Sqlite;
+
+namespace EdgeCluster.Tests.Http;
+
+/// <summary>
+/// The journal cannot write (its SQLite file is locked by another process): the reading is answered 503 and nothing is
+/// stored; once the journal is back a retry with the same seq succeeds and the reading is stored exactly once.
+/// </summary>
+[Trait("Category", "Slow")]
+public sealed class JournalOutageTests : IAsyncLifetime
+{
+    private readonly TempDir _dir = new();
+    private TestNode _node = null!;
+
+    public async Task InitializeAsync()
+    {
+        _node = await TestNode.StartAsync(_dir.Path);
+        await _node.RegisterAsync(1, "ESP32_01");
+        await _node.PostReadingAsync(1, 20.0, 50, seq: 1);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _node.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public async Task A_reading_the_journal_cannot_write_is_503_with_nothing_stored_and_a_retry_after_it_recovers_is_stored_once()
+    {
+        using (var lockHolder = new SqliteConnection($"Data Source={Path.Combine(_dir.Path, "journal.db")};Pooling=False"))
+        {
+            lockHolder.Open();
+            using (var begin = lockHolder.CreateCommand())
+            {
+                begin.CommandText = "BEGIN EXCLUSIVE";
+                begin.ExecuteNonQuery();
+            }
+            var refused = await _node.Http.PostAsJsonAsync("/api/reading", new { device_id = 1, temperature = 21.0, humidity = 50, seq = 2 });
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            var error = (await refused.ReadJsonAsync()).GetProperty("error").GetString();
+            Assert.Contains("nothing was stored", error);
+            Assert.Equal([1L], (await _node.ReadingsAsync(1)).Select(r => r.GetProperty("seq").GetInt64()));
+            using var rollback = lockHolder.CreateCommand();
+            rollback.CommandText = "ROLLBACK";
+            rollback.ExecuteNonQuery();
+        }
+
+        await Eventually.AssertAsync(async () =>
+        {
+            var retry = await _node.Http.PostAsJsonAsync("/api/reading", new { device_id = 1, temperature = 21.0, humidity = 50, seq = 2 });
+            Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+            Assert.False((await retry.ReadJsonAsync()).GetProperty("duplicate").GetBoolean());
+        }, TimeSpan.FromSeconds(60));
+        var seqs = (await _node.ReadingsAsync(1)).Select(r => r.GetProperty("seq").GetInt64()).Order().ToList();
+        Assert.Equal([1L, 2L], seqs);
+    }
+}
