@@ -64,10 +64,6 @@ public static class Lab
 
     private static int PortFor(int basePort, int index) => basePort == 0 ? 0 : basePort + index;
 
-    /// <summary>The node's "Node n1 ready: HTTP http://host:port, Akka akka.trttl.tcp://edgecluster@host:port, ..." line.</summary>
-    private static readonly System.Text.RegularExpressions.Regex ReadyLine =
-        new(@"Node (?<name>\S+) ready[^:]*: HTTP http://[^:]+:(?<http>\d+), Akka akka\.[a-z.]+://edgecluster@[^:]+:(?<akka>\d+)");
-
     private static async Task<(int Http, int Akka)> WaitReadyAsync(string name, int pid, string log, TimeSpan within)
     {
         var deadline = DateTime.UtcNow + within;
@@ -78,8 +74,7 @@ public static class Lab
             {
                 string text;
                 using (var reader = new StreamReader(new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))) text = await reader.ReadToEndAsync();
-                if (ReadyLine.Matches(text).FirstOrDefault(m => m.Groups["name"].Value == name) is { } ready)
-                    return (int.Parse(ready.Groups["http"].Value), int.Parse(ready.Groups["akka"].Value));
+                if (EdgeCluster.Node.ReadyLine.Ports(text, name) is { } ports) return ports;
             }
             await Task.Delay(200);
         }

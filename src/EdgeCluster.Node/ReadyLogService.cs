@@ -4,6 +4,19 @@ using EdgeCluster.Actors;
 
 namespace EdgeCluster.Node;
 
+/// <summary>The ports a node bound, as its ready line says them (port 0 asks the OS; this is how a starter learns what it got).</summary>
+public static class ReadyLine
+{
+    private static readonly System.Text.RegularExpressions.Regex Pattern =
+        new(@"Node (?<name>\S+) ready[^:]*: HTTP http://[^:]+:(?<http>\d+), Akka akka\.[a-z.]+://edgecluster@[^:]+:(?<akka>\d+)");
+
+    /// <summary>The HTTP and Akka ports of <paramref name="nodeName"/>'s first ready line in <paramref name="log"/>, or null.</summary>
+    public static (int Http, int Akka)? Ports(string log, string nodeName) =>
+        Pattern.Matches(log).FirstOrDefault(m => m.Groups["name"].Value == nodeName) is { } ready
+            ? (int.Parse(ready.Groups["http"].Value), int.Parse(ready.Groups["akka"].Value))
+            : null;
+}
+
 /// <summary>Once the node serves, one line with what a user needs: who it is, where it answers, its data, its profile, its seeds.</summary>
 internal sealed class ReadyLogService(NodeSettings settings, SelfInfo self, ActorSystem system, ProfileSettings profile, NodeRuntime runtime,
     IHostApplicationLifetime lifetime, ILogger<ReadyLogService> log) : IHostedService

@@ -1,15 +1,11 @@
 using System.Diagnostics;
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace EdgeCluster.Tests.Support;
 
 /// <summary>A real node process (the built EdgeCluster.Node.dll) on loopback, as a user runs it.</summary>
 public sealed class NodeProcess : IDisposable
 {
-    private static readonly Regex ReadyLine =
-        new(@"Node (?<name>\S+) ready[^:]*: HTTP http://[^:]+:(?<http>\d+), Akka akka\.[a-z.]+://edgecluster@[^:]+:(?<akka>\d+)");
-
     private readonly Process _process;
     private readonly StringBuilder _log = new();
 
@@ -74,10 +70,9 @@ public sealed class NodeProcess : IDisposable
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited) throw new InvalidOperationException($"node exited with {_process.ExitCode}:\n{Log}");
-            if (ReadyLine.Matches(Log).FirstOrDefault(m => m.Groups["name"].Value == nodeName) is { } ready)
+            if (EdgeCluster.Node.ReadyLine.Ports(Log, nodeName) is { } ports)
             {
-                HttpPort = int.Parse(ready.Groups["http"].Value);
-                AkkaPort = int.Parse(ready.Groups["akka"].Value);
+                (HttpPort, AkkaPort) = ports;
                 Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}"), Timeout = TimeSpan.FromSeconds(30) };
                 return;
             }
