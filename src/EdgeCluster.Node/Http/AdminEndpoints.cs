@@ -29,7 +29,7 @@ public static class AdminEndpoints
             var body = await RequestInput.ReadJsonAsync(http.Request, http.RequestAborted);
             if (body.Error is not null) return body.Error;
             LinksChange? change;
-            try { change = body.Json!.Value.Deserialize<LinksChange>(Json); }
+            try { change = body.Json!.Value.Deserialize<LinksChange>(ApiJson.Options); }
             catch (JsonException e) { return ApiErrors.BadRequest("body", $"body is not a links change: {e.Message}"); }
             if (change is null) return ApiErrors.BadRequest("body", "body must be {\"cut\": [...], \"heal\": [...], \"heal_all\": false}");
             if ((change.Cut ?? []).FirstOrDefault(t => !TryAddress(t.Address, out _)) is { } badCut)
@@ -137,7 +137,6 @@ public static class AdminEndpoints
         });
     }
 
-    internal static JsonSerializerOptions Json => ApiJson.Options;
 
     /// <summary>null when the caller may use the management API; otherwise the refusal (401 or 403).</summary>
     internal static IResult? Guard(HttpContext http)
@@ -176,7 +175,7 @@ public static class AdminEndpoints
 
     /// <summary>200 when every member applied the change, 502 naming how many did otherwise.</summary>
     private static IResult Outcome(FanOutResult result) =>
-        Results.Json(result, Json, statusCode: result.Error is null ? StatusCodes.Status200OK : StatusCodes.Status502BadGateway);
+        Results.Json(result, ApiJson.Options, statusCode: result.Error is null ? StatusCodes.Status200OK : StatusCodes.Status502BadGateway);
 
     private static IResult UnknownMember(IReadOnlyList<MemberEntry> peers, string name, string field) =>
         ApiErrors.NotFound($"no member '{name}'; members: {string.Join(", ", peers.Select(p => p.Label))}", field);

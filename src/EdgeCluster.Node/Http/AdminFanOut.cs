@@ -38,7 +38,7 @@ public sealed class AdminFanOut(IHttpClientFactory http, NodeSettings settings, 
         using var response = await Client.SendAsync(request);
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"{member.Label} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        return await response.Content.ReadFromJsonAsync<LinksView>(AdminEndpoints.Json);
+        return await response.Content.ReadFromJsonAsync<LinksView>(ApiJson.Options);
     }
 
     /// <summary>Each member cuts its links to every member outside its group; both sides of every cut apply it.</summary>
@@ -105,7 +105,7 @@ public sealed class AdminFanOut(IHttpClientFactory http, NodeSettings settings, 
     {
         var request = new HttpRequestMessage(method, new Uri(new Uri(member.HttpUrl!), path));
         if (settings.AdminToken is { } token) request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        if (body is not null) request.Content = JsonContent.Create(body, options: AdminEndpoints.Json);
+        if (body is not null) request.Content = JsonContent.Create(body, options: ApiJson.Options);
         return request;
     }
 
