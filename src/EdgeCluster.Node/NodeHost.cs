@@ -121,6 +121,9 @@ public static class NodeHost
         builder.Services.AddHostedService<ReadModelCatchUpService>();
         builder.Services.AddHostedService<MembershipWatchService>();
         builder.Services.AddHostedService<ReadyLogService>();
+        var uplink = settings.UplinkTarget();
+        builder.Services.AddSingleton(new Uplink.UplinkStatus(uplink, settings.UplinkRate));
+        if (uplink is not null) builder.Services.AddHostedService<Uplink.UplinkService>();
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton<LocalLinks>();
         builder.Services.AddSingleton<AdminFanOut>();

@@ -68,4 +68,34 @@ public sealed class ReplicationSource(ReadModelDatabase db)
         }
         return groups;
     }
+
+    /// <summary>
+    /// The oldest received_at among the first reading past <paramref name="after"/> of each origin this member holds, or
+    /// null when it holds nothing past it: how long the oldest reading has waited for whoever reads from that vector.
+    /// </summary>
+    public DateTimeOffset? OldestAfter(IReadOnlyDictionary<string, long> after)
+    {
+        using var c = db.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText =
+            """
+            SELECT received_at FROM sensor_readings
+            WHERE reading_id = (SELECT origin_id FROM origins WHERE origin_node = $origin) * $span + $seq
+            """;
+        cmd.Parameters.AddWithValue("$span", ReadModelSchema.OriginSeqSpan);
+        var origin = cmd.Parameters.Add("$origin", Microsoft.Data.Sqlite.SqliteType.Text);
+        var seq = cmd.Parameters.Add("$seq", Microsoft.Data.Sqlite.SqliteType.Integer);
+        DateTimeOffset? oldest = null;
+        foreach (var (node, highest) in VersionVector())
+        {
+            var from = after.GetValueOrDefault(node);
+            if (highest <= from) continue;
+            origin.Value = node;
+            seq.Value = from + 1;
+            if (cmd.ExecuteScalar() is string text && DateTimeOffset.FromUnixTimeMilliseconds(TimeText.ToUnixMs(text)) is var at
+                && (oldest is null || at < oldest))
+                oldest = at;
+        }
+        return oldest;
+    }
 }

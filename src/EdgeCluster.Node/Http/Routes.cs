@@ -40,6 +40,7 @@ public static class Routes
         app.MapInferenceEndpoints();
         app.MapAdminEndpoints();
         app.MapLogEndpoints();
+        app.MapUplinkEndpoints();
         app.MapGet("/api/health", (NodeSettings settings, ActorSystem system) =>
         {
             var cluster = Cluster.Get(system);

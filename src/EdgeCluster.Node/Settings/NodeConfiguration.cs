@@ -34,6 +34,10 @@ public static class NodeConfiguration
         ["--inference-queue"] = nameof(NodeSettings.InferenceQueue),
         ["--fair-share-slack"] = nameof(NodeSettings.FairShareSlack),
         ["--admin-token"] = nameof(NodeSettings.AdminToken),
+        ["--uplink"] = nameof(NodeSettings.Uplink),
+        ["--uplink-password-file"] = nameof(NodeSettings.UplinkPasswordFile),
+        ["--uplink-rate"] = nameof(NodeSettings.UplinkRate),
+        ["--uplink-batch"] = nameof(NodeSettings.UplinkBatch),
     };
 
     /// <summary>Switches that take no value (--auto-register means --auto-register=true).</summary>

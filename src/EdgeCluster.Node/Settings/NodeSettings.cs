@@ -39,8 +39,19 @@ public sealed record NodeSettings
     public string Profile { get; init; } = "default";
     /// <summary>Bearer token the /api/admin endpoints require; without one they answer only on loopback.</summary>
     public string? AdminToken { get; init; }
+    /// <summary>The cloud PostgreSQL every reading is forwarded to, exactly once: postgres://user:password@host:5432/db. Off when unset.</summary>
+    public string? Uplink { get; init; }
+    /// <summary>A file whose first line is the uplink's password (instead of one in the URL).</summary>
+    public string? UplinkPasswordFile { get; init; }
+    /// <summary>Readings a second the uplink sends at most (a thin link stays usable); 0 = as fast as the cloud takes them.</summary>
+    public int UplinkRate { get; init; }
+    /// <summary>Readings the uplink sends in one transaction at most.</summary>
+    public int UplinkBatch { get; init; } = 20_000;
     /// <summary>A lab file (cluster-config/labs/*.json) whose shared and per-node settings this node takes.</summary>
     public string? Lab { get; init; }
+
+    /// <summary>The uplink's connection, or null when there is none.</summary>
+    public Uplink.UplinkTarget? UplinkTarget() => Uplink is null ? null : Node.Uplink.UplinkTarget.Parse(Uplink, UplinkPasswordFile);
 
     public string JournalPath => System.IO.Path.Combine(DataDir, "journal.db");
     public string ReadModelPath => System.IO.Path.Combine(DataDir, "readings.db");
@@ -67,7 +78,11 @@ public sealed record NodeSettings
             Roles = values.TryGetValue(nameof(Roles), out var roles) ? SettingRules.List(roles) : settings.Roles,
             AkkaPublicHost = string.IsNullOrEmpty(settings.AkkaPublicHost) ? null : settings.AkkaPublicHost,
             AdminToken = string.IsNullOrEmpty(settings.AdminToken) ? null : settings.AdminToken,
+            Uplink = string.IsNullOrEmpty(settings.Uplink) ? null : settings.Uplink,
+            UplinkPasswordFile = string.IsNullOrEmpty(settings.UplinkPasswordFile) ? null : settings.UplinkPasswordFile,
         };
+        // Read now, so a URL or password file that cannot work stops the node at start with one line.
+        _ = settings.UplinkTarget();
         if (settings.HeartbeatTimeoutMs <= settings.HeartbeatIntervalMs)
             throw new SettingsException($"--heartbeat-timeout-ms ({settings.HeartbeatTimeoutMs}) must be longer than --heartbeat-interval-ms ({settings.HeartbeatIntervalMs})");
         return settings;

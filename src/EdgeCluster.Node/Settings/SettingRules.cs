@@ -26,6 +26,10 @@ public static class SettingRules
         [nameof(NodeSettings.FairShareSlack)] = NonNegative,
         [nameof(NodeSettings.Profile)] = Profile,
         [nameof(NodeSettings.AdminToken)] = (_, _) => { },
+        [nameof(NodeSettings.Uplink)] = (v, _) => { if (v.Length > 0) Uplink.UplinkTarget.Parse(v); },
+        [nameof(NodeSettings.UplinkPasswordFile)] = (_, _) => { },
+        [nameof(NodeSettings.UplinkRate)] = NonNegative,
+        [nameof(NodeSettings.UplinkBatch)] = Positive,
     };
 
     public static void Check(IReadOnlyDictionary<string, string> values)
