@@ -12,7 +12,7 @@ namespace EdgeCluster.Cli;
 /// </summary>
 public static class Edgectl
 {
-    private static readonly string[] Groups = ["cluster", "partition", "kv", "readings", "coordinator", "log", "lab", "experiment"];
+    private static readonly string[] Groups = ["cluster", "partition", "kv", "readings", "coordinator", "uplink", "log", "lab", "experiment"];
 
     public static RootCommand Build()
     {
@@ -37,6 +37,7 @@ public static class Edgectl
             KeyValueCommands.Build(),
             ReadingsCommands.Build(),
             CoordinatorCommands.Build(),
+            UplinkCommands.Build(),
             LogCommands.Build(),
             LabCommands.Build(),
             ExperimentCommand.Build());

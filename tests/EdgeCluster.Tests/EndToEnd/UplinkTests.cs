@@ -82,6 +82,12 @@ public sealed class UplinkTests(ITestOutputHelper output)
         Assert.Equal("up", up.GetProperty("state").GetString());
         Assert.Equal($"postgres://{PostgresServer.User}@127.0.0.1:{cloud.Port}/{PostgresServer.Database}", up.GetProperty("target").GetString());
         Assert.DoesNotContain(PostgresServer.Password, up.ToString());
+
+        // The same through edgectl, as a user asks it.
+        var status = await EdgectlProcess.RunAsync($"127.0.0.1:{cluster[2].HttpPort}", "uplink", "status");
+        Assert.True(status.ExitCode == 0, status.ToString());
+        Assert.Contains($"uplink to postgres://{PostgresServer.User}@127.0.0.1:{cloud.Port}/{PostgresServer.Database}: up", status.Out);
+        Assert.Matches(@"up2\s+\d+\s+\d+\s+0\s+yes", status.Out);
     }
 
     [Fact]
