@@ -15,6 +15,8 @@ return args.FirstOrDefault() switch
     "inference" => await ClusterBench.InferenceAsync(Arg("--members", "http://127.0.0.1:5100,http://127.0.0.1:5101,http://127.0.0.1:5102").Split(','), int.Parse(Arg("--tasks", "10000")), int.Parse(Arg("--concurrency", "16"))),
     "failover" => await ClusterBench.CoordinatorFailoverAsync(Arg("--member", "http://127.0.0.1:5101"), Arg("--old", "")),
     "visibility" => await ClusterBench.VisibilityAsync(Arg("--members", "http://127.0.0.1:5100,http://127.0.0.1:5101,http://127.0.0.1:5102").Split(','), int.Parse(Arg("--samples", "200"))),
+    "uplink-drain" => await UplinkBench.DrainAsync(Arg("--member", "http://127.0.0.1:5100"), long.Parse(Arg("--readings", "1000000"))),
+    "uplink-lag" => await UplinkBench.LagAsync(Arg("--member", "http://127.0.0.1:5100"), Arg("--cloud", ""), int.Parse(Arg("--samples", "200"))),
     _ => Usage(),
 };
 
@@ -28,6 +30,7 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: EdgeCluster.Bench sqlite-ceiling [--db F] [--rows N] [--batch N] | seed [--db F] [--rows N] [--devices N] | query [--db F] [--device N] [--iterations N]");
     Console.Error.WriteLine("       | load --member URL [--readings N] [--batch N] | catchup --member URL [--readings N] | visibility --members URL,URL,URL [--samples N]");
+    Console.Error.WriteLine("       | uplink-drain --member URL [--readings N] | uplink-lag --member URL --cloud CONNECTION-STRING [--samples N]");
     return 2;
 }
 

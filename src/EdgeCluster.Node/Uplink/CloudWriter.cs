@@ -6,8 +6,8 @@ namespace EdgeCluster.Node.Uplink;
 
 /// <summary>
 /// One member's connection to the cloud PostgreSQL. A batch is one transaction: lock the cursor of each origin it
-/// covers, COPY the rows past the cursor into a staging table, insert them (a row the cloud already has is skipped by
-/// its unique origin and origin seq), and move the cursors — so a crash at any point leaves rows and cursors agreeing.
+/// covers, COPY the rows past the cursors (binary), and move the cursors — so a crash at any point leaves rows and
+/// cursors agreeing, and a batch sent again (its commit's answer lost) finds the cursors past it and writes nothing.
 /// </summary>
 public sealed class CloudWriter(UplinkTarget target, string uploader) : IAsyncDisposable
 {
@@ -90,46 +90,44 @@ public sealed class CloudWriter(UplinkTarget target, string uploader) : IAsyncDi
             while (await reader.ReadAsync(cancel)) cursors[reader.GetString(0)] = reader.GetInt64(1);
         }
 
-        var covered = 0;
+        // The rows past each cursor: a run from cursor + 1 (the cursor only ever covers a prefix of an origin's stream).
+        var rows = new List<JournaledReading>();
         var moved = new Dictionary<string, long>(StringComparer.Ordinal);
-        await using (var copy = await connection.BeginBinaryImportAsync(
-                         "COPY uplink_staging (device_id, timestamp, temperature, humidity, received_at, seq, origin_node, origin_seq) " +
-                         "FROM STDIN (FORMAT BINARY)", cancel))
+        foreach (var group in groups)
         {
-            foreach (var group in groups)
+            var cursor = moved.TryGetValue(group.OriginNode, out var m) ? m : cursors[group.OriginNode];
+            var next = cursor + 1;
+            foreach (var item in group.Readings)
             {
-                var cursor = moved.TryGetValue(group.OriginNode, out var m) ? m : cursors[group.OriginNode];
-                var next = cursor + 1;
-                foreach (var item in group.Readings)
-                {
-                    if (item.OriginSeq < next) continue; // the cloud has it already
-                    if (item.OriginSeq != next) break;   // past a hole: the cursor only ever covers a prefix
-                    var r = item.Reading;
-                    await copy.StartRowAsync(cancel);
-                    await copy.WriteAsync(r.DeviceId, NpgsqlDbType.Integer, cancel);
-                    await copy.WriteAsync(Utc(r.DeviceTimeMs), NpgsqlDbType.TimestampTz, cancel);
-                    await copy.WriteAsync(r.Temperature, NpgsqlDbType.Double, cancel);
-                    await copy.WriteAsync(r.Humidity, NpgsqlDbType.Double, cancel);
-                    await copy.WriteAsync(Utc(r.ReceivedAtMs), NpgsqlDbType.TimestampTz, cancel);
-                    if (r.Seq is { } seq) await copy.WriteAsync(seq, NpgsqlDbType.Bigint, cancel);
-                    else await copy.WriteNullAsync(cancel);
-                    await copy.WriteAsync(item.OriginNode, NpgsqlDbType.Text, cancel);
-                    await copy.WriteAsync(item.OriginSeq, NpgsqlDbType.Bigint, cancel);
-                    next++;
-                    covered++;
-                }
-                if (next - 1 > cursor) moved[group.OriginNode] = next - 1;
+                if (item.OriginSeq < next) continue; // the cloud has it already
+                if (item.OriginSeq != next) break;   // past a hole
+                rows.Add(item);
+                next++;
             }
-            await copy.CompleteAsync(cancel);
+            if (next - 1 > cursor) moved[group.OriginNode] = next - 1;
         }
 
-        if (moved.Count > 0)
+        if (rows.Count > 0)
         {
-            await using (var insert = new NpgsqlCommand(
-                             "INSERT INTO sensor_readings (device_id, timestamp, temperature, humidity, received_at, seq, origin_node, origin_seq) " +
-                             "SELECT device_id, timestamp, temperature, humidity, received_at, seq, origin_node, origin_seq FROM uplink_staging " +
-                             "ORDER BY origin_node, origin_seq ON CONFLICT DO NOTHING", connection, tx))
+            // Straight into the table: under the cursor locks no row past a cursor can be there already. Only a reading a
+            // board sent to two members (same device and seq, two origins) can collide; then the batch goes through a
+            // staging table and the copy the cloud already has is skipped.
+            await using (var savepoint = new NpgsqlCommand("SAVEPOINT direct", connection, tx))
+                await savepoint.ExecuteNonQueryAsync(cancel);
+            try
+            {
+                await CopyAsync(connection, "sensor_readings", rows, cancel);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                await using (var rollback = new NpgsqlCommand("ROLLBACK TO SAVEPOINT direct", connection, tx))
+                    await rollback.ExecuteNonQueryAsync(cancel);
+                await CopyAsync(connection, "uplink_staging", rows, cancel);
+                await using var insert = new NpgsqlCommand(
+                    "INSERT INTO sensor_readings (" + CopyColumns + ") SELECT " + CopyColumns + " FROM uplink_staging " +
+                    "ORDER BY origin_node, origin_seq ON CONFLICT DO NOTHING", connection, tx);
                 await insert.ExecuteNonQueryAsync(cancel);
+            }
             await using var advance = new NpgsqlCommand(
                 "UPDATE edge_uplink_cursor AS c SET highest_seq = v.seq, updated_at = now(), updated_by = @me " +
                 "FROM unnest(@origins, @seqs) AS v(origin, seq) WHERE c.origin_node = v.origin AND v.seq > c.highest_seq",
@@ -141,7 +139,29 @@ public sealed class CloudWriter(UplinkTarget target, string uploader) : IAsyncDi
         }
         await tx.CommitAsync(cancel);
         foreach (var (origin, seq) in moved) cursors[origin] = seq;
-        return (cursors, covered);
+        return (cursors, rows.Count);
+    }
+
+    private const string CopyColumns = "device_id, timestamp, temperature, humidity, received_at, seq, origin_node, origin_seq";
+
+    private static async Task CopyAsync(NpgsqlConnection connection, string table, List<JournaledReading> rows, CancellationToken cancel)
+    {
+        await using var copy = await connection.BeginBinaryImportAsync($"COPY {table} ({CopyColumns}) FROM STDIN (FORMAT BINARY)", cancel);
+        foreach (var item in rows)
+        {
+            var r = item.Reading;
+            await copy.StartRowAsync(cancel);
+            await copy.WriteAsync(r.DeviceId, NpgsqlDbType.Integer, cancel);
+            await copy.WriteAsync(Utc(r.DeviceTimeMs), NpgsqlDbType.TimestampTz, cancel);
+            await copy.WriteAsync(r.Temperature, NpgsqlDbType.Double, cancel);
+            await copy.WriteAsync(r.Humidity, NpgsqlDbType.Double, cancel);
+            await copy.WriteAsync(Utc(r.ReceivedAtMs), NpgsqlDbType.TimestampTz, cancel);
+            if (r.Seq is { } seq) await copy.WriteAsync(seq, NpgsqlDbType.Bigint, cancel);
+            else await copy.WriteNullAsync(cancel);
+            await copy.WriteAsync(item.OriginNode, NpgsqlDbType.Text, cancel);
+            await copy.WriteAsync(item.OriginSeq, NpgsqlDbType.Bigint, cancel);
+        }
+        await copy.CompleteAsync(cancel);
     }
 
     /// <summary>Inserts devices the cloud lacks and updates those that changed; an unchanged row is left untouched.</summary>
