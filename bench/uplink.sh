@@ -59,11 +59,24 @@ run_wrk() {
   cat bench/wrk/batch.lua bench/wrk/report.lua >"$WORK/script.lua"
   wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 10s -s "$WORK/script.lua" "http://127.0.0.1:$NODE_PORT" | grep '^RESULT'
 }
+# CPU seconds (user + system) of the node and of every PostgreSQL process over the wrk run: the member's own cost per
+# reading, apart from the cloud's (which here shares the same cores, and on a lab runs elsewhere).
+ticks() { awk '{s += $14 + $15} END {print s + 0}' "$@" 2>/dev/null || echo 0; }
+pg_stats() { for p in $(pgrep -u postgres postgres); do echo "/proc/$p/stat"; done; }
+hz=$(getconf CLK_TCK)
+measure() { # label
+  local n0 p0 n1 p1 line stored
+  n0=$(ticks "/proc/$node_pid/stat"); p0=$(ticks $(pg_stats))
+  line=$(run_wrk)
+  n1=$(ticks "/proc/$node_pid/stat"); p1=$(ticks $(pg_stats))
+  stored=$(curl -sf "http://127.0.0.1:$NODE_PORT/api/cluster" | python3 -c 'import json,sys; print(sum(o["highest"] for o in json.load(sys.stdin)["version_vector"].values()))')
+  echo "$1 batch100 ${line#RESULT } node_cpu_ms_per_1000=$(( (n1 - n0) * 1000 * 1000 / hz / stored )) postgres_cpu_ms=$(( (p1 - p0) * 1000 / hz ))"
+}
 start_node plain "$WORK/plain"
-plain=$(run_wrk); echo "without uplink batch100 ${plain#RESULT }"
+measure "without uplink"
 stop_node
 start_node uplinked "$WORK/uplinked" --uplink "$uplink"
-with=$(run_wrk); echo "with uplink    batch100 ${with#RESULT }"
+measure "with uplink   "
 $bench_tool uplink-drain --member "http://127.0.0.1:$NODE_PORT" --readings "$(sqlite3 "$WORK/uplinked/readings.db" 'SELECT count(*) FROM sensor_readings')" >/dev/null
 echo "cloud holds the uplinked node's readings: $(psql_cloud "SELECT count(*) FROM sensor_readings WHERE origin_node = 'uplinked'")"
 stop_node
