@@ -44,6 +44,8 @@ public static class Lab
                 [
                     "--node-name", name, "--http-host", "127.0.0.1", "--http-port", PortFor(httpBase, i).ToString(),
                     "--akka-host", "127.0.0.1", "--akka-port", PortFor(akkaBase, i).ToString(), "--data-dir", data,
+                    // MQTT on 1883, 1884, ... beside HTTP 5000, 5001, ...; off when the ports are the OS's choice.
+                    "--mqtt-port", PortFor(httpBase == 0 ? 0 : MqttBase, i).ToString(),
                     "--profile", profile, "--auto-register", .. seeds.Count == 0 ? Array.Empty<string>() : ["--seeds", string.Join(",", seeds)],
                     .. nodeArgs,
                 ];
@@ -63,6 +65,8 @@ public static class Lab
     }
 
     private static int PortFor(int basePort, int index) => basePort == 0 ? 0 : basePort + index;
+
+    private const int MqttBase = 1883;
 
     private static async Task<(int Http, int Akka)> WaitReadyAsync(string name, int pid, string log, TimeSpan within)
     {

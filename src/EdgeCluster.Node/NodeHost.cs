@@ -15,6 +15,8 @@ using EdgeCluster.Actors.Partition;
 using EdgeCluster.Actors.ReadModel;
 using EdgeCluster.Actors.Replication;
 using EdgeCluster.Node.Http;
+using EdgeCluster.Node.Mqtt;
+using MQTTnet.AspNetCore;
 using EdgeCluster.Storage;
 using LinqToDB;
 using Microsoft.Data.Sqlite;
@@ -32,8 +34,9 @@ public static class NodeHost
 
     /// <param name="http">The process's HTTP socket, kept open across actor systems (see <see cref="SharedListenSocket"/>);
     /// without one Kestrel binds the port itself.</param>
+    /// <param name="mqtt">The process's MQTT socket, kept the same way; without one (and with --mqtt-port not 0) Kestrel binds it.</param>
     public static WebApplication Build(NodeSettings settings, Action<ILoggingBuilder>? logging = null, NodeRuntime? runtime = null,
-        SharedListenSocket? http = null)
+        SharedListenSocket? http = null, SharedListenSocket? mqtt = null)
     {
         runtime ??= new NodeRuntime();
         var hocon = LoadHocon(settings);
@@ -44,6 +47,8 @@ public static class NodeHost
         // The HTTP port is bound before the actor system starts, so the member's HTTP URL can travel in its join.
         var owned = http is null ? SharedListenSocket.TryOpen(settings) : null;
         http ??= owned;
+        var ownedMqtt = mqtt is null ? SharedListenSocket.TryOpenMqtt(settings) : null;
+        mqtt ??= ownedMqtt;
         var self = new SelfInfo(settings.NodeName) { HttpUrl = http is null ? "" : PublicHttpUrl(settings, http.Port) };
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
@@ -56,6 +61,10 @@ public static class NodeHost
             k.Limits.MaxRequestBodySize = 2 * MaxBodyBytes;
             k.AddServerHeader = false;
             if (http is not null) k.ListenHandle(http.Duplicate());
+            if (mqtt is not null) k.ListenHandle(mqtt.Duplicate(), l => l.UseMqtt());
+            else if (settings.MqttPort != 0)
+                k.Listen(settings.HttpHost is "0.0.0.0" or "*" ? System.Net.IPAddress.Any : System.Net.IPAddress.Parse(settings.HttpHost),
+                    settings.MqttPort, l => l.UseMqtt());
         });
         if (http is null) builder.WebHost.UseUrls($"http://{(settings.HttpHost == "0.0.0.0" ? "*" : settings.HttpHost)}:{settings.HttpPort}");
 
@@ -128,12 +137,15 @@ public static class NodeHost
         builder.Services.AddSingleton<LocalLinks>();
         builder.Services.AddSingleton<AdminFanOut>();
         builder.Services.AddHttpClient(AdminFanOut.ClientName, c => c.Timeout = TimeSpan.FromSeconds(5));
+        if (settings.MqttPort != 0) builder.AddMqttDoor();
 
         var app = builder.Build();
+        if (settings.MqttPort != 0) app.MapMqttDoor();
         app.MapEdgeApi();
         if (http is null)
             app.Lifetime.ApplicationStarted.Register(() => self.HttpUrl = PublicHttpUrl(settings, BoundPort(app)));
         if (owned is not null) app.Lifetime.ApplicationStopped.Register(owned.Dispose);
+        if (ownedMqtt is not null) app.Lifetime.ApplicationStopped.Register(ownedMqtt.Dispose);
         return app;
     }
 

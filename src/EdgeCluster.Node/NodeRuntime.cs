@@ -88,11 +88,12 @@ public static class NodeRunner
         runtime ??= new NodeRuntime();
         // Opened before the first actor system and kept until the process ends, so a restart refuses no connection.
         using var http = SharedListenSocket.TryOpen(settings);
+        using var mqtt = SharedListenSocket.TryOpenMqtt(settings);
         var current = settings;
         while (true)
         {
             runtime.RejoinRequested = false;
-            var app = NodeHost.Build(current, runtime: runtime, http: http);
+            var app = NodeHost.Build(current, runtime: runtime, http: http, mqtt: mqtt);
             var store = app.Services.GetRequiredService<EdgeCluster.Storage.ReadModelStore>();
             try
             {

@@ -24,9 +24,10 @@ internal sealed class ReadyLogService(NodeSettings settings, SelfInfo self, Acto
     public Task StartAsync(CancellationToken cancellationToken)
     {
         lifetime.ApplicationStarted.Register(() => log.LogInformation(
-            "Node {Node} ready{Incarnation}: HTTP {Http}, Akka {Akka}, data {Data}, profile {Profile} ({Downing}), {Seeds}",
+            "Node {Node} ready{Incarnation}: HTTP {Http}, Akka {Akka}, MQTT {Mqtt}, data {Data}, profile {Profile} ({Downing}), {Seeds}",
             settings.NodeName, runtime.Incarnation > 1 ? $" (actor system {runtime.Incarnation}, rejoining)" : "",
             string.IsNullOrEmpty(self.HttpUrl) ? $"port {settings.HttpPort}" : self.HttpUrl, Cluster.Get(system).SelfAddress,
+            settings.MqttPort == 0 ? "off" : $"port {settings.MqttPort} and {Mqtt.MqttHosting.WebSocketPath} (WebSockets)",
             Path.GetFullPath(settings.DataDir), profile.Name, profile.Downing,
             settings.Seeds.Count == 0 ? "no seeds: a cluster of its own" : "seeds " + string.Join(", ", settings.Seeds)));
         return Task.CompletedTask;

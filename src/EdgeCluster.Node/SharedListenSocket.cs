@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace EdgeCluster.Node;
 
 /// <summary>
-/// The HTTP port, opened once per process and handed to every incarnation's Kestrel as a duplicate of its file
+/// A listening port (HTTP, and the MQTT door's), opened once per process and handed to every incarnation's Kestrel as a duplicate of its file
 /// descriptor. When a downed node starts a new actor system and web host, the socket never stops listening:
 /// boards that connect in between wait in the kernel's backlog for the new Kestrel instead of being refused.
 /// Linux and macOS only; elsewhere (or for a host name that is not an address) the node binds the usual way.
@@ -18,12 +18,18 @@ public sealed class SharedListenSocket : IDisposable
 
     public int Port => ((IPEndPoint)_socket.LocalEndPoint!).Port;
 
-    public static SharedListenSocket? TryOpen(NodeSettings settings)
+    public static SharedListenSocket? TryOpen(NodeSettings settings) => TryOpen(settings.HttpHost, settings.HttpPort, "HTTP", "--http-port");
+
+    /// <summary>The MQTT door's TCP port, on the HTTP host's interfaces; null when the door is off (port 0).</summary>
+    public static SharedListenSocket? TryOpenMqtt(NodeSettings settings) =>
+        settings.MqttPort == 0 ? null : TryOpen(settings.HttpHost, settings.MqttPort, "MQTT", "--mqtt-port");
+
+    private static SharedListenSocket? TryOpen(string host, int port, string what, string option)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return null;
-        var any = settings.HttpHost is "0.0.0.0" or "*" or "::";
-        IPAddress? address = any ? null : settings.HttpHost == "localhost" ? IPAddress.Loopback
-            : IPAddress.TryParse(settings.HttpHost, out var parsed) ? parsed : null;
+        var any = host is "0.0.0.0" or "*" or "::";
+        IPAddress? address = any ? null : host == "localhost" ? IPAddress.Loopback
+            : IPAddress.TryParse(host, out var parsed) ? parsed : null;
         if (!any && address is null) return null;
         Socket socket;
         if (any)
@@ -31,24 +37,24 @@ public sealed class SharedListenSocket : IDisposable
             try
             {
                 socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true };
-                Bind(socket, new IPEndPoint(IPAddress.IPv6Any, settings.HttpPort));
+                Bind(socket, new IPEndPoint(IPAddress.IPv6Any, port), what, option);
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressFamilyNotSupported or SocketError.AddressNotAvailable)
             {
                 // No IPv6 on this host (some containers): IPv4 only.
                 socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                Bind(socket, new IPEndPoint(IPAddress.Any, settings.HttpPort));
+                Bind(socket, new IPEndPoint(IPAddress.Any, port), what, option);
             }
         }
         else
         {
             socket = new Socket(address!.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            Bind(socket, new IPEndPoint(address, settings.HttpPort));
+            Bind(socket, new IPEndPoint(address, port), what, option);
         }
         return new SharedListenSocket(socket);
     }
 
-    private static void Bind(Socket socket, IPEndPoint endpoint)
+    private static void Bind(Socket socket, IPEndPoint endpoint, string what, string option)
     {
         try
         {
@@ -59,7 +65,7 @@ public sealed class SharedListenSocket : IDisposable
         catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
             socket.Dispose();
-            throw new IOException($"HTTP port {endpoint.Port} is already in use (set --http-port)", e);
+            throw new IOException($"{what} port {endpoint.Port} is already in use (set {option})", e);
         }
         catch
         {
@@ -72,7 +78,7 @@ public sealed class SharedListenSocket : IDisposable
     public ulong Duplicate()
     {
         var fd = Dup((int)_socket.Handle);
-        if (fd < 0) throw new IOException($"dup of the HTTP socket failed (errno {Marshal.GetLastPInvokeError()})");
+        if (fd < 0) throw new IOException($"dup of a listening socket failed (errno {Marshal.GetLastPInvokeError()})");
         return (ulong)fd;
     }
 

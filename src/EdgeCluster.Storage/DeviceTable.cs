@@ -39,6 +39,10 @@ public sealed class DeviceTable(ReadModelDatabase db)
 
     public IReadOnlyList<DeviceInfo> List() => Query("", null);
 
+    /// <summary>The registered device of that name (the lab's MQTT publisher names devices, "sensor_room1"), or null.</summary>
+    public DeviceInfo? FindByName(string name) =>
+        List().FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal));
+
     private List<DeviceInfo> Query(string where, int? deviceId)
     {
         using var c = db.Open();

@@ -76,14 +76,15 @@ public sealed class ReadingWriter : IDisposable
     /// the smaller (origin_node, origin_seq) is shown, the other is kept superseded.
     /// </summary>
     /// <param name="durable">A strong write is confirmed only once its copy here survives a power cut: this commit fsyncs.</param>
+    /// <param name="fresh">When given, receives each reading new to this member (not a copy of one it already shows).</param>
     /// <returns>How many readings became visible.</returns>
-    public int Apply(IEnumerable<ReadingsJournaled> groups, long? journalSequenceNr, bool durable = false)
+    public int Apply(IEnumerable<ReadingsJournaled> groups, long? journalSequenceNr, bool durable = false, List<JournaledReading>? fresh = null)
     {
         var raiseSync = durable && !_db.SynchronousFull;
         if (raiseSync) ReadModelDatabase.Execute(_db.Writer, "PRAGMA synchronous=FULL");
         try
         {
-            return ApplyInTransaction(groups, journalSequenceNr);
+            return ApplyInTransaction(groups, journalSequenceNr, fresh);
         }
         catch
         {
@@ -97,7 +98,7 @@ public sealed class ReadingWriter : IDisposable
         }
     }
 
-    private int ApplyInTransaction(IEnumerable<ReadingsJournaled> groups, long? journalSequenceNr)
+    private int ApplyInTransaction(IEnumerable<ReadingsJournaled> groups, long? journalSequenceNr, List<JournaledReading>? fresh)
     {
         using var tx = _db.Writer.BeginTransaction();
         foreach (var command in new[] { _insertReading, _saveOffset, _saveProgress, _findShownCopy, _supersede, _noteDevice, _noteSeen, _originId })
@@ -113,7 +114,7 @@ public sealed class ReadingWriter : IDisposable
             {
                 devices.Add(reading.Reading.DeviceId);
                 seen[reading.Reading.DeviceId] = Math.Max(seen.GetValueOrDefault(reading.Reading.DeviceId), reading.Reading.ReceivedAtMs);
-                shown += Insert(reading, originBase + reading.OriginSeq);
+                shown += Insert(reading, originBase + reading.OriginSeq, fresh);
             }
             _saveProgress.Parameters["$origin"].Value = group.OriginNode;
             _saveProgress.Parameters["$highest"].Value = group.LastOriginSeq;
@@ -141,9 +142,13 @@ public sealed class ReadingWriter : IDisposable
     }
 
     /// <summary>Stores one reading, shown or superseded; 1 when it is the shown copy of a reading new here.</summary>
-    private int Insert(JournaledReading reading, long id)
+    private int Insert(JournaledReading reading, long id, List<JournaledReading>? fresh)
     {
-        if (InsertRow(reading, id, superseded: false)) return 1;
+        if (InsertRow(reading, id, superseded: false))
+        {
+            fresh?.Add(reading);
+            return 1;
+        }
         if (reading.Reading.Seq is null) return 0;
         // Ignored: either this very reading is here already, or another member's copy of the same
         // (device_id, seq) is shown, and the two are ordered by origin.

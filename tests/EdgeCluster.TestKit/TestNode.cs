@@ -56,6 +56,8 @@ public sealed class TestNode : IAsyncDisposable
             ReplicationIntervalMs = replicationIntervalMs,
             Profile = profile,
             AdminToken = adminToken,
+            // Many test nodes share the machine: the MQTT door is off unless a test turns it on with a port of its own.
+            MqttPort = 0,
         };
         if (configure is not null) settings = configure(settings);
         var app = NodeHost.Build(settings, logging => logging.ClearProviders());

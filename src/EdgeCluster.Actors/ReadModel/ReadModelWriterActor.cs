@@ -10,6 +10,12 @@ public static class ReadModelProtocol
 {
     /// <summary>A journaled group to apply to the query tables, and who waits for it.</summary>
     public sealed record ApplyJournaled(ReadingsJournaled Group, long JournalSequenceNr, IReadOnlyList<JournalProtocol.Waiter> Waiters);
+
+    /// <summary>
+    /// Published on the actor system's event stream after each commit: the readings new to this member, accepted here or
+    /// replicated, each once (a copy of a reading it already shows is not new). The MQTT door's subscribers read it.
+    /// </summary>
+    public sealed record ReadingsStored(IReadOnlyList<JournaledReading> Readings);
 }
 
 /// <summary>
@@ -21,9 +27,12 @@ public sealed class ReadModelWriterActor : ReceiveActor
 {
     public ReadModelWriterActor(ReadModelStore store)
     {
+        var events = Context.System.EventStream;
         Receive<ReadModelProtocol.ApplyJournaled>(m =>
         {
-            store.Writer.Apply([m.Group], m.JournalSequenceNr);
+            var fresh = new List<JournaledReading>(m.Group.Readings.Count);
+            store.Writer.Apply([m.Group], m.JournalSequenceNr, fresh: fresh);
+            if (fresh.Count > 0) events.Publish(new ReadModelProtocol.ReadingsStored(fresh));
             foreach (var w in m.Waiters)
             {
                 var slice = new JournaledReading[w.Count];
@@ -33,7 +42,9 @@ public sealed class ReadModelWriterActor : ReceiveActor
         });
         Receive<Replication.ReplicationProtocol.ApplyReplicated>(m =>
         {
-            var inserted = store.Writer.Apply(m.Groups, journalSequenceNr: null, durable: m.Durable);
+            var fresh = new List<JournaledReading>();
+            var inserted = store.Writer.Apply(m.Groups, journalSequenceNr: null, durable: m.Durable, fresh: fresh);
+            if (fresh.Count > 0) events.Publish(new ReadModelProtocol.ReadingsStored(fresh));
             m.ReplyTo.Tell(new Replication.ReplicationProtocol.ReplicatedApplied(m.Groups.Sum(g => g.Readings.Count), inserted, m.Source));
         });
     }

@@ -109,7 +109,7 @@ public static class ReadingEndpoints
         };
     }
 
-    private static async Task<IIngestResult> IngestAsync(IActorRef devices, IReadOnlyList<Reading> readings, IngestSettings ingest)
+    internal static async Task<IIngestResult> IngestAsync(IActorRef devices, IReadOnlyList<Reading> readings, IngestSettings ingest)
     {
         try
         {

@@ -41,6 +41,7 @@ public static class Routes
         app.MapAdminEndpoints();
         app.MapLogEndpoints();
         app.MapUplinkEndpoints();
+        app.MapMqttEndpoints();
         app.MapGet("/api/health", (NodeSettings settings, ActorSystem system) =>
         {
             var cluster = Cluster.Get(system);

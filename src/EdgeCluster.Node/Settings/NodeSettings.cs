@@ -39,6 +39,12 @@ public sealed record NodeSettings
     public string Profile { get; init; } = "default";
     /// <summary>Bearer token the /api/admin endpoints require; without one they answer only on loopback.</summary>
     public string? AdminToken { get; init; }
+    /// <summary>The MQTT door's TCP port (MQTT 3.1.1 and 5; also over WebSockets at /mqtt on the HTTP port); 0 turns the door off.</summary>
+    public int MqttPort { get; init; } = 1883;
+    /// <summary>A reading above this temperature (°C) is an alert on edge/alerts/{device} (the lab's subscriber: 30).</summary>
+    public double AlertHigh { get; init; } = 30;
+    /// <summary>A reading below this temperature (°C) is an alert (the lab's subscriber: 10).</summary>
+    public double AlertLow { get; init; } = 10;
     /// <summary>The cloud PostgreSQL every reading is forwarded to, exactly once: postgres://user:password@host:5432/db. Off when unset.</summary>
     public string? Uplink { get; init; }
     /// <summary>A file whose first line is the uplink's password (instead of one in the URL).</summary>
@@ -83,6 +89,8 @@ public sealed record NodeSettings
         };
         // Read now, so a URL or password file that cannot work stops the node at start with one line.
         _ = settings.UplinkTarget();
+        if (settings.AlertLow >= settings.AlertHigh)
+            throw new SettingsException($"--alert-low ({settings.AlertLow}) must be below --alert-high ({settings.AlertHigh})");
         if (settings.HeartbeatTimeoutMs <= settings.HeartbeatIntervalMs)
             throw new SettingsException($"--heartbeat-timeout-ms ({settings.HeartbeatTimeoutMs}) must be longer than --heartbeat-interval-ms ({settings.HeartbeatIntervalMs})");
         return settings;

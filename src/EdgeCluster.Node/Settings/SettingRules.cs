@@ -26,6 +26,9 @@ public static class SettingRules
         [nameof(NodeSettings.FairShareSlack)] = NonNegative,
         [nameof(NodeSettings.Profile)] = Profile,
         [nameof(NodeSettings.AdminToken)] = (_, _) => { },
+        [nameof(NodeSettings.MqttPort)] = (v, o) => Port(v, o),
+        [nameof(NodeSettings.AlertHigh)] = Number,
+        [nameof(NodeSettings.AlertLow)] = Number,
         [nameof(NodeSettings.Uplink)] = (v, _) => { if (v.Length > 0) Uplink.UplinkTarget.Parse(v); },
         [nameof(NodeSettings.UplinkPasswordFile)] = (_, _) => { },
         [nameof(NodeSettings.UplinkRate)] = NonNegative,
@@ -67,6 +70,12 @@ public static class SettingRules
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535
             ? port
             : throw new SettingsException($"{option} '{value}' is not a port number (0-65535)");
+
+    private static void Number(string value, string option)
+    {
+        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) || !double.IsFinite(n))
+            throw new SettingsException($"{option} '{value}' must be a number");
+    }
 
     private static void Positive(string value, string option)
     {

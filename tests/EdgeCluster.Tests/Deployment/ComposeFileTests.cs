@@ -35,6 +35,7 @@ public sealed class ComposeFileTests
         var settingsByService = new Dictionary<string, NodeSettings>();
         var usedVolumes = new List<string>();
         var publishedPorts = new List<string>();
+        var publishedMqttPorts = new List<string>();
         foreach (var (name, body) in services)
         {
             var service = Map(body);
@@ -55,13 +56,17 @@ public sealed class ComposeFileTests
             Assert.Contains(dataMount[0], declaredVolumes);
             usedVolumes.Add(dataMount[0]);
 
-            var port = Assert.Single(Strings(service["ports"])).Split(':');
-            Assert.Equal(settings.HttpPort.ToString(), port[1]);
-            publishedPorts.Add(port[0]);
+            var ports = Strings(service["ports"]).Select(p => p.Split(':')).ToList();
+            Assert.Equal(2, ports.Count);
+            var http = Assert.Single(ports, p => p[1] == settings.HttpPort.ToString());
+            publishedPorts.Add(http[0]);
+            var mqtt = Assert.Single(ports, p => p[1] == settings.MqttPort.ToString());
+            publishedMqttPorts.Add(mqtt[0]);
         }
 
         Assert.Equal(usedVolumes.Count, usedVolumes.Distinct().Count());
         Assert.Equal(["5000", "5001", "5002"], publishedPorts.Order());
+        Assert.Equal(["1883", "1884", "1885"], publishedMqttPorts.Order());
         foreach (var settings in settingsByService.Values)
         {
             Assert.NotEmpty(settings.Seeds);

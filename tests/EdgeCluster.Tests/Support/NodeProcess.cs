@@ -33,7 +33,8 @@ public sealed class NodeProcess : IDisposable
 
     /// <summary>
     /// Starts a node on loopback. Ports 0 (the default) let the OS choose, and the node's ready line says which it bound,
-    /// so no two tests race for a port; give the learned ports again to restart a node at the same address.
+    /// so no two tests race for a port; give the learned ports again to restart a node at the same address. The MQTT door
+    /// is off unless <paramref name="extraArgs"/> give it a port (<c>--mqtt-port</c>).
     /// </summary>
     public static async Task<NodeProcess> StartAsync(string dataDir, string nodeName, int httpPort = 0, int akkaPort = 0, params string[] extraArgs)
     {
@@ -47,7 +48,7 @@ public sealed class NodeProcess : IDisposable
                  {
                      Path.Combine(AppContext.BaseDirectory, "EdgeCluster.Node.dll"), "--node-name", nodeName, "--http-host", "127.0.0.1",
                      "--http-port", httpPort.ToString(), "--akka-host", "127.0.0.1", "--akka-port", akkaPort.ToString(), "--data-dir", dataDir,
-                 }.Concat(extraArgs))
+                 }.Concat(extraArgs.Contains("--mqtt-port") ? [] : ["--mqtt-port", "0"]).Concat(extraArgs))
             info.ArgumentList.Add(arg);
         var node = new NodeProcess(Process.Start(info)!);
         try

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace EdgeCluster.Tests.Support;
@@ -45,7 +43,7 @@ public sealed class PostgresServer : IAsyncDisposable
                 .Where(b => File.Exists(Path.Combine(b, "pg_ctl"))).OrderByDescending(b => b, StringComparer.Ordinal).FirstOrDefault()
             : null;
         if (bin is null) throw new InvalidOperationException("PostgreSQL is not installed (Debian: apt-get install postgresql; .ci/run does)");
-        var server = new PostgresServer(bin, FreePort());
+        var server = new PostgresServer(bin, Support.FreePort.Next());
         try
         {
             Directory.CreateDirectory(server.Sockets);
@@ -131,13 +129,6 @@ public sealed class PostgresServer : IAsyncDisposable
         var ended = await ProcessRun.ToExitAsync(info, TimeSpan.FromSeconds(90));
         if (ended.ExitCode != 0)
             throw new InvalidOperationException($"{Path.GetFileName(file)} {string.Join(' ', args)} failed: {ended}\nserver log:\n{ServerLog}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,171 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using Akka.Hosting;
+using EdgeCluster.Actors;
+using EdgeCluster.Actors.Devices;
+using EdgeCluster.Contracts;
+using EdgeCluster.Node.Http;
+using EdgeCluster.Storage;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+using static EdgeCluster.Actors.Devices.IngestProtocol;
+
+namespace EdgeCluster.Node.Mqtt;
+
+/// <summary>
+/// The MQTT door: MQTTnet's broker in the node, whose acknowledgement of a QoS 1 publish (PUBACK; PUBREC for QoS 2) goes
+/// out only once the readings are durable in the journal, through the same ingest path as HTTP. A publish that cannot be
+/// stored gets a failure reason code (MQTT 5) or no acknowledgement at all (MQTT 3.1.1: the connection is closed, so the
+/// device sends it again); a bad payload never reaches the journal and never costs a well-behaved device its connection.
+/// Subscribers get readings from what this member stored (<see cref="MqttFanOut"/>), not from the publishes themselves.
+/// </summary>
+public sealed class MqttDoor(MqttServer server, IRequiredActor<DeviceManagerActor> devices, ReadModelStore store, IngestSettings ingest,
+    ILogger<MqttDoor> log)
+{
+    /// <summary>The client id the node publishes its own messages (stored readings, status, alerts, errors) under.</summary>
+    public const string NodeClientId = "$edgecluster";
+    private const string V5Key = "edge.mqtt5";
+
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _subscriptions = new();
+    private readonly ConcurrentDictionary<string, int> _namesToIds = new(StringComparer.Ordinal);
+    private long _stored, _rejected, _refused, _qos0, _qos1, _qos2, _delivered;
+
+    public MqttServer Server => server;
+
+    public void Attach()
+    {
+        server.ValidatingConnectionAsync += OnValidatingAsync;
+        server.InterceptingPublishAsync += OnPublishAsync;
+        server.ClientSubscribedTopicAsync += e =>
+        {
+            _subscriptions.GetOrAdd(e.ClientId, _ => new ConcurrentDictionary<string, byte>())[e.TopicFilter.Topic] = 0;
+            return Task.CompletedTask;
+        };
+        server.ClientUnsubscribedTopicAsync += e =>
+        {
+            if (_subscriptions.TryGetValue(e.ClientId, out var filters)) filters.TryRemove(e.TopicFilter, out _);
+            return Task.CompletedTask;
+        };
+        server.ClientDisconnectedAsync += e =>
+        {
+            _subscriptions.TryRemove(e.ClientId, out _);
+            return Task.CompletedTask;
+        };
+    }
+
+    public MqttView View(int? port) => new(true, port, "/mqtt", _subscriptions.Count, Interlocked.Read(ref _stored), Interlocked.Read(ref _rejected),
+        Interlocked.Read(ref _refused), Interlocked.Read(ref _qos0), Interlocked.Read(ref _qos1), Interlocked.Read(ref _qos2), Interlocked.Read(ref _delivered));
+
+    /// <summary>Whether any connected client has a subscription that <paramref name="topic"/> matches: publishing for no one is skipped.</summary>
+    public bool AnyoneSubscribedTo(string topic) =>
+        _subscriptions.Values.Any(filters => filters.Keys.Any(f => MqttTopicFilterComparer.Compare(topic, f) == MqttTopicFilterCompareResult.IsMatch));
+
+    /// <summary>Publishes the node's own message to this member's subscribers.</summary>
+    public Task PublishAsync(string topic, object body, bool retain = false) =>
+        PublishAsync(topic, JsonSerializer.SerializeToUtf8Bytes(body, ApiJson.Options), retain);
+
+    public Task PublishAsync(string topic, byte[] payload, bool retain = false)
+    {
+        Interlocked.Increment(ref _delivered);
+        var message = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithRetainFlag(retain)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+        return server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = NodeClientId });
+    }
+
+    /// <summary>
+    /// The credentials hook: today anyone on the lab network may connect, as with HTTP; the device-token policy plugs in
+    /// here. The node's own client id is refused to everyone else.
+    /// </summary>
+    private Task OnValidatingAsync(ValidatingConnectionEventArgs e)
+    {
+        if (e.ClientId == NodeClientId)
+        {
+            e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+            e.ReasonString = $"client id {NodeClientId} is the node's own";
+            return Task.CompletedTask;
+        }
+        // An empty client id (mosquitto_pub sends one) asks the broker for one, as MQTT allows with a clean session.
+        if (string.IsNullOrEmpty(e.ClientId)) e.AssignedClientIdentifier = "edge-" + Guid.NewGuid().ToString("N")[..12];
+        e.SessionItems[V5Key] = e.ProtocolVersion == MqttProtocolVersion.V500;
+        return Task.CompletedTask;
+    }
+
+    private async Task OnPublishAsync(InterceptingPublishEventArgs e)
+    {
+        if (e.ClientId == NodeClientId) return;
+        var message = e.ApplicationMessage;
+        var topic = message.Topic;
+        if (topic.StartsWith("edge/", StringComparison.Ordinal))
+        {
+            await RejectAsync(e, "topic", $"topics under edge/ are the node's own; publish readings under {MqttReadings.Root}/",
+                MqttPubAckReasonCode.NotAuthorized);
+            return;
+        }
+        if (!MqttReadings.IsSensorTopic(topic)) return; // any other topic: an ordinary broker
+
+        e.ProcessPublish = false; // subscribers get the reading once stored, from the read model
+        switch (message.QualityOfServiceLevel)
+        {
+            case MqttQualityOfServiceLevel.AtMostOnce: Interlocked.Increment(ref _qos0); break;
+            case MqttQualityOfServiceLevel.AtLeastOnce: Interlocked.Increment(ref _qos1); break;
+            default: Interlocked.Increment(ref _qos2); break;
+        }
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var (readings, problem) = MqttReadings.Parse(topic, message.Payload, now, DeviceByName);
+        if (problem is not null)
+        {
+            await RejectAsync(e, problem.Field, problem.Message, MqttPubAckReasonCode.PayloadFormatInvalid);
+            return;
+        }
+
+        var result = await ReadingEndpoints.IngestAsync(devices.ActorRef, readings!, ingest);
+        switch (result)
+        {
+            case Accepted:
+                Interlocked.Add(ref _stored, readings!.Count);
+                break;
+            case DeviceNotFound nf:
+                var field = readings!.Count > 1 || topic.EndsWith("/batch", StringComparison.Ordinal) ? $"readings[{nf.Index}].device_id" : "device_id";
+                await RejectAsync(e, field, $"Device {nf.DeviceId} not found: register it with POST /api/devices", MqttPubAckReasonCode.ImplementationSpecificError);
+                break;
+            case Unavailable u:
+                // Not stored (or not known to be): the device must send it again. MQTT 5 says so with a reason code; an
+                // MQTT 3.1.1 client, which cannot be told, gets no PUBACK: the connection closes and it resends on reconnect.
+                Interlocked.Increment(ref _refused);
+                log.LogWarning("MQTT publish of {Client} on {Topic} not stored: {Reason}", e.ClientId, topic, u.Reason);
+                if (IsV5(e))
+                {
+                    e.Response.ReasonCode = MqttPubAckReasonCode.UnspecifiedError;
+                    e.Response.ReasonString = $"journal unavailable: {u.Reason}; not stored, send it again";
+                }
+                else e.CloseConnection = true;
+                break;
+        }
+    }
+
+    private static bool IsV5(InterceptingPublishEventArgs e) => e.SessionItems[V5Key] is true;
+
+    /// <summary>A publish refused for what it holds: MQTT 5 hears why in its PUBACK; MQTT 3.1.1 gets its PUBACK and the reason on edge/errors/{client}.</summary>
+    private async Task RejectAsync(InterceptingPublishEventArgs e, string field, string message, MqttPubAckReasonCode code)
+    {
+        Interlocked.Increment(ref _rejected);
+        e.ProcessPublish = false;
+        if (IsV5(e))
+        {
+            e.Response.ReasonCode = code;
+            e.Response.ReasonString = $"{field}: {message}";
+        }
+        else await PublishAsync($"edge/errors/{e.ClientId}", new PublishError(message, field, e.ApplicationMessage.Topic));
+    }
+
+    private int? DeviceByName(string name)
+    {
+        if (_namesToIds.TryGetValue(name, out var id)) return id;
+        if (store.Devices.FindByName(name) is not { } device) return null;
+        _namesToIds[name] = device.DeviceId;
+        return device.DeviceId;
+    }
+}
