@@ -9,14 +9,16 @@ public sealed class ProcessCluster : IDisposable
     private readonly TempDir _dir = new();
     private readonly string _prefix;
     private readonly string[] _args;
+    private readonly Func<int, string[]> _nodeArgs = _ => [];
     private readonly int[] _http;
     private readonly int[] _akka;
     private readonly NodeProcess?[] _nodes;
 
-    private ProcessCluster(int size, string prefix, string[] args)
+    private ProcessCluster(int size, string prefix, string[] args, Func<int, string[]> nodeArgs)
     {
         _prefix = prefix;
         _args = args;
+        _nodeArgs = nodeArgs;
         _http = new int[size];
         _akka = new int[size];
         _nodes = new NodeProcess?[size];
@@ -32,9 +34,12 @@ public sealed class ProcessCluster : IDisposable
     public string File(string name) => _dir.File(name);
 
     /// <summary>Starts every member, named PREFIX0.., and waits until the first sees them all Up and each sees itself Up.</summary>
-    public static async Task<ProcessCluster> StartAsync(int size, string prefix, params string[] args)
+    public static Task<ProcessCluster> StartAsync(int size, string prefix, params string[] args) => StartAsync(size, prefix, _ => [], args);
+
+    /// <summary>As above, with switches of each member's own (<paramref name="nodeArgs"/> of its index), such as its MQTT port.</summary>
+    public static async Task<ProcessCluster> StartAsync(int size, string prefix, Func<int, string[]> nodeArgs, params string[] args)
     {
-        var cluster = new ProcessCluster(size, prefix, args);
+        var cluster = new ProcessCluster(size, prefix, args, nodeArgs);
         try
         {
             for (var i = 0; i < size; i++) await cluster.StartAsync(i);
@@ -57,7 +62,7 @@ public sealed class ProcessCluster : IDisposable
     {
         // Every other member that has bound its Akka port so far; the first member, with none, forms the cluster.
         var seeds = _akka.Where((port, i) => i != index && port != 0).Select(p => $"127.0.0.1:{p}").ToList();
-        string[] args = seeds.Count == 0 ? _args : ["--seeds", string.Join(",", seeds), .. _args];
+        string[] args = seeds.Count == 0 ? [.. _args, .. _nodeArgs(index)] : ["--seeds", string.Join(",", seeds), .. _args, .. _nodeArgs(index)];
         var node = await NodeProcess.StartAsync(Path.Combine(_dir.Path, $"{_prefix}{index}"), $"{_prefix}{index}", _http[index], _akka[index], args);
         _http[index] = node.HttpPort;
         _akka[index] = node.AkkaPort;
