@@ -26,6 +26,9 @@ public sealed class EdgeClient : IDisposable
 
     public string Target { get; }
 
+    /// <summary>The member's MQTT door over WebSockets, on its HTTP port (ws://host:port/mqtt).</summary>
+    public Uri MqttWebSocket => new UriBuilder(_http.BaseAddress!) { Scheme = _http.BaseAddress!.Scheme == "https" ? "wss" : "ws", Path = "/mqtt" }.Uri;
+
     public Task<T> GetAsync<T>(string path, params HttpStatusCode[] alsoOk) => SendAsync<T>(HttpMethod.Get, path, null, alsoOk);
 
     public Task<T> PostAsync<T>(string path, object? body, params HttpStatusCode[] alsoOk) => SendAsync<T>(HttpMethod.Post, path, body, alsoOk);

@@ -12,7 +12,7 @@ namespace EdgeCluster.Cli;
 /// </summary>
 public static class Edgectl
 {
-    private static readonly string[] Groups = ["cluster", "partition", "kv", "readings", "coordinator", "uplink", "log", "lab", "experiment"];
+    private static readonly string[] Groups = ["cluster", "partition", "kv", "readings", "coordinator", "uplink", "mqtt", "log", "lab", "experiment"];
 
     public static RootCommand Build()
     {
@@ -38,6 +38,7 @@ public static class Edgectl
             ReadingsCommands.Build(),
             CoordinatorCommands.Build(),
             UplinkCommands.Build(),
+            MqttCommands.Build(),
             LogCommands.Build(),
             LabCommands.Build(),
             ExperimentCommand.Build());

@@ -58,6 +58,20 @@ public sealed class MqttTests(ITestOutputHelper output)
         Assert.Equal(3, readings.Count(r => r.Topic == "sensors/7/reading" && r.Body.GetProperty("origin_node").GetString() == "mq1"));
         var stored = (await (await cluster[2].Http.GetAsync("/api/readings/7")).ReadJsonAsync()).GetProperty("readings");
         Assert.Equal(3, stored.GetArrayLength());
+
+        // edgectl speaks MQTT over the member's WebSocket door: a tail on member 2, a publish on member 1.
+        var tail = EdgectlProcess.RunAsync($"127.0.0.1:{cluster[1].HttpPort}", "mqtt", "tail", "sensors/1/#", "--count", "1", "--for", "60");
+        await Task.Delay(2000);
+        var edgectlPub = await EdgectlProcess.RunAsync($"127.0.0.1:{cluster[0].HttpPort}", "mqtt", "pub", "1", "25.5", "61", "--seq", "10");
+        Assert.True(edgectlPub.ExitCode == 0, edgectlPub.ToString());
+        Assert.Contains("stored: sensors/1/reading acknowledged", edgectlPub.Out);
+        var tailed = await tail;
+        Assert.True(tailed.ExitCode == 0, tailed.ToString());
+        Assert.Contains("sensors/1/reading {", tailed.Out);
+        Assert.Contains("\"seq\":10", tailed.Out);
+        var refused = await EdgectlProcess.RunAsync($"127.0.0.1:{cluster[0].HttpPort}", "mqtt", "pub", "99", "25.5", "61");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("refused: ImplementationSpecificError: device_id: Device 99 not found", refused.Out);
     }
 
     [Fact]
