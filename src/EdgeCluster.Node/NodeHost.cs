@@ -76,6 +76,8 @@ public static class NodeHost
         // Opened here, not on first use, so that a file the node cannot use stops it at start with one line.
         builder.Services.AddSingleton(new ReadModelStore(settings.ReadModelPath));
         builder.Services.AddSingleton(self);
+        var drops = new ConnectionDrops();
+        builder.Services.AddSingleton(drops);
         builder.Services.AddSingleton(sp => new MemberDirectory(sp.GetRequiredService<ActorSystem>(), runtime.Partitions,
             settings.NodeName, () => self.HttpUrl));
         builder.Services.ConfigureHttpJsonOptions(o => EdgeCluster.Contracts.ApiJson.Configure(o.SerializerOptions));
@@ -108,6 +110,7 @@ public static class NodeHost
             .AddReadingJournal(ingest)
             .AddDeviceActors(ingest)
             .AddDeviceRegistry()
+            .AddConnectionDrops(drops)
             .AddKeyValueStore(settings.NodeName)
             .AddInference(settings.NodeName, settings.Roles, InferenceSettings.Default with
             {

@@ -12,7 +12,8 @@ public sealed class DeviceHealthQueries(ReadModelDatabase db)
     /// <summary>How many recent readings the learned interval is the median gap of.</summary>
     public const int LearnFrom = 21;
 
-    public DeviceHealthView Of(DeviceInfo device, long nowMs)
+    /// <param name="droppedAtMs">When the device's connection last dropped uncleanly (MQTT), if it did.</param>
+    public DeviceHealthView Of(DeviceInfo device, long nowMs, long? droppedAtMs = null)
     {
         using var c = db.Open();
         using var seen = c.CreateCommand();
@@ -33,7 +34,7 @@ public sealed class DeviceHealthQueries(ReadModelDatabase db)
             times.Reverse();
             intervalMs = DeviceHealth.LearnedIntervalMs(times);
         }
-        var status = DeviceHealth.Status(lastSeen is null ? null : TimeText.ToUnixMs(lastSeen), intervalMs, nowMs);
+        var status = DeviceHealth.Status(lastSeen is null ? null : TimeText.ToUnixMs(lastSeen), intervalMs, nowMs, droppedAtMs);
         return new DeviceHealthView(device.DeviceId, lastSeen, intervalMs is { } ms ? (int)Math.Max(1, ms / 1000) : null, status);
     }
 }

@@ -2,7 +2,8 @@ namespace EdgeCluster.Domain.Analytics;
 
 /// <summary>
 /// A device's health as the lab's Exercise 1 asks for it: <c>online</c>, <c>late</c> once more than two of its expected
-/// intervals have passed since it was last seen, <c>offline</c> after five (or when it was never seen).
+/// intervals have passed since it was last seen, <c>offline</c> after five (or when it was never seen, or when its
+/// connection dropped uncleanly after it was last seen).
 /// </summary>
 public static class DeviceHealth
 {
@@ -10,9 +11,10 @@ public static class DeviceHealth
     public const string Late = "late";
     public const string Offline = "offline";
 
-    public static string Status(long? lastSeenMs, long? intervalMs, long nowMs)
+    public static string Status(long? lastSeenMs, long? intervalMs, long nowMs, long? droppedAtMs = null)
     {
         if (lastSeenMs is not { } seen) return Offline;
+        if (droppedAtMs is { } dropped && dropped >= seen) return Offline;
         if (intervalMs is not { } interval || interval <= 0) return Online;
         var silent = nowMs - seen;
         return silent > 5 * interval ? Offline : silent > 2 * interval ? Late : Online;

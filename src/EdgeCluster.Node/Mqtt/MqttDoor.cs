@@ -12,6 +12,7 @@ using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 using static EdgeCluster.Actors.Devices.IngestProtocol;
+using Akka.Actor;
 
 namespace EdgeCluster.Node.Mqtt;
 
@@ -22,12 +23,13 @@ namespace EdgeCluster.Node.Mqtt;
 /// device sends it again); a bad payload never reaches the journal and never costs a well-behaved device its connection.
 /// Subscribers get readings from what this member stored (<see cref="MqttFanOut"/>), not from the publishes themselves.
 /// </summary>
-public sealed class MqttDoor(MqttServer server, IRequiredActor<DeviceManagerActor> devices, ReadModelStore store, IngestSettings ingest,
-    ILogger<MqttDoor> log)
+public sealed class MqttDoor(MqttServer server, IRequiredActor<DeviceManagerActor> devices, IRequiredActor<ConnectionDropsActor> drops,
+    ReadModelStore store, IngestSettings ingest, ILogger<MqttDoor> log)
 {
     /// <summary>The client id the node publishes its own messages (stored readings, status, alerts, errors) under.</summary>
     public const string NodeClientId = "$edgecluster";
     private const string V5Key = "edge.mqtt5";
+    private const string DevicesKey = "edge.devices";
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _subscriptions = new();
     private readonly ConcurrentDictionary<string, int> _namesToIds = new(StringComparer.Ordinal);
@@ -52,6 +54,19 @@ public sealed class MqttDoor(MqttServer server, IRequiredActor<DeviceManagerActo
         server.ClientDisconnectedAsync += e =>
         {
             _subscriptions.TryRemove(e.ClientId, out _);
+            // A board gone without DISCONNECT (its TCP connection broke, its keep-alive expired): the devices it carried are
+            // offline now, on every member, not five intervals from now. Its Last Will, if it set one, MQTTnet delivers.
+            if (e.DisconnectType == MqttClientDisconnectType.NotClean && e.SessionItems[DevicesKey] is HashSet<int> carried)
+            {
+                int[] ids;
+                lock (carried) ids = carried.ToArray();
+                if (ids.Length > 0)
+                {
+                    log.LogInformation("MQTT client {Client} dropped without DISCONNECT ({Type}); devices {Devices} are offline",
+                        e.ClientId, e.DisconnectType, string.Join(", ", ids));
+                    drops.ActorRef.Tell(new ConnectionDrops.Dropped(ids, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+                }
+            }
             return Task.CompletedTask;
         };
     }
@@ -126,6 +141,8 @@ public sealed class MqttDoor(MqttServer server, IRequiredActor<DeviceManagerActo
         {
             case Accepted:
                 Interlocked.Add(ref _stored, readings!.Count);
+                if (e.SessionItems[DevicesKey] is not HashSet<int> carried) e.SessionItems[DevicesKey] = carried = [];
+                lock (carried) carried.UnionWith(readings.Select(r => r.DeviceId));
                 break;
             case DeviceNotFound nf:
                 var field = readings!.Count > 1 || topic.EndsWith("/batch", StringComparison.Ordinal) ? $"readings[{nf.Index}].device_id" : "device_id";

@@ -40,12 +40,13 @@ public sealed class MqttFanOut : ReceiveActor
 
 /// <summary>
 /// Starts the fan-out on the node's actor system and keeps each registered device's status retained on
-/// <c>edge/status/{device}</c> (<c>online</c>, <c>late</c>, <c>offline</c>: the device-health rule), republished when it changes.
+/// <c>edge/status/{device}</c> (<c>online</c>, <c>late</c>, <c>offline</c>: the device-health rule, with connections that
+/// dropped uncleanly), republished when it changes (checked every second).
 /// </summary>
 internal sealed class MqttDoorService(MqttDoor door, ActorSystem system, NodeSettings settings, ReadModelStore store,
-    ILogger<MqttDoorService> log) : BackgroundService
+    EdgeCluster.Actors.Devices.ConnectionDrops drops, ILogger<MqttDoorService> log) : BackgroundService
 {
-    private static readonly TimeSpan StatusEvery = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan StatusEvery = TimeSpan.FromSeconds(1);
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -68,7 +69,7 @@ internal sealed class MqttDoorService(MqttDoor door, ActorSystem system, NodeSet
                     var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                     foreach (var device in store.Devices.List())
                     {
-                        var status = store.Health.Of(device, now).Status;
+                        var status = store.Health.Of(device, now, drops.DroppedAt(device.DeviceId)).Status;
                         if (published.TryGetValue(device.DeviceId, out var before) && before == status) continue;
                         await door.PublishAsync($"edge/status/{device.DeviceId}", System.Text.Encoding.UTF8.GetBytes(status), retain: true);
                         published[device.DeviceId] = status;

@@ -24,7 +24,7 @@ public sealed class MqttTests(ITestOutputHelper output)
     {
         var mqtt = Enumerable.Range(0, 3).Select(_ => FreePort.Next()).ToArray();
         using var cluster = await ProcessCluster.StartAsync(3, "mq", i => ["--mqtt-port", mqtt[i].ToString()]);
-        Assert.Equal(HttpStatusCode.Created, (await cluster[0].Http.PostAsJsonAsync("/api/devices", new { device_id = 1, name = "ESP32_01" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await cluster[0].Http.PostAsJsonAsync("/api/devices", new { device_id = 1, name = "ESP32_01", interval_s = 60 })).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await cluster[0].Http.PostAsJsonAsync("/api/devices", new { device_id = 7, name = "sensor_room1" })).StatusCode);
         foreach (var node in cluster.Running)
             await Eventually.AssertAsync(async () =>
@@ -72,6 +72,20 @@ public sealed class MqttTests(ITestOutputHelper output)
         var refused = await EdgectlProcess.RunAsync($"127.0.0.1:{cluster[0].HttpPort}", "mqtt", "pub", "99", "25.5", "61");
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("refused: ImplementationSpecificError: device_id: Device 99 not found", refused.Out);
+
+        // A board on member 1 loses its connection without DISCONNECT (its process dies): offline on member 3 at once.
+        var board = Process.Start(new ProcessStartInfo("mosquitto_pub", $"-h 127.0.0.1 -p {mqtt[0]} -i esp32-1 -q 1 -t sensors/1/reading -l")
+            { RedirectStandardInput = true, UseShellExecute = false })!;
+        await board.StandardInput.WriteLineAsync("""{"device_id":1,"temperature":21,"humidity":50,"seq":20}""");
+        await board.StandardInput.FlushAsync();
+        async Task<string> StatusOnMember3Async() =>
+            (await (await cluster[2].Http.GetAsync("/api/devices/1")).ReadJsonAsync()).GetProperty("status").GetString()!;
+        await Eventually.AssertAsync(async () => Assert.Equal("online", await StatusOnMember3Async()), TimeSpan.FromSeconds(15));
+        board.Kill();
+        await board.WaitForExitAsync();
+        var killedAt = Stopwatch.StartNew();
+        await Eventually.AssertAsync(async () => Assert.Equal("offline", await StatusOnMember3Async()), TimeSpan.FromSeconds(15));
+        output.WriteLine($"device 1 offline on member 3 {killedAt.ElapsedMilliseconds} ms after its board's connection broke on member 1");
     }
 
     [Fact]

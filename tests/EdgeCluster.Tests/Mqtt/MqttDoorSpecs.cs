@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -224,5 +225,38 @@ public sealed class MqttDoorSpecs : IAsyncLifetime
             Assert.Contains(("edge/status/7", "offline", true), status);
             return Task.CompletedTask;
         }, TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_board_gone_without_disconnect_is_offline_at_once_and_online_again_when_it_is_heard_from()
+    {
+        Assert.True((await _node.Http.PostAsJsonAsync("/api/devices", new { device_id = 1, name = "ESP32_01", interval_s = 60 })).IsSuccessStatusCode);
+        Assert.True((await _node.Http.PostAsJsonAsync("/api/devices", new { device_id = 7, name = "sensor_room1", interval_s = 60 })).IsSuccessStatusCode);
+        async Task<string> StatusAsync(int id) =>
+            (await (await _node.Http.GetAsync($"/api/devices/{id}")).ReadJsonAsync()).GetProperty("status").GetString()!;
+
+        // A board that says goodbye (DISCONNECT) stays online until its interval says otherwise.
+        var polite = await ConnectAsync("esp32-7");
+        Assert.True((await polite.PublishAsync(Message("sensors/7/reading", """{"device_id":7,"temperature":21,"humidity":50,"seq":1}"""))).IsSuccess);
+        await polite.DisconnectAsync();
+
+        // A board whose connection breaks: its process dies, the kernel closes the socket, no DISCONNECT.
+        var board = Process.Start(new ProcessStartInfo("mosquitto_pub", $"-h 127.0.0.1 -p {_mqttPort} -i esp32-1 -q 1 -t sensors/1/reading -l")
+            { RedirectStandardInput = true, UseShellExecute = false })!;
+        await board.StandardInput.WriteLineAsync("""{"device_id":1,"temperature":21,"humidity":50,"seq":1}""");
+        await board.StandardInput.FlushAsync();
+        await Eventually.AssertAsync(async () => Assert.Equal([1L], await SeqsAsync(1)), TimeSpan.FromSeconds(10));
+        Assert.Equal("online", await StatusAsync(1));
+        board.Kill();
+        await board.WaitForExitAsync();
+
+        await Eventually.AssertAsync(async () => Assert.Equal("offline", await StatusAsync(1)), TimeSpan.FromSeconds(10));
+        var offline = (await (await _node.Http.GetAsync("/api/devices?status=offline")).ReadJsonAsync()).GetProperty("devices");
+        Assert.Equal([1], offline.EnumerateArray().Select(d => d.GetProperty("device_id").GetInt32()));
+        Assert.Equal("online", await StatusAsync(7));
+
+        // Heard from again (over HTTP, even): online.
+        await _node.PostReadingAsync(1, 21, 50, seq: 2);
+        Assert.Equal("online", await StatusAsync(1));
     }
 }

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The MQTT door against the lab's MQTT pipeline, side by side in one run on this machine:
+#   1. readings durably stored per second, end to end, with the same QoS 1 publishers (one connection per device):
+#      the lab's pipeline (Debian's Mosquitto + ../shared/baselines/seed_mqtt_subscriber.py, commit per message)
+#      against one EdgeCluster node, whose PUBACK means the journal has it;
+#   2. acknowledged-then-lost after SIGKILL: publishers record every PUBACK; the broker process (Mosquitto, with its
+#      subscriber killed too; or the node) is SIGKILLed mid-stream and restarted; PUBACKed readings missing from the
+#      store are counted.
+#   bench/mqtt.sh            # DEVICES=20 PER_DEVICE=1000
+# Needs: mosquitto, mosquitto-clients, python3-paho-mqtt, sqlite3 (Debian).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEVICES=${DEVICES:-20}
+PER_DEVICE=${PER_DEVICE:-1000}
+SUBSCRIBER=${SUBSCRIBER:-../shared/baselines/seed_mqtt_subscriber.py}
+WORK=${WORK:-/tmp/edge-bench-mqtt}
+LAB_PORT=18831
+EDGE_PORT=18832
+HTTP_PORT=5130
+PY=/usr/bin/python3
+
+rm -rf "$WORK"; mkdir -p "$WORK"
+. bench/lib.sh
+total=$((DEVICES * PER_DEVICE))
+now() { date +%s.%N; }
+count_lab() { sqlite3 "$WORK/lab.db" 'SELECT count(*) FROM sensor_readings' 2>/dev/null || echo 0; }
+count_edge() { curl -sf "http://127.0.0.1:$HTTP_PORT/api/cluster" | $PY -c 'import json,sys; print(sum(o["highest"] for o in json.load(sys.stdin)["version_vector"].values()))' 2>/dev/null || echo 0; }
+
+start_lab() {
+  mosquitto -p $LAB_PORT >"$WORK/mosquitto.log" 2>&1 & lab_broker=$!; pids+=("$lab_broker"); sleep 0.5
+  $PY "$SUBSCRIBER" --port $LAB_PORT --db "$WORK/lab.db" --topic 'sensors/#' --qos 1 --quiet >"$WORK/subscriber.log" 2>&1 &
+  lab_sub=$!; pids+=("$lab_sub"); sleep 1
+}
+start_edge() {
+  dotnet "$node_dll" --node-name mqtt-bench --http-host 127.0.0.1 --http-port $HTTP_PORT --akka-host 127.0.0.1 --akka-port 0 \
+    --data-dir "$WORK/edge" --mqtt-port $EDGE_PORT --auto-register >>"$WORK/edge.log" 2>&1 &
+  edge=$!; pids+=("$edge")
+  for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$HTTP_PORT/api/health" && return; sleep 0.1; done
+  echo "node did not start"; exit 1
+}
+publish_all() { # port count prefix [--lab]
+  local port=$1 count=$2 prefix=$3; shift 3
+  local ps=()
+  for d in $(seq 1 "$DEVICES"); do
+    $PY bench/mqtt/publisher.py --port "$port" --device "$d" --count "$count" --acked "$WORK/$prefix-acked-$d" "$@" & ps+=($!)
+  done
+  for p in "${ps[@]}"; do wait "$p" || true; done
+}
+wait_count() { # function target
+  for _ in $(seq 1 1200); do [ "$($1)" -ge "$2" ] && return 0; sleep 0.1; done; return 1
+}
+
+echo "machine: $(nproc) cores, $(uname -m); $DEVICES devices x $PER_DEVICE QoS 1 readings, one connection per device"
+
+# 1. Throughput, end to end: from the first publish until every reading is in the store.
+start_lab
+t0=$(now); publish_all $LAB_PORT "$PER_DEVICE" lab --lab; t1=$(now)
+wait_count count_lab "$total" || true; t2=$(now)
+echo "lab pipeline  stored=$(count_lab) of $total publish_s=$(echo "$t1 - $t0" | bc) stored_per_s=$(echo "$(count_lab) / ($t2 - $t0)" | bc)"
+kill "$lab_sub" "$lab_broker"; wait "$lab_sub" "$lab_broker" 2>/dev/null || true
+start_edge
+for d in $(seq 1 "$DEVICES"); do curl -sf -o /dev/null -X POST "http://127.0.0.1:$HTTP_PORT/api/devices" -H 'content-type: application/json' -d "{\"device_id\":$d,\"name\":\"dev$d\"}"; done
+t0=$(now); publish_all $EDGE_PORT "$PER_DEVICE" edge; t1=$(now)
+wait_count count_edge "$total" || true; t2=$(now)
+echo "edgecluster   stored=$(count_edge) of $total publish_s=$(echo "$t1 - $t0" | bc) stored_per_s=$(echo "$(count_edge) / ($t2 - $t0)" | bc)"
+kill "$edge"; wait "$edge" 2>/dev/null || true
+
+# 2. Acknowledged, then lost: SIGKILL of the broker process 2 s into the stream, then a restart.
+rm -rf "$WORK/lab.db" "$WORK/edge" "$WORK"/*-acked-*
+start_lab
+publish_all $LAB_PORT "$PER_DEVICE" lab-kill --lab & pub=$!
+sleep 2; kill -9 "$lab_broker" "$lab_sub"; wait "$pub" || true
+acked=$(cat "$WORK"/lab-kill-acked-* | wc -l); stored=$(count_lab)
+echo "lab pipeline  SIGKILL: acknowledged=$acked stored=$stored acknowledged_then_lost=$((acked > stored ? acked - stored : 0))"
+start_edge
+publish_all $EDGE_PORT "$PER_DEVICE" edge-kill & pub=$!
+sleep 2; kill -9 "$edge"; wait "$pub" || true
+start_edge
+lost=0; acked=0
+for d in $(seq 1 "$DEVICES"); do
+  have=$(sqlite3 "$WORK/edge/readings.db" "SELECT group_concat(seq) FROM sensor_readings WHERE device_id = $d" | tr ',' '\n' | sort -n)
+  while read -r s; do acked=$((acked + 1)); grep -qx "$s" <<<"$have" || lost=$((lost + 1)); done < <(sort -n "$WORK/edge-kill-acked-$d")
+done
+echo "edgecluster   SIGKILL: acknowledged=$acked acknowledged_then_lost=$lost"
