@@ -18,3 +18,7 @@ class WiFiClass {
 };
 
 extern WiFiClass WiFi;
+
+// A network connection as Arduino's networking libraries take it; the MQTT shim needs only the type.
+class Client {};
+class WiFiClient : public Client {};

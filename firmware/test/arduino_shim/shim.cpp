@@ -6,6 +6,7 @@
 #include "EEPROM.h"
 #include "Ethernet.h"
 #include "HTTPClient.h"
+#include "MQTTClient.h"
 #include "Preferences.h"
 #include "WiFi.h"
 
@@ -15,6 +16,9 @@ std::string serial_output;
 wl_status_t wifi_status = WL_CONNECTED;
 std::vector<HttpExchange> http_sent;
 std::vector<HttpAnswer> http_script;
+std::vector<MqttPublish> mqtt_sent;
+std::vector<bool> mqtt_acks;
+int mqtt_connects = 0;
 float dht_temperature = 22.5f;
 float dht_humidity = 60.0f;
 std::map<std::string, uint32_t> nvs;
