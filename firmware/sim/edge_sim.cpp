@@ -2,6 +2,7 @@
 // cluster over HTTP. Each device numbers its readings 1, 2, 3, ... and keeps them while no member
 // answers, exactly as a board does.
 //   edge-sim --members http://127.0.0.1:5000,http://127.0.0.1:5001 --devices 50 --rate 2/s --duration 60s
+//   edge-sim --mqtt --members mqtt://127.0.0.1:1883,mqtt://127.0.0.1:1884 ...   (QoS 1, one connection per device)
 #include <time.h>
 
 #include <chrono>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "edge_client.h"
+#include "mosquitto_transport.h"
 #include "posix_transport.h"
 
 namespace {
@@ -43,12 +45,13 @@ struct Options {
   size_t buffer = 1000;
   int timeout_ms = 2000;
   std::string report;
+  bool mqtt = false;
 };
 
 [[noreturn]] void usage(const char* error) {
   fprintf(stderr, "edge-sim: %s\n", error);
   fprintf(stderr,
-          "usage: edge-sim --members http://HOST:PORT[,...] [--devices N] [--first-device K] [--rate R/s]\n"
+          "usage: edge-sim [--mqtt] --members http://HOST:PORT[,...] | mqtt://HOST:PORT[,...] [--devices N] [--first-device K] [--rate R/s]\n"
           "                [--duration Ns] [--drain Ns] [--buffer N] [--timeout-ms N] [--report FILE]\n");
   exit(2);
 }
@@ -66,6 +69,10 @@ Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string name = argv[i];
+    if (name == "--mqtt") {
+      o.mqtt = true;
+      continue;
+    }
     if (i + 1 >= argc) usage((name + " needs a value").c_str());
     const std::string value = argv[++i];
     if (name == "--members") {
@@ -74,6 +81,10 @@ Options parse(int argc, char** argv) {
         const size_t comma = value.find(',', start);
         std::string url = value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
         if (url.rfind("http://", 0) == 0) url = url.substr(7);
+        if (url.rfind("mqtt://", 0) == 0) {
+          url = url.substr(7);
+          o.mqtt = true;
+        }
         while (!url.empty() && url.back() == '/') url.pop_back();
         const size_t colon = url.rfind(':');
         if (colon == std::string::npos || colon == 0) usage(("member '" + url + "' must be http://host:port").c_str());
@@ -108,6 +119,7 @@ struct Device {
   std::unique_ptr<edge::ReadingBuffer> buffer;
   std::unique_ptr<edge::MemberList> members;
   std::unique_ptr<edge::Backoff> backoff;
+  std::unique_ptr<edge::Transport> mqtt;  // with --mqtt: the board's own connection
   std::unique_ptr<edge::EdgeClient> client;
 };
 
@@ -118,6 +130,7 @@ int main(int argc, char** argv) {
   std::vector<edge::Member> members;
   for (size_t i = 0; i < o.hosts.size(); ++i) members.push_back(edge::Member{o.hosts[i].c_str(), o.ports[i]});
   edge::PosixTransport transport(o.timeout_ms);
+  if (o.mqtt) edge::MosquittoTransport::init();
 
   const double period_ms = 1000.0 / o.rate;
   std::vector<Device> devices(static_cast<size_t>(o.devices));
@@ -131,7 +144,9 @@ int main(int argc, char** argv) {
     dev.members.reset(new edge::MemberList(members.data(), members.size()));
     for (int k = 0; k < d % static_cast<int>(members.size()); ++k) dev.members->fail_over();
     dev.backoff.reset(new edge::Backoff(250, 5000));
-    dev.client.reset(new edge::EdgeClient(*dev.members, *dev.buffer, transport, *dev.backoff, random32));
+    if (o.mqtt) dev.mqtt.reset(new edge::MosquittoTransport(dev.id, o.timeout_ms));
+    dev.client.reset(new edge::EdgeClient(*dev.members, *dev.buffer, o.mqtt ? *dev.mqtt : static_cast<edge::Transport&>(transport),
+                                          *dev.backoff, random32));
   }
 
   const auto start = Clock::now();

@@ -7,8 +7,8 @@ namespace EdgeCluster.Tests.EndToEnd;
 
 /// <summary>
 /// The firmware's device simulator (the same C++ client core the boards run) posting to a cluster of
-/// three real node processes, one of which is killed with SIGKILL and restarted mid-run: every
-/// reading it generated is stored exactly once, on every member.
+/// three real node processes, over HTTP or over MQTT (QoS 1, libmosquitto), one of which is killed with SIGKILL and
+/// restarted mid-run: every reading it generated is stored exactly once, on every member.
 /// </summary>
 [Trait("Category", "Slow")]
 [Collection(EdgeCluster.Tests.Support.MultiNodeCollection.Name)]
@@ -16,14 +16,21 @@ public sealed class SimulatorTests(ITestOutputHelper output)
 {
     private const int Devices = 10;
 
-    [Fact]
-    public async Task Every_generated_reading_is_stored_exactly_once_on_every_member_across_a_member_crash()
+    [Theory]
+    [InlineData("http")]
+    [InlineData("mqtt")]
+    public async Task Every_generated_reading_is_stored_exactly_once_on_every_member_across_a_member_crash(string transport)
     {
-        using var cluster = await ProcessCluster.StartAsync(3, "m", "--auto-register", "--replication-interval-ms", "200");
+        var mqtt = Enumerable.Range(0, 3).Select(_ => FreePort.Next()).ToArray();
+        using var cluster = await ProcessCluster.StartAsync(3, "m", i => transport == "mqtt" ? ["--mqtt-port", mqtt[i].ToString()] : [],
+            "--auto-register", "--replication-interval-ms", "200");
         var report = cluster.File("sim-report.json");
+        var members = transport == "mqtt"
+            ? mqtt.Select(p => $"mqtt://127.0.0.1:{p}")
+            : cluster.HttpPorts.Select(p => $"http://127.0.0.1:{p}");
         using var sim = Process.Start(new ProcessStartInfo(EdgeSimPath(),
         [
-            "--members", string.Join(",", cluster.HttpPorts.Select(p => $"http://127.0.0.1:{p}")), "--devices", Devices.ToString(),
+            "--members", string.Join(",", members), "--devices", Devices.ToString(),
             "--rate", "10/s", "--duration", "12s", "--drain", "60s", "--timeout-ms", "2000", "--report", report,
         ])
         {
