@@ -3,23 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "../esp32-mqtt/esp32-mqtt.ino"
+#include "sketch_host.h"
 
 namespace {
 
-void run_for(unsigned long ms) {
-  const unsigned long until = shim::now_ms + ms;
-  while (shim::now_ms < until) loop();
-}
-
-void boot_new_board() {
-  shim::nvs.clear();
-  shim::mqtt_sent.clear();
-  shim::mqtt_acks.clear();
-  shim::serial_output.clear();
-  shim::dht_temperature = 22.5f;
-  shim::wifi_status = WL_CONNECTED;
-  setup();
-}
+using shim::boot_new_board;
+using shim::run_for;
 
 TEST(Esp32MqttSketch, PublishesBatchesWithQos1ToItsDeviceTopic) {
   boot_new_board();

@@ -3,23 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "../esp32-sensor/esp32-sensor.ino"
+#include "sketch_host.h"
 
 namespace {
 
-void run_for(unsigned long ms) {
-  const unsigned long until = shim::now_ms + ms;
-  while (shim::now_ms < until) loop();
-}
-
-// Each test starts from a board fresh from the factory, whatever ran before it in this process.
-void boot_new_board() {
-  shim::nvs.clear();
-  shim::http_sent.clear();
-  shim::http_script.clear();
-  shim::serial_output.clear();
-  shim::dht_temperature = 22.5f;
-  setup();
-}
+using shim::boot_new_board;
+using shim::run_for;
 
 TEST(Esp32Sketch, PostsReadingsAndReplaysThemAfterAnOutageWithoutNewSeqs) {
   boot_new_board();
