@@ -136,6 +136,8 @@ public static class NodeHost
         var uplink = settings.UplinkTarget();
         builder.Services.AddSingleton(new Uplink.UplinkStatus(uplink, settings.UplinkRate));
         if (uplink is not null) builder.Services.AddHostedService<Uplink.UplinkService>();
+        builder.Services.AddSingleton<Disk.StorageMonitor>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Disk.StorageMonitor>());
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton<LocalLinks>();
         builder.Services.AddSingleton<AdminFanOut>();

@@ -42,6 +42,7 @@ public static class Routes
         app.MapLogEndpoints();
         app.MapUplinkEndpoints();
         app.MapMqttEndpoints();
+        app.MapStorageEndpoints();
         app.MapGet("/api/health", (NodeSettings settings, ActorSystem system) =>
         {
             var cluster = Cluster.Get(system);

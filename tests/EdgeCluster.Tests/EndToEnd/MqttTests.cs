@@ -34,7 +34,7 @@ public sealed class MqttTests(ITestOutputHelper output)
         // The lab's "cloud aggregator" points at member 3 and hears what boards publish on member 1.
         var subscriber = Start("mosquitto_sub", "-h", "127.0.0.1", "-p", mqtt[2].ToString(), "-i", "aggregator", "-q", "1",
             "-t", "sensors/#", "-v", "-C", "6", "-W", "60");
-        await Task.Delay(1000);
+        await SubscribedAsync(cluster[2]);
         for (var seq = 1; seq <= 3; seq++)
         {
             var pub = await Run("mosquitto_pub", "-h", "127.0.0.1", "-p", mqtt[0].ToString(), "-i", "esp32-1", "-q", "1",
@@ -61,7 +61,7 @@ public sealed class MqttTests(ITestOutputHelper output)
 
         // edgectl speaks MQTT over the member's WebSocket door: a tail on member 2, a publish on member 1.
         var tail = EdgectlProcess.RunAsync($"127.0.0.1:{cluster[1].HttpPort}", "mqtt", "tail", "sensors/1/#", "--count", "1", "--for", "60");
-        await Task.Delay(2000);
+        await SubscribedAsync(cluster[1]);
         var edgectlPub = await EdgectlProcess.RunAsync($"127.0.0.1:{cluster[0].HttpPort}", "mqtt", "pub", "1", "25.5", "61", "--seq", "10");
         Assert.True(edgectlPub.ExitCode == 0, edgectlPub.ToString());
         Assert.Contains("stored: sensors/1/reading acknowledged", edgectlPub.Out);
@@ -80,7 +80,11 @@ public sealed class MqttTests(ITestOutputHelper output)
         await board.StandardInput.FlushAsync();
         async Task<string> StatusOnMember3Async() =>
             (await (await cluster[2].Http.GetAsync("/api/devices/1")).ReadJsonAsync()).GetProperty("status").GetString()!;
-        await Eventually.AssertAsync(async () => Assert.Equal("online", await StatusOnMember3Async()), TimeSpan.FromSeconds(15));
+        // Its reading is stored (so its connection carried device 1) before the connection breaks.
+        await Eventually.AssertAsync(async () => Assert.Contains(
+            (await (await cluster[2].Http.GetAsync("/api/readings/1")).ReadJsonAsync()).GetProperty("readings").EnumerateArray(),
+            r => r.TryGetProperty("seq", out var seq) && seq.GetInt64() == 20), TimeSpan.FromSeconds(15));
+        Assert.Equal("online", await StatusOnMember3Async());
         board.Kill();
         await board.WaitForExitAsync();
         var killedAt = Stopwatch.StartNew();
@@ -139,6 +143,12 @@ public sealed class MqttTests(ITestOutputHelper output)
         var lost = acknowledged.Keys.Where(k => !stored.Contains(k)).ToList();
         Assert.True(lost.Count == 0, $"{lost.Count} acknowledged publishes lost, e.g. {string.Join(", ", lost.Take(5))}");
     }
+
+    /// <summary>Waits until a client holds a subscription on the member (so what is published next reaches it).</summary>
+    private static Task SubscribedAsync(NodeProcess member) =>
+        Eventually.AssertAsync(async () =>
+            Assert.True((await (await member.Http.GetAsync("/api/mqtt")).ReadJsonAsync()).GetProperty("clients").GetInt32() >= 1),
+            TimeSpan.FromSeconds(30));
 
     private static async Task PublishUntilKilledAsync(int port, int device, ConcurrentDictionary<(int, long), bool> acknowledged, CancellationToken stop)
     {

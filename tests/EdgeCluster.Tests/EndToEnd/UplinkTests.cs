@@ -76,6 +76,10 @@ public sealed class UplinkTests(ITestOutputHelper output)
         Assert.Equal("down", down.GetProperty("state").GetString());
         Assert.False(string.IsNullOrEmpty(down.GetProperty("last_error").GetString()));
         Assert.True(down.GetProperty("backlog").GetInt64() > 0, down.ToString());
+        var storage = (await (await cluster[1].Http.GetAsync("/api/storage")).ReadJsonAsync()).GetProperty("uplink");
+        Assert.Equal("down", storage.GetProperty("state").GetString());
+        Assert.True(storage.GetProperty("backlog").GetInt64() > 0, storage.ToString());
+        Assert.True(storage.GetProperty("backlog_age_s").GetDouble() >= 25, storage.ToString());
         await cloud.StartAgainAsync();
         await CloudHoldsExactlyAsync(cloud, acknowledged, cluster[0]);
 

@@ -155,11 +155,14 @@ public sealed class MqttDoorSpecs : IAsyncLifetime
                 begin.CommandText = "BEGIN EXCLUSIVE";
                 begin.ExecuteNonQuery();
             }
-            var refused = await v5.PublishAsync(Message("sensors/1/reading", """{"device_id":1,"temperature":21,"humidity":50,"seq":1}"""));
+            // Both wait out the ingest timeout at once.
+            var v5Publish = v5.PublishAsync(Message("sensors/1/reading", """{"device_id":1,"temperature":21,"humidity":50,"seq":1}"""));
+            var v3Publish = v3.PublishAsync(Message("sensors/1/reading", """{"device_id":1,"temperature":21,"humidity":50,"seq":2}"""));
+            var refused = await v5Publish;
             Assert.Equal(MqttClientPublishReasonCode.UnspecifiedError, refused.ReasonCode);
             Assert.Contains("journal unavailable", refused.ReasonString);
             // MQTT 3.1.1 cannot be told: no PUBACK, the connection closes, the client sends it again later.
-            await Assert.ThrowsAnyAsync<Exception>(() => v3.PublishAsync(Message("sensors/1/reading", """{"device_id":1,"temperature":21,"humidity":50,"seq":2}""")));
+            await Assert.ThrowsAnyAsync<Exception>(() => v3Publish);
             Assert.False(v3.IsConnected);
             Assert.Empty(await SeqsAsync(1));
             using var rollback = lockHolder.CreateCommand();

@@ -1,0 +1,91 @@
+using EdgeCluster.Contracts;
+using EdgeCluster.Node.Uplink;
+using EdgeCluster.Storage;
+
+namespace EdgeCluster.Node.Disk;
+
+/// <summary>
+/// What this member's data folder holds and how fast it grows: readings held (its version vector's sum, no table
+/// scan), file sizes, free space, the ingest rate over the last hour (sampled every 10 s) and the days until the disk
+/// is full at that rate, with a warning in the log and the API when that drops under 7 days.
+/// </summary>
+public sealed class StorageMonitor(NodeSettings settings, ReadModelStore store, UplinkStatus uplink, ILogger<StorageMonitor> log)
+    : BackgroundService
+{
+    public static readonly TimeSpan Sample = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Window = TimeSpan.FromHours(1);
+    private const double WarnDays = 7;
+
+    private readonly Queue<(DateTimeOffset At, long Held)> _samples = new();
+    private readonly Lock _gate = new();
+    private DateTimeOffset _warnedAt = DateTimeOffset.MinValue;
+
+    public StorageView View()
+    {
+        var held = Held();
+        var journal = FileBytes(settings.JournalPath);
+        var readModel = FileBytes(settings.ReadModelPath);
+        var free = FreeBytes();
+        double perSecond;
+        lock (_gate)
+        {
+            var first = _samples.Count > 0 ? _samples.Peek() : (DateTimeOffset.UtcNow, held);
+            var seconds = (DateTimeOffset.UtcNow - first.Item1).TotalSeconds;
+            perSecond = seconds >= Sample.TotalSeconds ? Math.Max(0, (held - first.Item2) / seconds) : 0;
+        }
+        double? bytesPerReading = held > 0 ? (double)(journal + readModel) / held : null;
+        double? days = perSecond > 0 && bytesPerReading is { } b ? free / (b * perSecond) / 86_400 : null;
+        var warning = days < WarnDays
+            ? $"the disk of {Path.GetFullPath(settings.DataDir)} is full in {days:0.#} days at {perSecond:0.#} readings/s ({free / 1_048_576} MiB free)"
+            : null;
+        var up = uplink.Read();
+        var backlog = uplink.Target is null ? 0 : store.Replication.VersionVector().Sum(o => Math.Max(0, o.Value - up.Cursors.GetValueOrDefault(o.Key)));
+        var oldestWaiting = uplink.Target is null ? null : store.Replication.OldestAfter(up.Cursors);
+        return new StorageView(Path.GetFullPath(settings.DataDir), "off",
+            [new TierView("raw", held, readModel, store.Analytics.OldestRaw())], journal, readModel, free, Math.Round(perSecond, 2),
+            bytesPerReading is { } bpr ? Math.Round(bpr, 1) : null, days is { } d ? Math.Round(d, 1) : null, warning,
+            new StorageUplinkView(uplink.Target is not null, up.State, backlog,
+                oldestWaiting is { } at ? Math.Round((DateTimeOffset.UtcNow - at).TotalSeconds, 1) : null));
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(Sample);
+        try
+        {
+            do
+            {
+                lock (_gate)
+                {
+                    var now = DateTimeOffset.UtcNow;
+                    _samples.Enqueue((now, Held()));
+                    while (_samples.Count > 1 && now - _samples.Peek().At > Window) _samples.Dequeue();
+                }
+                if (View().Warning is { } warning && DateTimeOffset.UtcNow - _warnedAt > TimeSpan.FromHours(1))
+                {
+                    log.LogWarning("Storage: {Warning}", warning);
+                    _warnedAt = DateTimeOffset.UtcNow;
+                }
+            } while (await timer.WaitForNextTickAsync(stopping));
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    /// <summary>Readings this member holds: each origin's stream is a prefix, so the version vector's sum counts them.</summary>
+    private long Held() => store.Replication.VersionVector().Values.Sum();
+
+    private static long FileBytes(string path) =>
+        new[] { path, path + "-wal", path + "-shm" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
+
+    private long FreeBytes()
+    {
+        try
+        {
+            return new DriveInfo(Path.GetFullPath(settings.DataDir)).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+}

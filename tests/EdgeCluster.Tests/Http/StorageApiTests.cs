@@ -1,0 +1,52 @@
+using System.Net.Http.Json;
+
+namespace EdgeCluster.Tests.Http;
+
+/// <summary>GET /api/storage on a node with readings: what it holds, its files, its free disk.</summary>
+public sealed class StorageApiTests : IAsyncLifetime
+{
+    private readonly TempDir _dir = new();
+    private TestNode _node = null!;
+
+    public async Task InitializeAsync()
+    {
+        _node = await TestNode.StartAsync(_dir.Path);
+        await _node.RegisterAsync(1, "ESP32_01");
+        await _node.RegisterAsync(2, "ESP32_02");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _node.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public async Task Storage_says_how_many_readings_the_member_holds_in_which_files_and_the_free_disk()
+    {
+        var empty = await (await _node.Http.GetAsync("/api/storage")).ReadJsonAsync();
+        Assert.Equal(0, empty.GetProperty("tiers")[0].GetProperty("rows").GetInt64());
+        Assert.False(empty.TryGetProperty("bytes_per_reading", out _));
+
+        var oldest = DateTimeOffset.UtcNow.AddHours(-3);
+        var batch = Enumerable.Range(0, 150).Select(i => new
+        {
+            device_id = 1 + i % 2, temperature = 20.0, humidity = 50.0, seq = i + 1, timestamp = oldest.AddSeconds(i).ToUnixTimeMilliseconds(),
+        });
+        Assert.True((await _node.Http.PostAsJsonAsync("/api/readings/batch", new { readings = batch })).IsSuccessStatusCode);
+
+        var view = await (await _node.Http.GetAsync("/api/storage")).ReadJsonAsync();
+        var raw = Assert.Single(view.GetProperty("tiers").EnumerateArray());
+        Assert.Equal("raw", raw.GetProperty("tier").GetString());
+        Assert.Equal(150, raw.GetProperty("rows").GetInt64());
+        Assert.Equal(oldest.ToUnixTimeMilliseconds(), DateTimeOffset.Parse(raw.GetProperty("oldest").GetString()!).ToUnixTimeMilliseconds());
+        Assert.Equal("off", view.GetProperty("retention").GetString());
+        var files = new DirectoryInfo(_dir.Path).GetFiles("journal.db*").Sum(f => f.Length);
+        Assert.InRange(view.GetProperty("journal_bytes").GetInt64(), 1, files);
+        Assert.True(view.GetProperty("read_model_bytes").GetInt64() > 0);
+        var free = new DriveInfo(_dir.Path).AvailableFreeSpace;
+        Assert.InRange(view.GetProperty("free_bytes").GetInt64(), free - 256L * 1024 * 1024, free + 256L * 1024 * 1024);
+        Assert.True(view.GetProperty("bytes_per_reading").GetDouble() > 0);
+        Assert.False(view.GetProperty("uplink").GetProperty("enabled").GetBoolean());
+    }
+}
