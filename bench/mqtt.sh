@@ -119,3 +119,14 @@ for d in $(seq 1 "$DEVICES"); do
   while read -r s; do acked=$((acked + 1)); grep -qx "$s" <<<"$have" || lost=$((lost + 1)); done < <(sort -n "$WORK/edge-kill-acked-$d")
 done
 echo "edgecluster   SIGKILL: acknowledged=$acked acknowledged_then_lost=$lost"
+
+# 3. Publish-to-subscriber latency across members: a second node joins the (restarted) first; a board publishes on the first, a
+#    subscriber listens on the second (the reading reaches it by replication, every --replication-interval-ms).
+akka_port=$(grep -o 'edgecluster@127.0.0.1:[0-9]*' "$WORK/edge.log" | tail -n 1 | cut -d: -f2)
+dotnet "$node_dll" --node-name mqtt-bench-2 --http-host 127.0.0.1 --http-port $((HTTP_PORT + 1)) --akka-host 127.0.0.1 --akka-port 0 \
+  --data-dir "$WORK/edge2" --mqtt-port $((EDGE_PORT + 1)) --auto-register --seeds "127.0.0.1:$akka_port" >"$WORK/edge2.log" 2>&1 &
+edge2=$!; pids+=("$edge2")
+for _ in $(seq 1 300); do
+  [ "$(curl -sf "http://127.0.0.1:$((HTTP_PORT + 1))/api/health" | grep -c '"member":"Up"')" = 1 ] && break; sleep 0.2
+done
+$bench_tool mqtt-latency --publish-port $EDGE_PORT --subscribe-port $((EDGE_PORT + 1)) --samples "${SAMPLES:-200}"

@@ -17,6 +17,7 @@ return args.FirstOrDefault() switch
     "visibility" => await ClusterBench.VisibilityAsync(Arg("--members", "http://127.0.0.1:5100,http://127.0.0.1:5101,http://127.0.0.1:5102").Split(','), int.Parse(Arg("--samples", "200"))),
     "uplink-drain" => await UplinkBench.DrainAsync(Arg("--member", "http://127.0.0.1:5100"), long.Parse(Arg("--readings", "1000000"))),
     "uplink-lag" => await UplinkBench.LagAsync(Arg("--member", "http://127.0.0.1:5100"), Arg("--cloud", ""), int.Parse(Arg("--samples", "200"))),
+    "mqtt-latency" => await MqttBench.LatencyAsync(int.Parse(Arg("--publish-port", "1883")), int.Parse(Arg("--subscribe-port", "1884")), int.Parse(Arg("--samples", "200"))),
     _ => Usage(),
 };
 
@@ -31,6 +32,7 @@ static int Usage()
     Console.Error.WriteLine("usage: EdgeCluster.Bench sqlite-ceiling [--db F] [--rows N] [--batch N] | seed [--db F] [--rows N] [--devices N] | query [--db F] [--device N] [--iterations N]");
     Console.Error.WriteLine("       | load --member URL [--readings N] [--batch N] | catchup --member URL [--readings N] | visibility --members URL,URL,URL [--samples N]");
     Console.Error.WriteLine("       | uplink-drain --member URL [--readings N] | uplink-lag --member URL --cloud CONNECTION-STRING [--samples N]");
+    Console.Error.WriteLine("       | mqtt-latency --publish-port P --subscribe-port P [--samples N]");
     return 2;
 }
 
