@@ -51,7 +51,7 @@ public static class ReadingEndpoints
         if (error is not null) return ApiErrors.BadRequest(error.Field, error.Message);
         if (strong && NoMajorityReachable(system) is { } refused) return refused;
 
-        var result = await IngestAsync(devices.ActorRef, [reading!], ingest);
+        var result = await Ingestion.IngestAsync(devices.ActorRef, [reading!], ingest);
         if (strong && result is Accepted accepted && await ConfirmAsync(replicator.ActorRef, ingest, accepted) is { } unconfirmed)
             return unconfirmed;
         return result switch
@@ -94,7 +94,7 @@ public static class ReadingEndpoints
         }
 
         if (strong && NoMajorityReachable(system) is { } refused) return refused;
-        var result = await IngestAsync(devices.ActorRef, readings, ingest);
+        var result = await Ingestion.IngestAsync(devices.ActorRef, readings, ingest);
         if (strong && result is Accepted accepted && await ConfirmAsync(replicator.ActorRef, ingest, accepted) is { } unconfirmed)
             return unconfirmed;
         return result switch
@@ -107,19 +107,6 @@ public static class ReadingEndpoints
             Unavailable u => ApiErrors.Unavailable(NotStored(u, "this batch")),
             _ => ApiErrors.Unavailable("journal unavailable"),
         };
-    }
-
-    internal static async Task<IIngestResult> IngestAsync(IActorRef devices, IReadOnlyList<Reading> readings, IngestSettings ingest)
-    {
-        try
-        {
-            // The ingest request answers within RequestTimeout; the margin covers the hops around it.
-            return await devices.Ask<IIngestResult>(new Ingest(readings), ingest.RequestTimeout + TimeSpan.FromSeconds(2));
-        }
-        catch (AskTimeoutException)
-        {
-            return new Unavailable("no answer in time", MayBeStored: true);
-        }
     }
 
     /// <summary>A strong write is refused before anything is stored when no majority of all members is reachable.</summary>

@@ -136,7 +136,7 @@ public sealed class MqttDoor(MqttServer server, IRequiredActor<DeviceManagerActo
             return;
         }
 
-        var result = await ReadingEndpoints.IngestAsync(devices.ActorRef, readings!, ingest);
+        var result = await Ingestion.IngestAsync(devices.ActorRef, readings!, ingest);
         switch (result)
         {
             case Accepted:
@@ -178,9 +178,11 @@ public sealed class MqttDoor(MqttServer server, IRequiredActor<DeviceManagerActo
         else await PublishAsync($"edge/errors/{e.ClientId}", new PublishError(message, field, e.ApplicationMessage.Topic));
     }
 
+    /// <summary>A registered device's id by its name; a cached id is checked against the registry, so a renamed device is found again.</summary>
     private int? DeviceByName(string name)
     {
-        if (_namesToIds.TryGetValue(name, out var id)) return id;
+        if (_namesToIds.TryGetValue(name, out var id) && store.Devices.Get(id)?.Name == name) return id;
+        _namesToIds.TryRemove(name, out _);
         if (store.Devices.FindByName(name) is not { } device) return null;
         _namesToIds[name] = device.DeviceId;
         return device.DeviceId;
