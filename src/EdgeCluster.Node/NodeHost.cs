@@ -62,9 +62,11 @@ public static class NodeHost
             k.AddServerHeader = false;
             if (http is not null) k.ListenHandle(http.Duplicate());
             if (mqtt is not null) k.ListenHandle(mqtt.Duplicate(), l => l.UseMqtt());
-            else if (settings.MqttPort != 0)
-                k.Listen(settings.HttpHost is "0.0.0.0" or "*" ? System.Net.IPAddress.Any : System.Net.IPAddress.Parse(settings.HttpHost),
-                    settings.MqttPort, l => l.UseMqtt());
+            // Without a shared socket (not Linux or macOS, or a host name): bound as Kestrel binds the HTTP URL's host.
+            else if (settings.MqttPort != 0 && System.Net.IPAddress.TryParse(settings.HttpHost, out var address))
+                k.Listen(address, settings.MqttPort, l => l.UseMqtt());
+            else if (settings.MqttPort != 0 && settings.HttpHost == "localhost") k.ListenLocalhost(settings.MqttPort, l => l.UseMqtt());
+            else if (settings.MqttPort != 0) k.ListenAnyIP(settings.MqttPort, l => l.UseMqtt());
         });
         if (http is null) builder.WebHost.UseUrls($"http://{(settings.HttpHost == "0.0.0.0" ? "*" : settings.HttpHost)}:{settings.HttpPort}");
 
@@ -78,6 +80,7 @@ public static class NodeHost
         builder.Services.AddSingleton(self);
         var drops = new ConnectionDrops();
         builder.Services.AddSingleton(drops);
+        builder.Services.AddSingleton<DeviceStatus>();
         builder.Services.AddSingleton(sp => new MemberDirectory(sp.GetRequiredService<ActorSystem>(), runtime.Partitions,
             settings.NodeName, () => self.HttpUrl));
         builder.Services.ConfigureHttpJsonOptions(o => EdgeCluster.Contracts.ApiJson.Configure(o.SerializerOptions));

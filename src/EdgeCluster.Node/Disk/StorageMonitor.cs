@@ -5,8 +5,8 @@ using EdgeCluster.Storage;
 namespace EdgeCluster.Node.Disk;
 
 /// <summary>
-/// What this member's data folder holds and how fast it grows: readings held (its version vector's sum, no table
-/// scan), file sizes, free space, the ingest rate over the last hour (sampled every 10 s) and the days until the disk
+/// What this member's data folder holds and how fast it grows: readings held (its version vector's sum: each origin's
+/// stream is a prefix, so no table scan counts them), file sizes, free space, the ingest rate over the last hour (sampled every 10 s) and the days until the disk
 /// is full at that rate, with a warning in the log and the API when that drops under 7 days.
 /// </summary>
 public sealed class StorageMonitor(NodeSettings settings, ReadModelStore store, UplinkStatus uplink, ILogger<StorageMonitor> log)
@@ -22,7 +22,22 @@ public sealed class StorageMonitor(NodeSettings settings, ReadModelStore store, 
 
     public StorageView View()
     {
-        var held = Held();
+        var vector = store.Replication.VersionVector();
+        var (held, journal, readModel, free, perSecond, bytesPerReading, days, warning) = Forecast(vector);
+        var up = uplink.Read();
+        var enabled = uplink.Target is not null;
+        return new StorageView(Path.GetFullPath(settings.DataDir), "off",
+            [new TierView("raw", held, readModel, store.Analytics.OldestRaw())], journal, readModel, free, Math.Round(perSecond, 2),
+            bytesPerReading is { } bpr ? Math.Round(bpr, 1) : null, days is { } d ? Math.Round(d, 1) : null, warning,
+            new StorageUplinkView(enabled, up.State, enabled ? UplinkStatus.Backlog(vector, up.Cursors) : 0,
+                enabled ? UplinkStatus.BacklogAgeS(store.Replication, up.Cursors) : null));
+    }
+
+    /// <summary>Readings held, file sizes, free space, the ingest rate over the sampled window and what follows from them.</summary>
+    private (long Held, long Journal, long ReadModel, long Free, double PerSecond, double? BytesPerReading, double? Days, string? Warning)
+        Forecast(IReadOnlyDictionary<string, long> vector)
+    {
+        var held = vector.Values.Sum();
         var journal = FileBytes(settings.JournalPath);
         var readModel = FileBytes(settings.ReadModelPath);
         var free = FreeBytes();
@@ -38,14 +53,7 @@ public sealed class StorageMonitor(NodeSettings settings, ReadModelStore store, 
         var warning = days < WarnDays
             ? $"the disk of {Path.GetFullPath(settings.DataDir)} is full in {days:0.#} days at {perSecond:0.#} readings/s ({free / 1_048_576} MiB free)"
             : null;
-        var up = uplink.Read();
-        var backlog = uplink.Target is null ? 0 : store.Replication.VersionVector().Sum(o => Math.Max(0, o.Value - up.Cursors.GetValueOrDefault(o.Key)));
-        var oldestWaiting = uplink.Target is null ? null : store.Replication.OldestAfter(up.Cursors);
-        return new StorageView(Path.GetFullPath(settings.DataDir), "off",
-            [new TierView("raw", held, readModel, store.Analytics.OldestRaw())], journal, readModel, free, Math.Round(perSecond, 2),
-            bytesPerReading is { } bpr ? Math.Round(bpr, 1) : null, days is { } d ? Math.Round(d, 1) : null, warning,
-            new StorageUplinkView(uplink.Target is not null, up.State, backlog,
-                oldestWaiting is { } at ? Math.Round((DateTimeOffset.UtcNow - at).TotalSeconds, 1) : null));
+        return (held, journal, readModel, free, perSecond, bytesPerReading, days, warning);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stopping)
@@ -55,13 +63,14 @@ public sealed class StorageMonitor(NodeSettings settings, ReadModelStore store, 
         {
             do
             {
+                var vector = store.Replication.VersionVector();
                 lock (_gate)
                 {
                     var now = DateTimeOffset.UtcNow;
-                    _samples.Enqueue((now, Held()));
+                    _samples.Enqueue((now, vector.Values.Sum()));
                     while (_samples.Count > 1 && now - _samples.Peek().At > Window) _samples.Dequeue();
                 }
-                if (View().Warning is { } warning && DateTimeOffset.UtcNow - _warnedAt > TimeSpan.FromHours(1))
+                if (Forecast(vector).Warning is { } warning && DateTimeOffset.UtcNow - _warnedAt > TimeSpan.FromHours(1))
                 {
                     log.LogWarning("Storage: {Warning}", warning);
                     _warnedAt = DateTimeOffset.UtcNow;
@@ -70,9 +79,6 @@ public sealed class StorageMonitor(NodeSettings settings, ReadModelStore store, 
         }
         catch (OperationCanceledException) { }
     }
-
-    /// <summary>Readings this member holds: each origin's stream is a prefix, so the version vector's sum counts them.</summary>
-    private long Held() => store.Replication.VersionVector().Values.Sum();
 
     private static long FileBytes(string path) =>
         new[] { path, path + "-wal", path + "-shm" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);

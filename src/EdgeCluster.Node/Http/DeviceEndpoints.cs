@@ -16,24 +16,24 @@ public static class DeviceEndpoints
     public static void MapDeviceEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/devices", Register);
-        app.MapGet("/api/devices", (HttpRequest request, ReadModelStore store, ConnectionDrops drops) =>
+        app.MapGet("/api/devices", (HttpRequest request, ReadModelStore store, DeviceStatus health) =>
         {
             string? status = null;
             if (request.Query.ContainsKey("status")
                 && !QueryArgs.TryChoice(request, "status", "", [DeviceHealth.Online, DeviceHealth.Late, DeviceHealth.Offline], out status, out var error))
                 return error!;
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            var devices = store.Devices.List().Select(d => WithHealth(d, store.Health.Of(d, now, drops.DroppedAt(d.DeviceId))))
+            var devices = store.Devices.List().Select(d => WithHealth(d, health.Of(d, now)))
                 .Where(d => status is null || d.Status == status).ToList();
             return TypedResults.Ok(new DeviceList(devices.Count, devices));
         });
-        app.MapGet("/api/devices/{device_id}", (string device_id, ReadModelStore store, ConnectionDrops drops) =>
+        app.MapGet("/api/devices/{device_id}", (string device_id, ReadModelStore store, DeviceStatus status) =>
         {
             if (!Routes.TryDeviceId(device_id, out var id, out var error)) return error;
             var device = store.Devices.Get(id);
             if (device is null) return ApiErrors.NotFound($"Device {id} not found", "device_id");
             var latest = store.Queries.Readings(id, 1, null, null).FirstOrDefault();
-            var health = store.Health.Of(device, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), drops.DroppedAt(id));
+            var health = status.Of(device, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             return TypedResults.Ok(new DeviceDetail(device.DeviceId, device.Name, device.Type, device.Location,
                 TimeText.FromUnixMs(device.RegisteredAtMs), latest, health.IntervalS, health.LastSeen, health.Status));
         });

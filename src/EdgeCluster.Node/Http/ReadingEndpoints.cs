@@ -70,28 +70,9 @@ public static class ReadingEndpoints
         if (!RequestInput.TryConsistency(http.Request, out var strong, out var consistencyError)) return consistencyError;
         var body = await RequestInput.ReadJsonAsync(http.Request, http.RequestAborted);
         if (body.Error is not null) return body.Error;
-        var root = body.Json!.Value;
-        JsonElement items;
-        if (root.ValueKind == JsonValueKind.Array) items = root;
-        else if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("readings", out var r) && r.ValueKind == JsonValueKind.Array)
-            items = r;
-        else return ApiErrors.BadRequest("readings", "body must be {\"readings\": [...]} or a JSON array of readings");
-
-        var count = items.GetArrayLength();
-        if (count == 0) return ApiErrors.BadRequest("readings", "readings must not be empty");
-        if (count > MaxBatch) return ApiErrors.BadRequest("readings", $"a batch holds at most {MaxBatch} readings, this one has {count}");
-
-        var readings = new Reading[count];
-        var index = 0;
-        foreach (var item in items.EnumerateArray())
-        {
-            if (item.ValueKind != JsonValueKind.Object)
-                return ApiErrors.BadRequest($"readings[{index}]", $"readings[{index}] must be a JSON object", index);
-            var (reading, error) = ReadingValidator.Validate(RequestInput.RawReadingFrom(item), now);
-            if (error is not null)
-                return ApiErrors.BadRequest($"readings[{index}].{error.Field}", $"readings[{index}]: {error.Message}", index);
-            readings[index++] = reading!;
-        }
+        var (readings, problem) = RequestInput.ReadBatch(body.Json!.Value, now);
+        if (problem is not null) return ApiErrors.BadRequest(problem.Field, problem.Message, problem.Index);
+        var count = readings!.Length;
 
         if (strong && NoMajorityReachable(system) is { } refused) return refused;
         var result = await Ingestion.IngestAsync(devices.ActorRef, readings, ingest);

@@ -79,6 +79,47 @@ public static class RequestInput
     public static object? Field(JsonElement obj, string name) =>
         obj.TryGetProperty(name, out var value) ? Value(value) : null;
 
+    /// <summary>A batch refused: the field to blame, the message, and the item's index when one item is to blame.</summary>
+    public sealed record BatchProblem(string Field, string Message, int? Index = null);
+
+    /// <summary>
+    /// The readings of a batch, <c>{"readings": [...]}</c> or a bare array, validated whole: the first bad item refuses the
+    /// batch, named by its index and field (<c>readings[3].humidity</c>). The HTTP batch endpoint and the MQTT door's batches
+    /// read them here; <paramref name="resolve"/> may complete or refuse an item's raw reading first (the MQTT door's device
+    /// names and topic device).
+    /// </summary>
+    public static (Reading[]? Readings, BatchProblem? Problem) ReadBatch(JsonElement root, long nowMs,
+        Func<RawReading, (RawReading Raw, FieldError? Error)>? resolve = null)
+    {
+        JsonElement items;
+        if (root.ValueKind == JsonValueKind.Array) items = root;
+        else if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("readings", out var r) && r.ValueKind == JsonValueKind.Array)
+            items = r;
+        else return (null, new BatchProblem("readings", "body must be {\"readings\": [...]} or a JSON array of readings"));
+
+        var count = items.GetArrayLength();
+        if (count == 0) return (null, new BatchProblem("readings", "readings must not be empty"));
+        if (count > ReadingEndpoints.MaxBatch)
+            return (null, new BatchProblem("readings", $"a batch holds at most {ReadingEndpoints.MaxBatch} readings, this one has {count}"));
+
+        var readings = new Reading[count];
+        var index = 0;
+        foreach (var item in items.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object)
+                return (null, new BatchProblem($"readings[{index}]", $"readings[{index}] must be a JSON object", index));
+            var raw = RawReadingFrom(item);
+            FieldError? error = null;
+            if (resolve is not null) (raw, error) = resolve(raw);
+            Reading? reading = null;
+            if (error is null) (reading, error) = ReadingValidator.Validate(raw, nowMs);
+            if (error is not null)
+                return (null, new BatchProblem($"readings[{index}].{error.Field}", $"readings[{index}]: {error.Message}", index));
+            readings[index++] = reading!;
+        }
+        return (readings, null);
+    }
+
     public static RawReading RawReadingFrom(JsonElement obj) => new(
         Field(obj, "device_id"), Field(obj, "temperature"), Field(obj, "humidity"), Field(obj, "timestamp"), Field(obj, "seq"));
 

@@ -21,10 +21,9 @@ public static class UplinkEndpoints
                 var cloud = now.Cursors.GetValueOrDefault(o);
                 return new UplinkOriginView(o, cloud, have, Math.Max(0, have - cloud), now.Owned.Contains(o));
             }).ToList();
-            var oldest = store.Replication.OldestAfter(now.Cursors);
             return TypedResults.Ok(new UplinkView(true, now.State, status.Target.Display, now.DownSince, now.LastError, now.LastUploadAt,
-                now.Uploaded, now.ReadingsPerSecond, status.RateCap, origins.Sum(o => o.Backlog),
-                oldest is { } at ? Math.Round((DateTimeOffset.UtcNow - at).TotalSeconds, 1) : null, origins));
+                now.Uploaded, now.ReadingsPerSecond, status.RateCap, UplinkStatus.Backlog(local, now.Cursors),
+                UplinkStatus.BacklogAgeS(store.Replication, now.Cursors), origins));
         });
     }
 }

@@ -44,7 +44,7 @@ public sealed class MqttFanOut : ReceiveActor
 /// dropped uncleanly), republished when it changes (checked every second).
 /// </summary>
 internal sealed class MqttDoorService(MqttDoor door, ActorSystem system, NodeSettings settings, ReadModelStore store,
-    EdgeCluster.Actors.Devices.ConnectionDrops drops, ILogger<MqttDoorService> log) : BackgroundService
+    DeviceStatus health, ILogger<MqttDoorService> log) : BackgroundService
 {
     private static readonly TimeSpan StatusEvery = TimeSpan.FromSeconds(1);
 
@@ -69,7 +69,7 @@ internal sealed class MqttDoorService(MqttDoor door, ActorSystem system, NodeSet
                     var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                     foreach (var device in store.Devices.List())
                     {
-                        var status = store.Health.Of(device, now, drops.DroppedAt(device.DeviceId)).Status;
+                        var status = health.Of(device, now).Status;
                         if (published.TryGetValue(device.DeviceId, out var before) && before == status) continue;
                         await door.PublishAsync($"edge/status/{device.DeviceId}", System.Text.Encoding.UTF8.GetBytes(status), retain: true);
                         published[device.DeviceId] = status;

@@ -48,39 +48,28 @@ public static class MqttReadings
         using (document)
         {
             var root = document.RootElement;
-            List<(JsonElement Item, string Prefix)> items;
-            if (batch || root.ValueKind == JsonValueKind.Array || root.ValueKind == JsonValueKind.Object && root.TryGetProperty("readings", out _))
+            (RawReading, FieldError?) Resolve(RawReading raw)
             {
-                var array = root.ValueKind == JsonValueKind.Array ? root
-                    : root.ValueKind == JsonValueKind.Object && root.TryGetProperty("readings", out var r) && r.ValueKind == JsonValueKind.Array ? r
-                    : default;
-                if (array.ValueKind != JsonValueKind.Array)
-                    return Fail("readings", "a batch is {\"readings\": [...]} or a JSON array of readings");
-                if (array.GetArrayLength() == 0) return Fail("readings", "readings must not be empty");
-                if (array.GetArrayLength() > ReadingEndpoints.MaxBatch)
-                    return Fail("readings", $"a batch holds at most {ReadingEndpoints.MaxBatch} readings");
-                items = array.EnumerateArray().Select((e, i) => (e, $"readings[{i}].")).ToList();
-            }
-            else if (root.ValueKind == JsonValueKind.Object) items = [(root, "")];
-            else return Fail("payload", "payload must be a JSON object with device_id, temperature, humidity");
-
-            var readings = new List<Reading>(items.Count);
-            foreach (var (item, prefix) in items)
-            {
-                if (item.ValueKind != JsonValueKind.Object) return Fail(prefix.TrimEnd('.'), $"{prefix.TrimEnd('.')} must be a JSON object");
-                var raw = RequestInput.RawReadingFrom(item);
                 var device = raw.DeviceId ?? topicDevice;
                 if (device is string name && !ReadingValidator.TryInteger(name, out _))
                 {
                     if (deviceByName(name) is not { } id)
-                        return Fail(prefix + "device_id", $"device '{name}' is not registered: register it with POST /api/devices (its name)");
+                        return (raw, new FieldError("device_id", $"device '{name}' is not registered: register it with POST /api/devices (its name)"));
                     device = (long)id;
                 }
-                var (reading, error) = ReadingValidator.Validate(raw with { DeviceId = device }, nowMs);
-                if (error is not null) return Fail(prefix + error.Field, error.Message);
-                readings.Add(reading!);
+                return (raw with { DeviceId = device }, null);
             }
-            return (readings, null);
+
+            if (batch || root.ValueKind == JsonValueKind.Array || root.ValueKind == JsonValueKind.Object && root.TryGetProperty("readings", out _))
+            {
+                var (readings, problem) = RequestInput.ReadBatch(root, nowMs, Resolve);
+                return problem is null ? (readings, null) : Fail(problem.Field, problem.Message);
+            }
+            if (root.ValueKind != JsonValueKind.Object) return Fail("payload", "payload must be a JSON object with device_id, temperature, humidity");
+            var (resolved, unknown) = Resolve(RequestInput.RawReadingFrom(root));
+            if (unknown is not null) return Fail(unknown.Field, unknown.Message);
+            var (reading, error) = ReadingValidator.Validate(resolved, nowMs);
+            return error is null ? ([reading!], null) : Fail(error.Field, error.Message);
         }
     }
 

@@ -44,7 +44,7 @@ public sealed class UplinkService(NodeSettings settings, UplinkStatus status, Re
                 var owned = local.Keys.Where(o => UplinkOwnership.UploadsHere(o, settings.NodeName, live)).ToHashSet(StringComparer.Ordinal);
                 if (status.Up(cursors, owned))
                     log.LogInformation("Uplink to {Target} is up; {Backlog} readings here are not in the cloud yet", target.Display,
-                        local.Sum(o => Math.Max(0, o.Value - cursors.GetValueOrDefault(o.Key))));
+                        UplinkStatus.Backlog(local, cursors));
                 backoff = TimeSpan.FromSeconds(1);
 
                 if (UplinkOwnership.Winner(UplinkOwnership.DevicesKey, live.Append(settings.NodeName)) == settings.NodeName)

@@ -14,6 +14,14 @@ public sealed class UplinkStatus(UplinkTarget? target, int rateCap)
     private IReadOnlySet<string> _owned = new HashSet<string>();
 
     public UplinkTarget? Target => target;
+
+    /// <summary>Readings this member holds (<paramref name="held"/>, its version vector) that the cloud's cursors do not cover.</summary>
+    public static long Backlog(IReadOnlyDictionary<string, long> held, IReadOnlyDictionary<string, long> cursors) =>
+        held.Sum(o => Math.Max(0, o.Value - cursors.GetValueOrDefault(o.Key)));
+
+    /// <summary>How long the oldest reading here that the cloud lacks has waited, in seconds; null when it lacks none.</summary>
+    public static double? BacklogAgeS(EdgeCluster.Storage.ReplicationSource replication, IReadOnlyDictionary<string, long> cursors) =>
+        replication.OldestAfter(cursors) is { } at ? Math.Round((DateTimeOffset.UtcNow - at).TotalSeconds, 1) : null;
     public int RateCap => rateCap;
 
     public record Snapshot(string State, DateTimeOffset? DownSince, string? LastError, DateTimeOffset? LastUploadAt, long Uploaded,
