@@ -1,7 +1,13 @@
 namespace EdgeCluster.Contracts;
 
-/// <summary>One tier of the read model: <c>raw</c> readings (the only tier while retention is off).</summary>
-public sealed record TierView(string Tier, long Rows, long Bytes, string? Oldest);
+/// <summary>
+/// One tier: <c>raw</c> readings (hot), <c>hourly</c> rollups (warm), <c>daily</c> rollups (cold), the Parquet <c>archive</c>
+/// (rows: its files). Bytes of the read model's tiers are measured every 10 minutes (null until the first measure).
+/// </summary>
+public sealed record TierView(string Tier, long Rows, long? Bytes, string? Oldest);
+
+/// <summary>One retention run: raw readings expired, archive files written, hours folded into days, buckets dropped; why raw readings were held back.</summary>
+public sealed record RetentionRunView(string StartedAt, double DurationMs, long Expired, int ArchiveFiles, int FoldedHours, int DroppedBuckets, string? Held);
 
 /// <summary>What the uplink has not delivered yet, as this member holds it.</summary>
 public sealed record StorageUplinkView(bool Enabled, string State, long Backlog, double? BacklogAgeS);
@@ -11,4 +17,8 @@ public sealed record StorageUplinkView(bool Enabled, string State, long Backlog,
 /// (<c>DaysUntilFull</c>, null while nothing arrives); <c>Warning</c> when that is under 7 days.
 /// </summary>
 public sealed record StorageView(string DataDir, string Retention, IReadOnlyList<TierView> Tiers, long JournalBytes, long ReadModelBytes,
-    long FreeBytes, double ReadingsPerSecond, double? BytesPerReading, double? DaysUntilFull, string? Warning, StorageUplinkView Uplink);
+    long FreeBytes, double ReadingsPerSecond, double? BytesPerReading, double? DaysUntilFull, string? Warning, StorageUplinkView Uplink)
+{
+    /// <summary>The last retention run, when retention is on.</summary>
+    public RetentionRunView? LastRun { get; init; }
+}

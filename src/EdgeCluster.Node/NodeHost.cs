@@ -139,6 +139,12 @@ public static class NodeHost
         var uplink = settings.UplinkTarget();
         builder.Services.AddSingleton(new Uplink.UplinkStatus(uplink, settings.UplinkRate));
         if (uplink is not null) builder.Services.AddHostedService<Uplink.UplinkService>();
+        if (settings.RetentionPolicy() is { } retention)
+        {
+            builder.Services.AddSingleton(retention);
+            builder.Services.AddSingleton<Retention.RetentionService>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<Retention.RetentionService>());
+        }
         builder.Services.AddSingleton<Disk.StorageMonitor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Disk.StorageMonitor>());
         builder.Services.AddOpenApi();

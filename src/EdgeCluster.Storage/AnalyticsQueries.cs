@@ -6,12 +6,13 @@ namespace EdgeCluster.Storage;
 /// <summary>The lab's analytics on the read model: hour-of-day pattern, z-score anomalies, data quality, chart series.</summary>
 public sealed class AnalyticsQueries(ReadModelDatabase db)
 {
+    // From the hourly rollups (the warm tier: hours folded into days no longer have an hour of day).
     private const string HourOfDaySql =
         """
-        SELECT CAST(substr(timestamp, 12, 2) AS INTEGER) AS hour, COUNT(*), AVG(temperature), MIN(temperature), MAX(temperature), AVG(humidity)
-        FROM sensor_readings
-        WHERE device_id = $id AND timestamp >= $since AND superseded = 0
-        GROUP BY hour
+        SELECT CAST(substr(bucket, 12, 2) AS INTEGER) AS hour, SUM(count), SUM(sum_t) / SUM(count), MIN(min_t), MAX(max_t), SUM(sum_h) / SUM(count)
+        FROM rollups
+        WHERE device_id = $id AND bucket >= $since AND length(bucket) = 13
+        GROUP BY hour HAVING SUM(count) > 0
         """;
 
     // Per device through the (device_id, timestamp) index: MIN over the whole table would read every row.
@@ -63,7 +64,7 @@ public sealed class AnalyticsQueries(ReadModelDatabase db)
         using var cmd = c.CreateCommand();
         cmd.CommandText = HourOfDaySql;
         cmd.Parameters.AddWithValue("$id", deviceId);
-        cmd.Parameters.AddWithValue("$since", TimeText.FromUnixMs(nowMs - days * 86_400_000L));
+        cmd.Parameters.AddWithValue("$since", TimeText.FromUnixMs(nowMs - days * 86_400_000L)[..13]);
         var byHour = new Dictionary<int, HourOfDayBucket>();
         using (var r = cmd.ExecuteReader())
             while (r.Read())

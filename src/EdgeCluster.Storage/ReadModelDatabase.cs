@@ -13,7 +13,7 @@ public sealed class StoreVersionException(string message) : Exception(message);
 public sealed class ReadModelDatabase : IDisposable
 {
     /// <summary>The read model's layout; a file of a newer or unknown layout is refused rather than half-used.</summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
 
     private readonly string _connectionString;
 
@@ -34,8 +34,9 @@ public sealed class ReadModelDatabase : IDisposable
         // to a power cut rolls back with its projection offset and is replayed at start.
         Execute(Writer, $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(synchronousFull ? "FULL" : "NORMAL")};");
         var version = CheckSchemaVersion();
-        Execute(Writer, ReadModelSchema.Tables);
+        Execute(Writer, ReadModelSchema.Tables + Rollups.Tables);
         if (version == 1) MigrateFrom1();
+        if (version is 1 or 2) MigrateTo3();
         Execute(Writer, $"PRAGMA user_version = {SchemaVersion}");
     }
 
@@ -85,6 +86,18 @@ public sealed class ReadModelDatabase : IDisposable
         tx.Commit();
     }
 
+    /// <summary>Layout 3: the rollups, built once from the readings held (nothing has expired before layout 3).</summary>
+    private void MigrateTo3()
+    {
+        using var tx = Writer.BeginTransaction();
+        using var cmd = Writer.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = $"DELETE FROM rollups; INSERT INTO rollups (device_id, bucket, {Rollups.Columns}) SELECT * FROM ({Rollups.AggregateSql("1")}) WHERE true";
+        cmd.Parameters.AddWithValue("$folded", "");
+        cmd.ExecuteNonQuery();
+        tx.Commit();
+    }
+
     private long CheckSchemaVersion()
     {
         using var cmd = Writer.CreateCommand();
@@ -92,7 +105,7 @@ public sealed class ReadModelDatabase : IDisposable
         var version = (long)cmd.ExecuteScalar()!;
         cmd.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE name = 'sensor_readings'";
         var hasReadings = (long)cmd.ExecuteScalar()! > 0;
-        if (version == SchemaVersion || version == 1 || (version == 0 && !hasReadings)) return version;
+        if (version is SchemaVersion or 1 or 2 || (version == 0 && !hasReadings)) return version;
         throw new StoreVersionException(
             $"read model '{Path}' has layout {version}, this node writes layout {SchemaVersion}: stop the node, move the file away " +
             "and start again; it is rebuilt from the journal, and other members' readings are pulled again");

@@ -16,6 +16,7 @@ public sealed class ReadModelStore : IDisposable
         DeviceStates = new DeviceStateLoader(Database, Devices, Queries);
         Analytics = new AnalyticsQueries(Database);
         Health = new DeviceHealthQueries(Database);
+        Retention = new RetentionStore(Database, Writer);
     }
 
     public ReadModelDatabase Database { get; }
@@ -26,6 +27,7 @@ public sealed class ReadModelStore : IDisposable
     public DeviceStateLoader DeviceStates { get; }
     public AnalyticsQueries Analytics { get; }
     public DeviceHealthQueries Health { get; }
+    public RetentionStore Retention { get; }
 
     public string Path => Database.Path;
 

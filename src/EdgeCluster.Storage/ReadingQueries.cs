@@ -25,14 +25,22 @@ public sealed class ReadingQueries(ReadModelDatabase db)
         ORDER BY d.device_id
         """;
 
-    // An hour is the first 13 characters of the fixed-width time text, a day the first 10.
-    private static string StatsSql(int width) =>
-        $"""
-        SELECT substr(timestamp, 1, {width}) AS bucket, COUNT(*), AVG(temperature), MIN(temperature), MAX(temperature),
-               AVG(humidity), MIN(timestamp), MAX(timestamp)
-        FROM sensor_readings
-        WHERE device_id = $id AND timestamp >= $since AND superseded = 0
-        GROUP BY bucket ORDER BY bucket DESC
+    // From the rollups (the warm and cold tiers): an hour bucket is yyyy-MM-ddTHH, a day yyyy-MM-dd, and a day's hours and
+    // its folded day row sum into the day. A window takes every bucket that overlaps it.
+    private const string HourlySql =
+        """
+        SELECT bucket, count, sum_t, min_t, max_t, sum_h, first_at, last_at
+        FROM rollups
+        WHERE device_id = $id AND bucket >= $since AND length(bucket) = 13 AND count > 0
+        ORDER BY bucket DESC
+        """;
+
+    private const string DailySql =
+        """
+        SELECT substr(bucket, 1, 10) AS day, SUM(count), SUM(sum_t), MIN(min_t), MAX(max_t), SUM(sum_h), MIN(first_at), MAX(last_at)
+        FROM rollups
+        WHERE device_id = $id AND bucket >= $since
+        GROUP BY day HAVING SUM(count) > 0 ORDER BY day DESC
         """;
 
     /// <summary>Every statement the API runs here, by name, for a check of their query plans.</summary>
@@ -40,8 +48,8 @@ public sealed class ReadingQueries(ReadModelDatabase db)
     {
         ["readings"] = ReadingsSql,
         ["latest"] = LatestSql,
-        ["stats-hourly"] = StatsSql(13),
-        ["stats-daily"] = StatsSql(10),
+        ["stats-hourly"] = HourlySql,
+        ["stats-daily"] = DailySql,
     };
 
     /// <summary>Newest first, by device time (ties by origin, the same on every member), within [since, until] when given.</summary>
@@ -60,14 +68,17 @@ public sealed class ReadingQueries(ReadModelDatabase db)
         return ReadAll(cmd);
     }
 
-    /// <summary>The lab's summary and per-bucket rows for one device over the last <paramref name="hours"/> hours.</summary>
+    /// <summary>
+    /// The lab's summary and per-bucket rows for one device over the last <paramref name="hours"/> hours (every hour or
+    /// day that overlaps them), from the rollups: the same figures the raw readings gave before they expired.
+    /// </summary>
     public (StatsSummary Summary, IReadOnlyList<StatsBucket> Buckets) Stats(int deviceId, StatsPeriod period, int hours, long nowMs)
     {
-        var since = TimeText.FromUnixMs(nowMs - hours * 3_600_000L);
         var width = period == StatsPeriod.Hourly ? 13 : 10;
+        var since = TimeText.FromUnixMs(nowMs - hours * 3_600_000L)[..width];
         using var c = db.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = StatsSql(width);
+        cmd.CommandText = period == StatsPeriod.Hourly ? HourlySql : DailySql;
         cmd.Parameters.AddWithValue("$id", deviceId);
         cmd.Parameters.AddWithValue("$since", since);
         using var reader = cmd.ExecuteReader();
@@ -80,11 +91,11 @@ public sealed class ReadingQueries(ReadModelDatabase db)
             var count = reader.GetInt64(1);
             var bucket = new StatsBucket(
                 period == StatsPeriod.Hourly ? reader.GetString(0) + ":00:00Z" : reader.GetString(0),
-                count, Round(reader.GetDouble(2)), Round(reader.GetDouble(3)), Round(reader.GetDouble(4)), Round(reader.GetDouble(5)));
+                count, Round(reader.GetDouble(2) / count), Round(reader.GetDouble(3)), Round(reader.GetDouble(4)), Round(reader.GetDouble(5) / count));
             buckets.Add(bucket);
             total += count;
-            sumT += reader.GetDouble(2) * count;
-            sumH += reader.GetDouble(5) * count;
+            sumT += reader.GetDouble(2);
+            sumH += reader.GetDouble(5);
             minT = Math.Min(minT, reader.GetDouble(3));
             maxT = Math.Max(maxT, reader.GetDouble(4));
             var bucketFirst = reader.GetString(6);

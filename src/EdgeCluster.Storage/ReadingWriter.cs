@@ -4,8 +4,8 @@ using Microsoft.Data.Sqlite;
 namespace EdgeCluster.Storage;
 
 /// <summary>
-/// The only writer of <c>sensor_readings</c>, <c>reading_devices</c>, <c>origins</c>, <c>origin_progress</c> and
-/// <c>projection_offsets</c>: applies groups of readings (journaled here, or pulled from another member) in one
+/// The only writer of <c>sensor_readings</c> (besides retention, which deletes), <c>rollups</c>, <c>reading_devices</c>,
+/// <c>origins</c>, <c>origin_progress</c> and <c>projection_offsets</c>: applies groups of readings (journaled here, or pulled from another member) in one
 /// transaction each. Used by one caller at a time (the read-model writer actor).
 /// </summary>
 public sealed class ReadingWriter : IDisposable
@@ -21,7 +21,9 @@ public sealed class ReadingWriter : IDisposable
     private readonly SqliteCommand _noteDevice;
     private readonly SqliteCommand _noteSeen;
     private readonly SqliteCommand _originId;
+    private readonly SqliteCommand _upsertRollup;
     private readonly Dictionary<string, long> _originIds = new();
+    private readonly RollupAccumulator _rollup = new();
 
     public ReadingWriter(ReadModelDatabase db)
     {
@@ -44,7 +46,7 @@ public sealed class ReadingWriter : IDisposable
             """, "$origin", "$highest");
         _findShownCopy = Prepare(
             """
-            SELECT reading_id, origin_node, origin_seq FROM sensor_readings
+            SELECT reading_id, origin_node, origin_seq, timestamp, temperature, humidity FROM sensor_readings
             WHERE (reading_id = $id) OR (device_id = $device AND seq = $seq AND superseded = 0)
             ORDER BY reading_id = $id DESC LIMIT 1
             """, "$id", "$device", "$seq");
@@ -60,7 +62,15 @@ public sealed class ReadingWriter : IDisposable
             INSERT INTO origins (origin_node) VALUES ($origin) ON CONFLICT(origin_node) DO NOTHING;
             SELECT origin_id FROM origins WHERE origin_node = $origin;
             """, "$origin");
+        _upsertRollup = Prepare(RollupAccumulator.UpsertSql, RollupAccumulator.Parameters);
+        FoldedBefore = RetentionStore.ReadMark(db.Writer, RetentionStore.FoldedBeforeMark) ?? "";
     }
+
+    /// <summary>The day before which a reading's rollup bucket is its day rather than its hour (set by retention's fold).</summary>
+    public string FoldedBefore { get; internal set; }
+
+    private SqliteCommand[] Commands =>
+        [_insertReading, _saveOffset, _saveProgress, _findShownCopy, _supersede, _noteDevice, _noteSeen, _originId, _upsertRollup];
 
     private SqliteCommand Prepare(string sql, params string[] parameters)
     {
@@ -88,8 +98,9 @@ public sealed class ReadingWriter : IDisposable
         }
         catch
         {
-            // An origin id learned in a transaction that rolled back does not exist.
+            // An origin id learned in a transaction that rolled back does not exist, nor do its sums.
             _originIds.Clear();
+            _rollup.Clear();
             throw;
         }
         finally
@@ -101,8 +112,7 @@ public sealed class ReadingWriter : IDisposable
     private int ApplyInTransaction(IEnumerable<ReadingsJournaled> groups, long? journalSequenceNr, List<JournaledReading>? fresh)
     {
         using var tx = _db.Writer.BeginTransaction();
-        foreach (var command in new[] { _insertReading, _saveOffset, _saveProgress, _findShownCopy, _supersede, _noteDevice, _noteSeen, _originId })
-            command.Transaction = tx;
+        foreach (var command in Commands) command.Transaction = tx;
         var shown = 0;
         var devices = new HashSet<int>();
         var seen = new Dictionary<int, long>();
@@ -131,6 +141,7 @@ public sealed class ReadingWriter : IDisposable
             _noteSeen.Parameters["$received"].Value = TimeText.FromUnixMs(receivedMs);
             _noteSeen.ExecuteNonQuery();
         }
+        _rollup.Flush(_upsertRollup);
         if (journalSequenceNr is { } offset)
         {
             _saveOffset.Parameters["$projection"].Value = JournalProjection;
@@ -146,6 +157,7 @@ public sealed class ReadingWriter : IDisposable
     {
         if (InsertRow(reading, id, superseded: false))
         {
+            AddToRollup(reading.Reading);
             fresh?.Add(reading);
             return 1;
         }
@@ -163,6 +175,8 @@ public sealed class ReadingWriter : IDisposable
         {
             _supersede.Parameters["$id"].Value = other.Id;
             _supersede.ExecuteNonQuery();
+            _rollup.Subtract(reading.Reading.DeviceId, Rollups.Bucket(other.Time, FoldedBefore), other.Temperature, other.Humidity);
+            AddToRollup(reading.Reading);
         }
         InsertRow(reading, id, superseded: !newWins);
         return newWins ? 1 : 0;
@@ -185,13 +199,21 @@ public sealed class ReadingWriter : IDisposable
         return _insertReading.ExecuteNonQuery() == 1;
     }
 
-    private (long Id, string Origin, long OriginSeq)? FindShownCopy(JournaledReading reading, long id)
+    private void AddToRollup(Reading r)
+    {
+        var time = TimeText.FromUnixMs(r.DeviceTimeMs);
+        _rollup.Add(r.DeviceId, Rollups.Bucket(time, FoldedBefore), time, r.Temperature, r.Humidity);
+    }
+
+    private (long Id, string Origin, long OriginSeq, string Time, double Temperature, double Humidity)? FindShownCopy(JournaledReading reading, long id)
     {
         _findShownCopy.Parameters["$id"].Value = id;
         _findShownCopy.Parameters["$device"].Value = reading.Reading.DeviceId;
         _findShownCopy.Parameters["$seq"].Value = reading.Reading.Seq;
         using var found = _findShownCopy.ExecuteReader();
-        return found.Read() ? (found.GetInt64(0), found.GetString(1), found.GetInt64(2)) : null;
+        return found.Read()
+            ? (found.GetInt64(0), found.GetString(1), found.GetInt64(2), found.GetString(3), found.GetDouble(4), found.GetDouble(5))
+            : null;
     }
 
     private long OriginId(string originNode)
@@ -215,7 +237,6 @@ public sealed class ReadingWriter : IDisposable
 
     public void Dispose()
     {
-        foreach (var command in new[] { _insertReading, _saveOffset, _saveProgress, _findShownCopy, _supersede, _noteDevice, _noteSeen, _originId })
-            command.Dispose();
+        foreach (var command in Commands) command.Dispose();
     }
 }

@@ -9,6 +9,11 @@ public sealed class ReplicationSource(ReadModelDatabase db)
     public IReadOnlyDictionary<string, long> VersionVector()
     {
         using var c = db.Open();
+        return VectorOn(c);
+    }
+
+    private static Dictionary<string, long> VectorOn(Microsoft.Data.Sqlite.SqliteConnection c)
+    {
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT origin_node, highest_seq FROM origin_progress";
         using var reader = cmd.ExecuteReader();
@@ -19,13 +24,44 @@ public sealed class ReplicationSource(ReadModelDatabase db)
 
     /// <summary>
     /// What a member with version vector <paramref name="theirs"/> lacks of what this member holds,
-    /// as consecutive runs of each origin's stream, at most <paramref name="max"/> readings.
+    /// as consecutive runs of each origin's stream, at most <paramref name="max"/> readings. An origin's run starts
+    /// past its floor here when the member lacks more than that: the expired part reaches it as rollups
+    /// (<see cref="Serve"/>).
     /// </summary>
     public IReadOnlyList<ReadingsJournaled> ReadingsAfter(IReadOnlyDictionary<string, long> theirs, int max)
     {
+        using var c = db.Open();
+        return ReadingsAfter(c, FloorsOn(c), theirs, max);
+    }
+
+    /// <summary>
+    /// Everything a pull from a member with vector <paramref name="theirs"/> is answered with, read from one snapshot of the
+    /// read model: this member's vector, the expired ranges the member lacks, and the readings that follow them.
+    /// </summary>
+    public (IReadOnlyDictionary<string, long> Vector, IReadOnlyList<ExpiredRange> Expired, IReadOnlyList<ReadingsJournaled> Groups)
+        Serve(IReadOnlyDictionary<string, long> theirs, int max)
+    {
+        using var c = db.Open();
+        // A read transaction started by hand: the connection's own transaction object would have to ride on every command.
+        ReadModelDatabase.Execute(c, "BEGIN");
+        try
+        {
+            var vector = VectorOn(c);
+            var floors = FloorsOn(c);
+            var expired = RetentionStore.RangesFor(c, floors, theirs);
+            return (vector, expired, ReadingsAfter(c, floors, theirs, max));
+        }
+        finally
+        {
+            ReadModelDatabase.Execute(c, "COMMIT");
+        }
+    }
+
+    private IReadOnlyList<ReadingsJournaled> ReadingsAfter(Microsoft.Data.Sqlite.SqliteConnection c, IReadOnlyDictionary<string, long> floors,
+        IReadOnlyDictionary<string, long> theirs, int max)
+    {
         var groups = new List<ReadingsJournaled>();
         var left = max;
-        using var c = db.Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText =
             """
@@ -40,9 +76,9 @@ public sealed class ReplicationSource(ReadModelDatabase db)
         var fromSeq = cmd.Parameters.Add("$from", Microsoft.Data.Sqlite.SqliteType.Integer);
         var toSeq = cmd.Parameters.Add("$to", Microsoft.Data.Sqlite.SqliteType.Integer);
         var limit = cmd.Parameters.Add("$limit", Microsoft.Data.Sqlite.SqliteType.Integer);
-        foreach (var (node, highest) in VersionVector().OrderBy(o => o.Key, StringComparer.Ordinal))
+        foreach (var (node, highest) in VectorOn(c).OrderBy(o => o.Key, StringComparer.Ordinal))
         {
-            var from = theirs.TryGetValue(node, out var have) ? have : 0;
+            var from = Math.Max(theirs.TryGetValue(node, out var have) ? have : 0, floors.GetValueOrDefault(node));
             if (highest <= from || left <= 0) continue;
             origin.Value = node;
             fromSeq.Value = from;
@@ -67,6 +103,16 @@ public sealed class ReplicationSource(ReadModelDatabase db)
             left -= readings.Count;
         }
         return groups;
+    }
+
+    internal static Dictionary<string, long> FloorsOn(Microsoft.Data.Sqlite.SqliteConnection c)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT origin_node, expired_through FROM origin_floor";
+        using var r = cmd.ExecuteReader();
+        var floors = new Dictionary<string, long>();
+        while (r.Read()) floors[r.GetString(0)] = r.GetInt64(1);
+        return floors;
     }
 
     /// <summary>

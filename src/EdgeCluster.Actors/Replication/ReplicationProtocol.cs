@@ -1,5 +1,6 @@
 using Akka.Actor;
 using EdgeCluster.Domain;
+using EdgeCluster.Storage;
 
 namespace EdgeCluster.Actors.Replication;
 
@@ -8,14 +9,25 @@ public static class ReplicationProtocol
     /// <summary>Cross-node: "here is what I hold; send me what I lack, at most Max readings".</summary>
     public sealed record Pull(IReadOnlyDictionary<string, long> Vector, int Max);
 
-    /// <summary>Cross-node reply to <see cref="Pull"/>: the sender's own vector and the runs the puller lacks.</summary>
+    /// <summary>
+    /// Cross-node reply to <see cref="Pull"/>: the sender's own vector, the runs the puller lacks, and before them the
+    /// expired ranges it lacks (origins whose readings left the sender's raw tier), as rollups.
+    /// </summary>
     public sealed record PullResult(IReadOnlyDictionary<string, long> Vector, IReadOnlyList<ReadingsJournaled> Groups)
     {
+        public IReadOnlyList<ExpiredRange> Expired { get; init; } = [];
+
         public int ReadingCount => Groups.Sum(g => g.Readings.Count);
     }
 
-    /// <summary>Pulled readings for the read-model writer; it answers <see cref="ReplicatedApplied"/>. Durable: fsync before answering.</summary>
-    public sealed record ApplyReplicated(IReadOnlyList<ReadingsJournaled> Groups, IActorRef ReplyTo, Address Source, bool Durable);
+    /// <summary>
+    /// Pulled readings (and expired ranges, taken first) for the read-model writer; it answers <see cref="ReplicatedApplied"/>.
+    /// Durable: fsync before answering.
+    /// </summary>
+    public sealed record ApplyReplicated(IReadOnlyList<ReadingsJournaled> Groups, IActorRef ReplyTo, Address Source, bool Durable)
+    {
+        public IReadOnlyList<ExpiredRange> Expired { get; init; } = [];
+    }
 
     public sealed record ReplicatedApplied(int Received, int Inserted, Address Source);
 

@@ -4,6 +4,7 @@ using Akka.Hosting;
 using Akka.Serialization;
 using EdgeCluster.Actors.Journal;
 using EdgeCluster.Domain;
+using EdgeCluster.Storage;
 using static EdgeCluster.Actors.Replication.ReplicationProtocol;
 
 namespace EdgeCluster.Actors.Replication;
@@ -24,7 +25,8 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
     private const string SyncDoneManifest = "SD";
     // 2: members' names and HTTP URLs no longer ride on replication messages (they travel in cluster roles).
     // 3: a device entry carries its reporting interval.
-    private const byte FormatVersion = 3;
+    // 4: a pull's result carries the expired ranges (rollups in place of readings that left the sender's raw tier).
+    private const byte FormatVersion = 4;
 
     public ReplicationSerializer(ExtendedActorSystem system) : base(system) { }
 
@@ -57,6 +59,8 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
                     WriteVector(w, result.Vector);
                     w.Write(result.Groups.Count);
                     foreach (var group in result.Groups) JournalSerializer.WriteGroup(w, group);
+                    w.Write(result.Expired.Count);
+                    foreach (var range in result.Expired) WriteRange(w, range);
                     break;
                 case SyncRequest sync:
                     w.Write(sync.OriginNode);
@@ -105,7 +109,9 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
                 var vector = ReadVector(r);
                 var groups = new ReadingsJournaled[r.ReadInt32()];
                 for (var i = 0; i < groups.Length; i++) groups[i] = JournalSerializer.ReadGroup(r);
-                return new PullResult(vector, groups);
+                var expired = new ExpiredRange[r.ReadInt32()];
+                for (var i = 0; i < expired.Length; i++) expired[i] = ReadRange(r);
+                return new PullResult(vector, groups) { Expired = expired };
             case SyncRequestManifest:
                 return new SyncRequest(r.ReadString(), r.ReadInt64(), r.ReadInt64());
             case SyncDoneManifest:
@@ -121,6 +127,48 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
                 throw new SerializationException($"Unknown replication manifest '{manifest}'");
         }
     }
+
+    private static void WriteRange(BinaryWriter w, ExpiredRange range)
+    {
+        w.Write(range.OriginNode);
+        w.Write(range.Through);
+        w.Write(range.Rows.Count);
+        foreach (var row in range.Rows)
+        {
+            w.Write(row.DeviceId);
+            w.Write(row.Bucket);
+            w.Write(row.Count);
+            w.Write(row.SumT);
+            WriteNullable(w, row.MinT);
+            WriteNullable(w, row.MaxT);
+            w.Write(row.SumH);
+            WriteNullable(w, row.MinH);
+            WriteNullable(w, row.MaxH);
+            w.Write(row.FirstAt ?? "");
+            w.Write(row.LastAt ?? "");
+        }
+    }
+
+    private static ExpiredRange ReadRange(BinaryReader r)
+    {
+        var origin = r.ReadString();
+        var through = r.ReadInt64();
+        var rows = new RollupRow[r.ReadInt32()];
+        for (var i = 0; i < rows.Length; i++)
+            rows[i] = new RollupRow(r.ReadInt32(), r.ReadString(), r.ReadInt64(), r.ReadDouble(), ReadNullable(r), ReadNullable(r),
+                r.ReadDouble(), ReadNullable(r), ReadNullable(r), EmptyAsNull(r.ReadString()), EmptyAsNull(r.ReadString()));
+        return new ExpiredRange(origin, through, rows);
+    }
+
+    private static void WriteNullable(BinaryWriter w, double? value)
+    {
+        w.Write(value.HasValue);
+        if (value is { } v) w.Write(v);
+    }
+
+    private static double? ReadNullable(BinaryReader r) => r.ReadBoolean() ? r.ReadDouble() : null;
+
+    private static string? EmptyAsNull(string text) => text.Length == 0 ? null : text;
 
     private static void WriteVector(BinaryWriter w, IReadOnlyDictionary<string, long> vector)
     {

@@ -67,20 +67,20 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         Receive<Pull>(pull =>
         {
             Learn(pull.Vector);
-            var groups = _store.Replication.ReadingsAfter(pull.Vector, Math.Min(pull.Max, _settings.MaxBatch));
-            Sender.Tell(new PullResult(_store.Replication.VersionVector(), groups));
+            var (vector, expired, groups) = _store.Replication.Serve(pull.Vector, Math.Min(pull.Max, _settings.MaxBatch));
+            Sender.Tell(new PullResult(vector, groups) { Expired = expired });
         });
         Receive<PullResult>(result =>
         {
             var source = Sender.Path.Address;
             Learn(result.Vector);
-            if (result.Groups.Count == 0)
+            if (result.Groups.Count == 0 && result.Expired.Count == 0)
             {
                 Applied(new ReplicatedApplied(0, 0, source));
                 return;
             }
             var durable = _syncs.Any(s => s.Source == source);
-            _writer.Tell(new ApplyReplicated(result.Groups, Self, source, durable));
+            _writer.Tell(new ApplyReplicated(result.Groups, Self, source, durable) { Expired = result.Expired });
         });
         Receive<ReplicatedApplied>(Applied);
         Receive<PullTimedOut>(t =>

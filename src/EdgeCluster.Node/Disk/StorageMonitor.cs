@@ -9,9 +9,14 @@ namespace EdgeCluster.Node.Disk;
 /// stream is a prefix, so no table scan counts them), file sizes, free space, the ingest rate over the last hour (sampled every 10 s) and the days until the disk
 /// is full at that rate, with a warning in the log and the API when that drops under 7 days.
 /// </summary>
-public sealed class StorageMonitor(NodeSettings settings, ReadModelStore store, UplinkStatus uplink, ILogger<StorageMonitor> log)
-    : BackgroundService
+public sealed class StorageMonitor(NodeSettings settings, ReadModelStore store, UplinkStatus uplink, ILogger<StorageMonitor> log,
+    Retention.RetentionService? retention = null) : BackgroundService
 {
+    private static readonly TimeSpan BytesEvery = TimeSpan.FromMinutes(10);
+    private (long Raw, long Rollups)? _tierBytes;
+    // First measured half a minute after start, never in the way of it.
+    private DateTimeOffset _tierBytesAt = DateTimeOffset.UtcNow - BytesEvery + TimeSpan.FromSeconds(30);
+
     public static readonly TimeSpan Sample = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan Window = TimeSpan.FromHours(1);
     private const double WarnDays = 7;
@@ -26,11 +31,28 @@ public sealed class StorageMonitor(NodeSettings settings, ReadModelStore store, 
         var (held, journal, readModel, free, perSecond, bytesPerReading, days, warning) = Forecast(vector);
         var up = uplink.Read();
         var enabled = uplink.Target is not null;
-        return new StorageView(Path.GetFullPath(settings.DataDir), "off",
-            [new TierView("raw", held, readModel, store.Analytics.OldestRaw())], journal, readModel, free, Math.Round(perSecond, 2),
+        var raw = held - store.Retention.Floors().Values.Sum();
+        var (hourly, hourlyOldest, daily, dailyOldest) = store.Retention.RollupTiers();
+        var bytes = _tierBytes;
+        var (files, archiveBytes, archiveOldest) = retention?.Archive.Usage() ?? (0, 0, null);
+        List<TierView> tiers =
+        [
+            new("raw", raw, bytes?.Raw, store.Analytics.OldestRaw()),
+            new("hourly", hourly, null, hourlyOldest),
+            new("daily", daily, null, dailyOldest),
+            new("archive", files, archiveBytes, archiveOldest),
+        ];
+        // The rollups' bytes are measured together; each tier gets its share by rows.
+        if (bytes is { } b && hourly + daily > 0)
+        {
+            tiers[1] = tiers[1] with { Bytes = b.Rollups * hourly / (hourly + daily) };
+            tiers[2] = tiers[2] with { Bytes = b.Rollups - tiers[1].Bytes };
+        }
+        return new StorageView(Path.GetFullPath(settings.DataDir), retention?.Policy.ToString() ?? "off",
+            tiers, journal, readModel, free, Math.Round(perSecond, 2),
             bytesPerReading is { } bpr ? Math.Round(bpr, 1) : null, days is { } d ? Math.Round(d, 1) : null, warning,
             new StorageUplinkView(enabled, up.State, enabled ? UplinkStatus.Backlog(vector, up.Cursors) : 0,
-                enabled ? UplinkStatus.BacklogAgeS(store.Replication, up.Cursors) : null));
+                enabled ? UplinkStatus.BacklogAgeS(store.Replication, up.Cursors) : null)) { LastRun = retention?.Last };
     }
 
     /// <summary>Readings held, file sizes, free space, the ingest rate over the sampled window and what follows from them.</summary>
@@ -69,6 +91,19 @@ public sealed class StorageMonitor(NodeSettings settings, ReadModelStore store, 
                     var now = DateTimeOffset.UtcNow;
                     _samples.Enqueue((now, vector.Values.Sum()));
                     while (_samples.Count > 1 && now - _samples.Peek().At > Window) _samples.Dequeue();
+                }
+                if (DateTimeOffset.UtcNow - _tierBytesAt > BytesEvery)
+                {
+                    _tierBytesAt = DateTimeOffset.UtcNow;
+                    try
+                    {
+                        _tierBytes = store.Retention.TierBytes();
+                    }
+                    catch (Microsoft.Data.Sqlite.SqliteException e)
+                    {
+                        log.LogWarning("Storage: the tiers' bytes cannot be measured ({Error})", e.Message);
+                        _tierBytesAt = DateTimeOffset.MaxValue - BytesEvery;
+                    }
                 }
                 if (Forecast(vector).Warning is { } warning && DateTimeOffset.UtcNow - _warnedAt > TimeSpan.FromHours(1))
                 {

@@ -135,6 +135,13 @@ public static class AdminEndpoints
             directory.Cluster.Join(new Address(directory.Cluster.SelfAddress.Protocol, NodeHost.ActorSystemName, address.Host, address.Port));
             return TypedResults.Accepted((string?)null, new JoinAccepted(address.ToString()));
         });
+
+        // Tiered retention now, on this member (each member expires its own copy).
+        admin.MapPost("/retention/run", async (HttpContext http) =>
+            http.RequestServices.GetService<Retention.RetentionService>() is { } retention
+                ? Results.Ok(await retention.RunAsync(force: true, http.RequestAborted))
+                : Results.Json(new ApiError("retention is off on this member: start it with --retention on (or hot=...,warm=...,cold=...)", "retention"),
+                    statusCode: StatusCodes.Status409Conflict));
     }
 
 

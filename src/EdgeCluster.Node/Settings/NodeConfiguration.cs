@@ -41,6 +41,7 @@ public static class NodeConfiguration
         ["--uplink-password-file"] = nameof(NodeSettings.UplinkPasswordFile),
         ["--uplink-rate"] = nameof(NodeSettings.UplinkRate),
         ["--uplink-batch"] = nameof(NodeSettings.UplinkBatch),
+        ["--retention"] = nameof(NodeSettings.Retention),
     };
 
     /// <summary>Switches that take no value (--auto-register means --auto-register=true).</summary>

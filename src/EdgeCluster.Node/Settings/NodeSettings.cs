@@ -53,11 +53,16 @@ public sealed record NodeSettings
     public int UplinkRate { get; init; }
     /// <summary>Readings the uplink sends in one transaction at most.</summary>
     public int UplinkBatch { get; init; } = 20_000;
+    /// <summary>Tiered retention: off (everything kept), on (the lab's tiers) or hot=24h,warm=7d,cold=30d,archive=parquet|off,every=1m.</summary>
+    public string Retention { get; init; } = "off";
     /// <summary>A lab file (cluster-config/labs/*.json) whose shared and per-node settings this node takes.</summary>
     public string? Lab { get; init; }
 
     /// <summary>The uplink's connection, or null when there is none.</summary>
     public Uplink.UplinkTarget? UplinkTarget() => Uplink is null ? null : Node.Uplink.UplinkTarget.Parse(Uplink, UplinkPasswordFile);
+
+    /// <summary>The retention policy, or null when retention is off.</summary>
+    public Node.Retention.RetentionPolicy? RetentionPolicy() => Node.Retention.RetentionPolicy.Parse(Retention);
 
     public string JournalPath => System.IO.Path.Combine(DataDir, "journal.db");
     public string ReadModelPath => System.IO.Path.Combine(DataDir, "readings.db");

@@ -33,6 +33,7 @@ public static class SettingRules
         [nameof(NodeSettings.UplinkPasswordFile)] = (_, _) => { },
         [nameof(NodeSettings.UplinkRate)] = NonNegative,
         [nameof(NodeSettings.UplinkBatch)] = Positive,
+        [nameof(NodeSettings.Retention)] = (v, o) => Retention.RetentionPolicy.Parse(v, o),
     };
 
     public static void Check(IReadOnlyDictionary<string, string> values)

@@ -36,8 +36,13 @@ public sealed class StorageApiTests : IAsyncLifetime
         Assert.True((await _node.Http.PostAsJsonAsync("/api/readings/batch", new { readings = batch })).IsSuccessStatusCode);
 
         var view = await (await _node.Http.GetAsync("/api/storage")).ReadJsonAsync();
-        var raw = Assert.Single(view.GetProperty("tiers").EnumerateArray());
-        Assert.Equal("raw", raw.GetProperty("tier").GetString());
+        var tiers = view.GetProperty("tiers").EnumerateArray().ToDictionary(t => t.GetProperty("tier").GetString()!);
+        Assert.Equal(["raw", "hourly", "daily", "archive"], tiers.Keys);
+        var raw = tiers["raw"];
+        // Two devices over 150 seconds: one or two hours each, kept as hours while retention is off.
+        Assert.InRange(tiers["hourly"].GetProperty("rows").GetInt64(), 2, 4);
+        Assert.Equal(0, tiers["daily"].GetProperty("rows").GetInt64());
+        Assert.Equal(0, tiers["archive"].GetProperty("rows").GetInt64());
         Assert.Equal(150, raw.GetProperty("rows").GetInt64());
         Assert.Equal(oldest.ToUnixTimeMilliseconds(), DateTimeOffset.Parse(raw.GetProperty("oldest").GetString()!).ToUnixTimeMilliseconds());
         Assert.Equal("off", view.GetProperty("retention").GetString());

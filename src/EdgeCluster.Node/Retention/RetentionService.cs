@@ -1,0 +1,118 @@
+using EdgeCluster.Contracts;
+using EdgeCluster.Node.Uplink;
+using EdgeCluster.Storage;
+
+namespace EdgeCluster.Node.Retention;
+
+/// <summary>
+/// Runs tiered retention every <see cref="RetentionPolicy.Every"/> and on <c>POST /api/admin/retention/run</c>: raw readings
+/// older than the hot tier are archived and deleted origin by origin in chunks of at most 20,000 (each its own
+/// transaction, so ingestion waits at most one chunk), hours past the warm tier fold into days, days past the cold tier go.
+/// With an uplink, a raw reading leaves only once the cloud's cursor for its origin covers it, read from the cloud each run.
+/// Outside a run forced by hand, an origin's chunk smaller than 20,000 waits until its first reading has been due for an
+/// hour, so the archive is not a file per minute.
+/// </summary>
+public sealed class RetentionService(NodeSettings settings, RetentionPolicy policy, ReadModelStore store, UplinkStatus uplink,
+    ILogger<RetentionService> log) : BackgroundService
+{
+    public const int ChunkRows = 20_000;
+    private static readonly TimeSpan Linger = TimeSpan.FromHours(1);
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ParquetArchive _archive = new(Path.Combine(settings.DataDir, "archive"));
+    private RetentionRunView? _last;
+
+    public RetentionPolicy Policy => policy;
+    public ParquetArchive Archive => _archive;
+    public RetentionRunView? Last => _last;
+
+    /// <summary>One run; <paramref name="force"/> expires every due chunk however small.</summary>
+    public async Task<RetentionRunView> RunAsync(bool force, CancellationToken cancel)
+    {
+        await _gate.WaitAsync(cancel);
+        try
+        {
+            var started = DateTimeOffset.UtcNow;
+            var (expired, files, held) = await ExpireRawAsync(started, force, cancel);
+            var folded = store.Retention.Fold(TimeText.FromUnixMs((started - policy.Warm).ToUnixTimeMilliseconds())[..10]);
+            var dropped = store.Retention.DropBefore(TimeText.FromUnixMs((started - policy.Cold).ToUnixTimeMilliseconds())[..10]);
+            var run = new RetentionRunView(started.ToString("O"), Math.Round((DateTimeOffset.UtcNow - started).TotalMilliseconds, 1),
+                expired, files, folded, dropped, held);
+            if (expired > 0 || folded > 0 || dropped > 0)
+                log.LogInformation("Retention: {Expired} raw readings expired ({Files} archive files), {Folded} hours folded into days, {Dropped} buckets dropped in {Ms} ms",
+                    expired, files, folded, dropped, run.DurationMs);
+            if (held is not null) log.LogWarning("Retention: {Held}", held);
+            _last = run;
+            return run;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<(long Expired, int Files, string? Held)> ExpireRawAsync(DateTimeOffset now, bool force, CancellationToken cancel)
+    {
+        var cutoffMs = (now - policy.Hot).ToUnixTimeMilliseconds();
+        var cutoff = TimeText.FromUnixMs(cutoffMs);
+        var lingered = TimeText.FromUnixMs(cutoffMs - (long)Linger.TotalMilliseconds);
+        var limits = new Dictionary<string, long>(store.Replication.VersionVector());
+        string? held = null;
+        if (uplink.Target is { } target)
+        {
+            try
+            {
+                await using var cloud = new CloudWriter(target, settings.NodeName);
+                await cloud.ConnectAsync(cancel);
+                var cursors = await cloud.CursorsAsync(cancel);
+                foreach (var origin in limits.Keys.ToList()) limits[origin] = Math.Min(limits[origin], cursors.GetValueOrDefault(origin));
+                if (limits.Keys.Any(o => limits[o] < store.Replication.VersionVector().GetValueOrDefault(o)))
+                    held = "raw readings the uplink has not delivered yet stay in the hot tier until the cloud holds them";
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return (0, 0, $"no raw reading expired: the uplink's cursors could not be read from the cloud ({e.Message})");
+            }
+        }
+        long expired = 0;
+        var files = 0;
+        foreach (var (origin, limit) in limits.OrderBy(o => o.Key, StringComparer.Ordinal))
+        {
+            while (store.Retention.NextChunk(origin, cutoff, limit, ChunkRows) is { } chunk)
+            {
+                var first = chunk.Readings[0];
+                var firstAge = string.CompareOrdinal(first.Timestamp, first.ReceivedAt) < 0 ? first.Timestamp : first.ReceivedAt;
+                if (!force && chunk.Readings.Count < ChunkRows && string.CompareOrdinal(firstAge, lingered) >= 0) break;
+                if (policy.Archive)
+                {
+                    await _archive.WriteAsync(chunk, cancel);
+                    files++;
+                }
+                expired += store.Retention.Expire(chunk);
+                if (chunk.Readings.Count < ChunkRows) break;
+            }
+        }
+        return (expired, files, held);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stopping)
+    {
+        _archive.RemoveTemporaryFiles();
+        using var timer = new PeriodicTimer(policy.Every);
+        try
+        {
+            do
+            {
+                try
+                {
+                    await RunAsync(force: false, stopping);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    log.LogError(e, "Retention run failed; it runs again in {Every}", policy.Every);
+                }
+            } while (await timer.WaitForNextTickAsync(stopping));
+        }
+        catch (OperationCanceledException) { }
+    }
+}

@@ -1,0 +1,322 @@
+using Microsoft.Data.Sqlite;
+
+namespace EdgeCluster.Storage;
+
+/// <summary>Raw readings of one origin that left the hot tier, in origin order, and how far the origin's floor moves with them.</summary>
+public sealed record ExpiredChunk(string OriginNode, long FromSeq, long Through, IReadOnlyList<ArchivedReading> Readings);
+
+/// <summary>One raw reading as the archive keeps it (the read model's columns, superseded copies included and marked).</summary>
+public sealed record ArchivedReading(long ReadingId, int DeviceId, string Timestamp, string ReceivedAt, double Temperature, double Humidity,
+    long? Seq, string OriginNode, long OriginSeq, bool Superseded);
+
+/// <summary>
+/// Tiered retention on the read model. Raw readings leave the hot tier per origin as a prefix of its stream (the
+/// origin's floor), so the version vector stays exact and a member asking for an expired range is told to take the
+/// range's rollups instead; hourly rollups fold into daily ones past the warm tier; rollups past the cold tier go.
+/// Expiry runs on a connection of its own in small transactions; what it aggregates is read inside the transaction that
+/// deletes, so a reading applied or superseded meanwhile is counted exactly once.
+/// </summary>
+public sealed class RetentionStore(ReadModelDatabase db, ReadingWriter writer)
+{
+    public const string FoldedBeforeMark = "folded_before";
+
+    /// <summary>At most this many rollup rows travel with an expired range (a lab's 100 devices over 30 days need about 20,000).</summary>
+    public const int MaxTransferRows = 50_000;
+
+    public static string? ReadMark(SqliteConnection connection, string name)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT value FROM retention_marks WHERE name = $name";
+        cmd.Parameters.AddWithValue("$name", name);
+        return cmd.ExecuteScalar() as string;
+    }
+
+    /// <summary>Each origin's floor: every reading of it up to this origin seq left the raw tier here.</summary>
+    public IReadOnlyDictionary<string, long> Floors()
+    {
+        using var c = db.Open();
+        return Floors(c);
+    }
+
+    private static Dictionary<string, long> Floors(SqliteConnection c) => ReplicationSource.FloorsOn(c);
+
+    /// <summary>
+    /// The next readings of <paramref name="origin"/> to leave the raw tier: from its floor on, in origin order, while each
+    /// is older than <paramref name="cutoff"/> (by device time, or by arrival when the device's clock is ahead), up to
+    /// <paramref name="maxThrough"/> (what the uplink has delivered, or all this member holds) and <paramref name="maxRows"/>.
+    /// Empty when the first one is still young.
+    /// </summary>
+    public ExpiredChunk? NextChunk(string origin, string cutoff, long maxThrough, int maxRows)
+    {
+        using var c = db.Open();
+        var floor = Floors(c).GetValueOrDefault(origin);
+        if (maxThrough <= floor) return null;
+        using var cmd = c.CreateCommand();
+        cmd.CommandText =
+            $"""
+            SELECT {ReadModelSchema.ReadingColumns}, superseded FROM sensor_readings
+            WHERE reading_id > (SELECT origin_id FROM origins WHERE origin_node = $origin) * $span + $floor
+              AND reading_id <= (SELECT origin_id FROM origins WHERE origin_node = $origin) * $span + $through
+            ORDER BY reading_id LIMIT $limit
+            """;
+        cmd.Parameters.AddWithValue("$origin", origin);
+        cmd.Parameters.AddWithValue("$span", ReadModelSchema.OriginSeqSpan);
+        cmd.Parameters.AddWithValue("$floor", floor);
+        cmd.Parameters.AddWithValue("$through", maxThrough);
+        cmd.Parameters.AddWithValue("$limit", maxRows);
+        var rows = new List<ArchivedReading>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            var row = ReadModelSchema.ReadRow(r);
+            var age = string.CompareOrdinal(row.Timestamp, row.ReceivedAt) < 0 ? row.Timestamp : row.ReceivedAt;
+            // A prefix: the first young reading (or a hole, which a held prefix never has) ends the chunk.
+            if (string.CompareOrdinal(age, cutoff) >= 0 || row.OriginSeq != floor + rows.Count + 1) break;
+            rows.Add(new ArchivedReading(row.ReadingId, row.DeviceId, row.Timestamp, row.ReceivedAt, row.Temperature, row.Humidity,
+                row.Seq, row.OriginNode, row.OriginSeq, r.GetInt64(9) != 0));
+        }
+        return rows.Count == 0 ? null : new ExpiredChunk(origin, floor + 1, floor + rows.Count, rows);
+    }
+
+    /// <summary>
+    /// Deletes a chunk's readings (once they are archived), adding the shown ones to the origin's expired rollups, and
+    /// moves the origin's floor; one transaction. Returns the readings deleted.
+    /// </summary>
+    public int Expire(ExpiredChunk chunk)
+    {
+        using var c = db.Open();
+        using var tx = c.BeginTransaction();
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.Parameters.AddWithValue("$origin", chunk.OriginNode);
+        cmd.Parameters.AddWithValue("$span", ReadModelSchema.OriginSeqSpan);
+        cmd.Parameters.AddWithValue("$from", chunk.FromSeq);
+        cmd.Parameters.AddWithValue("$through", chunk.Through);
+        cmd.Parameters.AddWithValue("$folded", writer.FoldedBefore);
+        const string range =
+            """
+            reading_id >= (SELECT origin_id FROM origins WHERE origin_node = $origin) * $span + $from
+            AND reading_id <= (SELECT origin_id FROM origins WHERE origin_node = $origin) * $span + $through
+            """;
+        cmd.CommandText =
+            $"""
+            INSERT INTO expired_rollups (origin_id, device_id, bucket, {Rollups.Columns})
+            SELECT (SELECT origin_id FROM origins WHERE origin_node = $origin), * FROM ({Rollups.AggregateSql(range)}) WHERE true
+            {Rollups.Combine("origin_id, device_id, bucket")};
+            DELETE FROM sensor_readings WHERE {range};
+            """;
+        cmd.ExecuteNonQuery();
+        using var deleted = c.CreateCommand();
+        deleted.Transaction = tx;
+        deleted.CommandText = "SELECT changes()";
+        var count = (int)(long)deleted.ExecuteScalar()!;
+        cmd.CommandText =
+            """
+            INSERT INTO origin_floor (origin_node, expired_through) VALUES ($origin, $through)
+            ON CONFLICT(origin_node) DO UPDATE SET expired_through = MAX(expired_through, excluded.expired_through)
+            """;
+        cmd.ExecuteNonQuery();
+        tx.Commit();
+        return count;
+    }
+
+    /// <summary>Hours of days before <paramref name="day"/> (yyyy-MM-dd) become those days, in both rollup tables. Returns the hours folded.</summary>
+    public int Fold(string day)
+    {
+        using var c = db.Open();
+        using var tx = c.BeginTransaction();
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.Parameters.AddWithValue("$day", day);
+        const string sums = "SUM(count), SUM(sum_t), MIN(min_t), MAX(max_t), SUM(sum_h), MIN(min_h), MAX(max_h), MIN(first_at), MAX(last_at)";
+        const string hours = "length(bucket) = 13 AND substr(bucket, 1, 10) < $day";
+        cmd.CommandText =
+            $"""
+            INSERT INTO rollups (device_id, bucket, {Rollups.Columns})
+            SELECT device_id, substr(bucket, 1, 10) AS d, {sums} FROM rollups WHERE {hours} GROUP BY device_id, d
+            {Rollups.Combine("device_id, bucket")};
+            INSERT INTO expired_rollups (origin_id, device_id, bucket, {Rollups.Columns})
+            SELECT origin_id, device_id, substr(bucket, 1, 10) AS d, {sums} FROM expired_rollups WHERE {hours} GROUP BY origin_id, device_id, d
+            {Rollups.Combine("origin_id, device_id, bucket")};
+            DELETE FROM rollups WHERE {hours};
+            """;
+        cmd.ExecuteNonQuery();
+        cmd.CommandText = "SELECT changes()";
+        var folded = (int)(long)cmd.ExecuteScalar()!;
+        cmd.CommandText =
+            $"""
+            DELETE FROM expired_rollups WHERE {hours};
+            INSERT INTO retention_marks (name, value) VALUES ('{FoldedBeforeMark}', $day)
+            ON CONFLICT(name) DO UPDATE SET value = MAX(value, excluded.value);
+            """;
+        cmd.ExecuteNonQuery();
+        tx.Commit();
+        if (string.CompareOrdinal(day, writer.FoldedBefore) > 0) writer.FoldedBefore = day;
+        return folded;
+    }
+
+    /// <summary>Rollups of days before <paramref name="day"/> leave the cold tier. Returns the buckets deleted.</summary>
+    public int DropBefore(string day)
+    {
+        using var c = db.Open();
+        using var tx = c.BeginTransaction();
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.Parameters.AddWithValue("$day", day);
+        cmd.CommandText = "DELETE FROM rollups WHERE substr(bucket, 1, 10) < $day";
+        var dropped = cmd.ExecuteNonQuery();
+        cmd.CommandText = "DELETE FROM expired_rollups WHERE substr(bucket, 1, 10) < $day";
+        cmd.ExecuteNonQuery();
+        tx.Commit();
+        return dropped;
+    }
+
+    /// <summary>
+    /// For a member whose vector is <paramref name="theirs"/>: each origin whose readings it lacks up to this member's
+    /// floor, with the rollups that stand in for them.
+    /// </summary>
+    internal static IReadOnlyList<ExpiredRange> RangesFor(SqliteConnection c, IReadOnlyDictionary<string, long> floors, IReadOnlyDictionary<string, long> theirs)
+    {
+        var ranges = new List<ExpiredRange>();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText =
+            $"""
+            SELECT device_id, bucket, {Rollups.Columns} FROM expired_rollups
+            WHERE origin_id = (SELECT origin_id FROM origins WHERE origin_node = $origin) LIMIT {MaxTransferRows + 1}
+            """;
+        var origin = cmd.Parameters.Add("$origin", SqliteType.Text);
+        foreach (var (node, floor) in floors)
+        {
+            if (theirs.GetValueOrDefault(node) >= floor) continue;
+            origin.Value = node;
+            var rows = new List<RollupRow>();
+            using (var r = cmd.ExecuteReader())
+                while (r.Read())
+                    rows.Add(new RollupRow(r.GetInt32(0), r.GetString(1), r.GetInt64(2), r.GetDouble(3), NullableDouble(r, 4), NullableDouble(r, 5),
+                        r.GetDouble(6), NullableDouble(r, 7), NullableDouble(r, 8), r.IsDBNull(9) ? null : r.GetString(9),
+                        r.IsDBNull(10) ? null : r.GetString(10)));
+            if (rows.Count > MaxTransferRows)
+                throw new InvalidOperationException(
+                    $"origin {node} has more than {MaxTransferRows} expired rollup buckets; a member that lacks them cannot be sent them in one message");
+            ranges.Add(new ExpiredRange(node, floor, rows));
+        }
+        return ranges;
+    }
+
+    private static double? NullableDouble(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetDouble(i);
+
+    /// <summary>
+    /// Takes another member's expired range of an origin in place of the readings this member can no longer get: its
+    /// own part of that origin up to its vector leaves the rollups and the raw tier, the range's rollups take its place,
+    /// and the origin's floor and vector entry move to the range's end. False when this member already holds the range.
+    /// Runs on the writer's connection (the read-model writer calls it before applying the readings that follow the range).
+    /// </summary>
+    public bool Take(ExpiredRange range)
+    {
+        var c = db.Writer;
+        using var tx = c.BeginTransaction();
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.Parameters.AddWithValue("$origin", range.OriginNode);
+        cmd.CommandText = "SELECT highest_seq FROM origin_progress WHERE origin_node = $origin";
+        var progress = cmd.ExecuteScalar() is long p ? p : 0;
+        if (progress >= range.Through) return false;
+        cmd.CommandText =
+            """
+            INSERT INTO origins (origin_node) VALUES ($origin) ON CONFLICT(origin_node) DO NOTHING;
+            SELECT origin_id FROM origins WHERE origin_node = $origin;
+            """;
+        var originId = (long)cmd.ExecuteScalar()!;
+        cmd.Parameters.AddWithValue("$originId", originId);
+        cmd.Parameters.AddWithValue("$from", originId * ReadModelSchema.OriginSeqSpan);
+        cmd.Parameters.AddWithValue("$to", originId * ReadModelSchema.OriginSeqSpan + progress);
+        cmd.Parameters.AddWithValue("$folded", writer.FoldedBefore);
+        cmd.Parameters.AddWithValue("$through", range.Through);
+        // Its own part of the origin leaves the sums (extremes stay: they are within the range's, which covers them).
+        cmd.CommandText =
+            $"""
+            INSERT INTO rollups (device_id, bucket, {Rollups.Columns})
+            SELECT device_id, bucket, -count, -sum_t, NULL, NULL, -sum_h, NULL, NULL, NULL, NULL FROM expired_rollups WHERE origin_id = $originId
+            {Rollups.Combine("device_id, bucket")};
+            INSERT INTO rollups (device_id, bucket, {Rollups.Columns})
+            SELECT device_id, b, -c, -st, NULL, NULL, -sh, NULL, NULL, NULL, NULL FROM (
+                SELECT device_id, {Rollups.BucketSql("timestamp")} AS b, COUNT(*) AS c, SUM(temperature) AS st, SUM(humidity) AS sh
+                FROM sensor_readings WHERE reading_id > $from AND reading_id <= $to AND superseded = 0 GROUP BY device_id, b) WHERE true
+            {Rollups.Combine("device_id, bucket")};
+            DELETE FROM sensor_readings WHERE reading_id > $from AND reading_id <= $to;
+            DELETE FROM expired_rollups WHERE origin_id = $originId;
+            INSERT INTO origin_floor (origin_node, expired_through) VALUES ($origin, $through)
+            ON CONFLICT(origin_node) DO UPDATE SET expired_through = MAX(expired_through, excluded.expired_through);
+            INSERT INTO origin_progress (origin_node, highest_seq) VALUES ($origin, $through)
+            ON CONFLICT(origin_node) DO UPDATE SET highest_seq = MAX(highest_seq, excluded.highest_seq);
+            """;
+        cmd.ExecuteNonQuery();
+        using var insert = c.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText =
+            $"""
+            INSERT INTO expired_rollups (origin_id, device_id, bucket, {Rollups.Columns})
+            VALUES ($originId, $device, $bucket, $count, $sumT, $minT, $maxT, $sumH, $minH, $maxH, $first, $last);
+            {RollupAccumulator.UpsertSql};
+            INSERT OR IGNORE INTO reading_devices (device_id) VALUES ($device);
+            """;
+        insert.Parameters.AddWithValue("$originId", originId);
+        foreach (var name in RollupAccumulator.Parameters) insert.Parameters.Add(new SqliteParameter { ParameterName = name });
+        foreach (var row in range.Rows)
+        {
+            var q = insert.Parameters;
+            q["$device"].Value = row.DeviceId;
+            q["$bucket"].Value = row.Bucket;
+            q["$count"].Value = row.Count;
+            q["$sumT"].Value = row.SumT;
+            q["$minT"].Value = (object?)row.MinT ?? DBNull.Value;
+            q["$maxT"].Value = (object?)row.MaxT ?? DBNull.Value;
+            q["$sumH"].Value = row.SumH;
+            q["$minH"].Value = (object?)row.MinH ?? DBNull.Value;
+            q["$maxH"].Value = (object?)row.MaxH ?? DBNull.Value;
+            q["$first"].Value = (object?)row.FirstAt ?? DBNull.Value;
+            q["$last"].Value = (object?)row.LastAt ?? DBNull.Value;
+            insert.ExecuteNonQuery();
+        }
+        cmd.CommandText = "DELETE FROM rollups WHERE count <= 0";
+        cmd.ExecuteNonQuery();
+        tx.Commit();
+        return true;
+    }
+
+    /// <summary>Rows and oldest bucket of the hourly (warm) and daily (cold) tiers.</summary>
+    public (long HourlyRows, string? HourlyOldest, long DailyRows, string? DailyOldest) RollupTiers()
+    {
+        using var c = db.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText =
+            """
+            SELECT length(bucket) AS width, COUNT(*), MIN(bucket) FROM rollups WHERE count > 0 GROUP BY width
+            """;
+        long hourly = 0, daily = 0;
+        string? hourlyOldest = null, dailyOldest = null;
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            if (r.GetInt32(0) == 13) (hourly, hourlyOldest) = (r.GetInt64(1), r.GetString(2) + ":00:00Z");
+            else (daily, dailyOldest) = (r.GetInt64(1), r.GetString(2));
+        }
+        return (hourly, hourlyOldest, daily, dailyOldest);
+    }
+
+    /// <summary>Bytes on disk of the raw tier (readings and their indexes) and of the rollups, by SQLite's dbstat (reads every page: call it rarely).</summary>
+    public (long Raw, long Rollups) TierBytes()
+    {
+        using var c = db.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText =
+            """
+            SELECT SUM(CASE WHEN name IN ('sensor_readings', 'idx_device_timestamp', 'ux_device_seq') THEN pgsize ELSE 0 END),
+                   SUM(CASE WHEN name IN ('rollups', 'expired_rollups') THEN pgsize ELSE 0 END)
+            FROM dbstat('main', 1)
+            """;
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        return (r.IsDBNull(0) ? 0 : r.GetInt64(0), r.IsDBNull(1) ? 0 : r.GetInt64(1));
+    }
+}
