@@ -14,7 +14,11 @@ public sealed record ReadingAccepted(
 public sealed record BatchAccepted(string Status, string Consistency, int Received, int Inserted, int Duplicates, string Timestamp);
 
 /// <summary>GET /api/readings/{device_id}: newest first.</summary>
-public sealed record ReadingsPage(int DeviceId, int Count, IReadOnlyList<ReadingView> Readings);
+public sealed record ReadingsPage(int DeviceId, int Count, IReadOnlyList<ReadingView> Readings)
+{
+    /// <summary>The device's oldest reading still in the raw (hot) tier: with retention on, older ones are rollups and archive files.</summary>
+    public string? OldestRaw { get; init; }
+}
 
 /// <summary>GET /api/latest: the latest reading of every device.</summary>
 public sealed record LatestReadings(int Count, IReadOnlyList<ReadingView> Readings);

@@ -19,6 +19,8 @@ public sealed class AnalyticsQueries(ReadModelDatabase db)
     private const string OldestRawSql =
         "SELECT MIN((SELECT MIN(s.timestamp) FROM sensor_readings s WHERE s.device_id = d.device_id)) FROM reading_devices d";
 
+    private const string DeviceOldestRawSql = "SELECT MIN(timestamp) FROM sensor_readings WHERE device_id = $id";
+
     private static string AnomalyStatsSql(string field) =>
         $"""
         SELECT COUNT(*), AVG({field}), AVG({field} * {field}) FROM sensor_readings
@@ -48,6 +50,7 @@ public sealed class AnalyticsQueries(ReadModelDatabase db)
     {
         ["hour-of-day"] = HourOfDaySql,
         ["oldest-raw"] = OldestRawSql,
+        ["device-oldest-raw"] = DeviceOldestRawSql,
         ["anomaly-stats"] = AnomalyStatsSql("temperature"),
         ["anomalies"] = AnomaliesSql("humidity"),
         ["quality"] = QualitySql,
@@ -73,12 +76,16 @@ public sealed class AnalyticsQueries(ReadModelDatabase db)
         return Enumerable.Range(0, 24).Select(h => byHour.GetValueOrDefault(h) ?? new HourOfDayBucket(h, 0, null, null, null, null)).ToList();
     }
 
-    /// <summary>The oldest reading the read model holds (what a window can reach back to), or null when it holds none.</summary>
-    public string? OldestRaw()
+    /// <summary>
+    /// The oldest raw reading the read model holds, of one device or of all (what a window over raw readings can reach
+    /// back to), or null when it holds none.
+    /// </summary>
+    public string? OldestRaw(int? deviceId = null)
     {
         using var c = db.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = OldestRawSql;
+        cmd.CommandText = deviceId is null ? OldestRawSql : DeviceOldestRawSql;
+        if (deviceId is { } id) cmd.Parameters.AddWithValue("$id", id);
         return cmd.ExecuteScalar() as string;
     }
 

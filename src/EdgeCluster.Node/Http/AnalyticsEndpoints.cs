@@ -36,7 +36,7 @@ public static class AnalyticsEndpoints
             return error!;
         var devices = deviceId is { } one ? [one] : store.Analytics.DevicesWithReadings();
         var anomalies = store.Analytics.Anomalies(devices, field, z, since, until, limit);
-        return TypedResults.Ok(new AnomaliesAnswer(field, z, store.Analytics.OldestRaw(), anomalies.Count, anomalies));
+        return TypedResults.Ok(new AnomaliesAnswer(field, z, store.Analytics.OldestRaw(deviceId), anomalies.Count, anomalies));
     }
 
     private static IResult Quality(HttpRequest request, ReadModelStore store)

@@ -56,7 +56,7 @@ public static class QueryEndpoints
             var readings = store.Queries.Readings(id, limit, since, until);
             if (readings.Count == 0 && store.Devices.Get(id) is null)
                 return ApiErrors.NotFound($"No readings found for device {id}: it is not registered", "device_id");
-            return TypedResults.Ok(new ReadingsPage(id, readings.Count, readings));
+            return TypedResults.Ok(new ReadingsPage(id, readings.Count, readings) { OldestRaw = store.Analytics.OldestRaw(id) });
         });
 
         app.MapGet("/api/latest", async (HttpRequest request, ReadModelStore store, IRequiredActor<ReplicatorActor> replicator) =>

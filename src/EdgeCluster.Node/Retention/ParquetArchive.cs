@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using EdgeCluster.Storage;
 using Parquet;
 using Parquet.Serialization;
@@ -13,21 +14,21 @@ namespace EdgeCluster.Node.Retention;
 /// </summary>
 public sealed class ParquetArchive(string directory)
 {
-    /// <summary>One archived reading; times are UTC timestamps in milliseconds.</summary>
+    /// <summary>One archived reading, with the read model's column names; times are UTC timestamps in milliseconds.</summary>
     public sealed class Row
     {
-        public long ReadingId { get; set; }
-        public int DeviceId { get; set; }
-        [ParquetTimestamp(ParquetTimestampResolution.Milliseconds, useLogicalTimestamp: true, isAdjustedToUTC: true)]
+        [JsonPropertyName("reading_id")] public long ReadingId { get; set; }
+        [JsonPropertyName("device_id")] public int DeviceId { get; set; }
+        [JsonPropertyName("timestamp"), ParquetTimestamp(ParquetTimestampResolution.Milliseconds, useLogicalTimestamp: true, isAdjustedToUTC: true)]
         public DateTime Timestamp { get; set; }
-        [ParquetTimestamp(ParquetTimestampResolution.Milliseconds, useLogicalTimestamp: true, isAdjustedToUTC: true)]
+        [JsonPropertyName("received_at"), ParquetTimestamp(ParquetTimestampResolution.Milliseconds, useLogicalTimestamp: true, isAdjustedToUTC: true)]
         public DateTime ReceivedAt { get; set; }
-        public double Temperature { get; set; }
-        public double Humidity { get; set; }
-        public long? Seq { get; set; }
-        public string OriginNode { get; set; } = "";
-        public long OriginSeq { get; set; }
-        public bool Superseded { get; set; }
+        [JsonPropertyName("temperature")] public double Temperature { get; set; }
+        [JsonPropertyName("humidity")] public double Humidity { get; set; }
+        [JsonPropertyName("seq")] public long? Seq { get; set; }
+        [JsonPropertyName("origin_node")] public string OriginNode { get; set; } = "";
+        [JsonPropertyName("origin_seq")] public long OriginSeq { get; set; }
+        [JsonPropertyName("superseded")] public bool Superseded { get; set; }
     }
 
     private static readonly ParquetOptions Options = new() { CompressionMethod = CompressionMethod.Zstd };

@@ -65,7 +65,7 @@ public sealed record RetentionPolicy(TimeSpan Hot, TimeSpan Warm, TimeSpan Cold,
     }
 
     private static string Text(TimeSpan span) =>
-        span.TotalDays >= 1 && span.TotalDays % 1 == 0 ? $"{span.TotalDays:0}d"
+        span.TotalDays >= 2 && span.TotalDays % 1 == 0 ? $"{span.TotalDays:0}d"
         : span.TotalHours >= 1 && span.TotalHours % 1 == 0 ? $"{span.TotalHours:0}h"
         : span.TotalMinutes >= 1 && span.TotalMinutes % 1 == 0 ? $"{span.TotalMinutes:0}m"
         : $"{span.TotalSeconds:0}s";
