@@ -6,8 +6,12 @@ namespace EdgeCluster.Contracts;
 /// </summary>
 public sealed record TierView(string Tier, long Rows, long? Bytes, string? Oldest);
 
-/// <summary>One retention run: raw readings expired, archive files written, hours folded into days, buckets dropped; why raw readings were held back.</summary>
-public sealed record RetentionRunView(string StartedAt, double DurationMs, long Expired, int ArchiveFiles, int FoldedHours, int DroppedBuckets, string? Held);
+/// <summary>
+/// One retention run: raw readings expired, archive files written, hours folded into days, buckets dropped, the journal
+/// sequence number its events are now deleted up to (0: none yet), and why raw readings were held back.
+/// </summary>
+public sealed record RetentionRunView(string StartedAt, double DurationMs, long Expired, int ArchiveFiles, int FoldedHours, int DroppedBuckets,
+    long JournalDeletedTo, string? Held);
 
 /// <summary>What the uplink has not delivered yet, as this member holds it.</summary>
 public sealed record StorageUplinkView(bool Enabled, string State, long Backlog, double? BacklogAgeS);

@@ -22,6 +22,7 @@ public sealed class ReadingWriter : IDisposable
     private readonly SqliteCommand _noteSeen;
     private readonly SqliteCommand _originId;
     private readonly SqliteCommand _upsertRollup;
+    private readonly SqliteCommand _markJournal;
     private readonly Dictionary<string, long> _originIds = new();
     private readonly RollupAccumulator _rollup = new();
 
@@ -63,6 +64,9 @@ public sealed class ReadingWriter : IDisposable
             SELECT origin_id FROM origins WHERE origin_node = $origin;
             """, "$origin");
         _upsertRollup = Prepare(RollupAccumulator.UpsertSql, RollupAccumulator.Parameters);
+        _markJournal = Prepare(
+            "INSERT OR REPLACE INTO journal_marks (sequence_nr, last_origin_seq) VALUES ($sequenceNr, $lastOriginSeq)",
+            "$sequenceNr", "$lastOriginSeq");
         FoldedBefore = RetentionStore.ReadMark(db.Writer, RetentionStore.FoldedBeforeMark) ?? "";
     }
 
@@ -70,7 +74,7 @@ public sealed class ReadingWriter : IDisposable
     public string FoldedBefore { get; internal set; }
 
     private SqliteCommand[] Commands =>
-        [_insertReading, _saveOffset, _saveProgress, _findShownCopy, _supersede, _noteDevice, _noteSeen, _originId, _upsertRollup];
+        [_insertReading, _saveOffset, _saveProgress, _findShownCopy, _supersede, _noteDevice, _noteSeen, _originId, _upsertRollup, _markJournal];
 
     private SqliteCommand Prepare(string sql, params string[] parameters)
     {
@@ -114,6 +118,7 @@ public sealed class ReadingWriter : IDisposable
         using var tx = _db.Writer.BeginTransaction();
         foreach (var command in Commands) command.Transaction = tx;
         var shown = 0;
+        long lastOriginSeq = 0;
         var devices = new HashSet<int>();
         var seen = new Dictionary<int, long>();
         foreach (var group in groups)
@@ -126,6 +131,7 @@ public sealed class ReadingWriter : IDisposable
                 seen[reading.Reading.DeviceId] = Math.Max(seen.GetValueOrDefault(reading.Reading.DeviceId), reading.Reading.ReceivedAtMs);
                 shown += Insert(reading, originBase + reading.OriginSeq, fresh);
             }
+            lastOriginSeq = Math.Max(lastOriginSeq, group.LastOriginSeq);
             _saveProgress.Parameters["$origin"].Value = group.OriginNode;
             _saveProgress.Parameters["$highest"].Value = group.LastOriginSeq;
             _saveProgress.ExecuteNonQuery();
@@ -147,6 +153,12 @@ public sealed class ReadingWriter : IDisposable
             _saveOffset.Parameters["$projection"].Value = JournalProjection;
             _saveOffset.Parameters["$offset"].Value = offset;
             _saveOffset.ExecuteNonQuery();
+            if (lastOriginSeq > 0)
+            {
+                _markJournal.Parameters["$sequenceNr"].Value = offset;
+                _markJournal.Parameters["$lastOriginSeq"].Value = lastOriginSeq;
+                _markJournal.ExecuteNonQuery();
+            }
         }
         tx.Commit();
         return shown;

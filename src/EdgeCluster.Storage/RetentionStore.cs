@@ -284,6 +284,38 @@ public sealed class RetentionStore(ReadModelDatabase db, ReadingWriter writer)
         return true;
     }
 
+    /// <summary>
+    /// The highest journal sequence number whose events hold only readings of <paramref name="ownOrigin"/> that left the raw
+    /// tier (and that the read model applied), or 0: the journal may delete its events up to it. The read model's file is
+    /// checkpointed first, so what the tiers hold of those readings is on disk before the journal lets go of them.
+    /// </summary>
+    public long CompactableJournal(string ownOrigin)
+    {
+        using var c = db.Open();
+        var floor = Floors(c).GetValueOrDefault(ownOrigin);
+        if (floor == 0) return 0;
+        ReadModelDatabase.Execute(c, "PRAGMA wal_checkpoint(FULL)");
+        using var cmd = c.CreateCommand();
+        cmd.CommandText =
+            """
+            SELECT COALESCE(MAX(sequence_nr), 0) FROM journal_marks
+            WHERE last_origin_seq <= $floor AND sequence_nr <= (SELECT offset FROM projection_offsets WHERE projection = $projection)
+            """;
+        cmd.Parameters.AddWithValue("$floor", floor);
+        cmd.Parameters.AddWithValue("$projection", ReadingWriter.JournalProjection);
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    /// <summary>The journal deleted its events up to <paramref name="sequenceNr"/>: their marks go too.</summary>
+    public void ForgetJournalMarks(long sequenceNr)
+    {
+        using var c = db.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "DELETE FROM journal_marks WHERE sequence_nr <= $sequenceNr";
+        cmd.Parameters.AddWithValue("$sequenceNr", sequenceNr);
+        cmd.ExecuteNonQuery();
+    }
+
     /// <summary>Rows and oldest bucket of the hourly (warm) and daily (cold) tiers.</summary>
     public (long HourlyRows, string? HourlyOldest, long DailyRows, string? DailyOldest) RollupTiers()
     {

@@ -32,6 +32,11 @@ public static class Rollups
         CREATE TABLE IF NOT EXISTS origin_floor (
             origin_node     TEXT PRIMARY KEY,
             expired_through INTEGER NOT NULL);
+        -- Which of this member's own readings each journal event holds up to, so that events whose readings all left
+        -- the raw tier can be deleted from the journal.
+        CREATE TABLE IF NOT EXISTS journal_marks (
+            sequence_nr     INTEGER PRIMARY KEY,
+            last_origin_seq INTEGER NOT NULL);
         -- Retention's own marks: folded_before (the day before which hours are kept as days).
         CREATE TABLE IF NOT EXISTS retention_marks (
             name  TEXT PRIMARY KEY,

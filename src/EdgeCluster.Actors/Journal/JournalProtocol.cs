@@ -17,6 +17,15 @@ public static class JournalProtocol
     /// <summary>The journal's snapshot: all it needs to go on numbering readings.</summary>
     public sealed record JournalSnapshot(string OriginNode, long LastOriginSeq);
 
+    /// <summary>
+    /// Delete the journal's events up to <paramref name="SequenceNr"/> (their readings left the raw tier and are held by the
+    /// rollups and the archive): a snapshot first, so the journal goes on numbering from where it was. Answered with
+    /// <see cref="Compacted"/> once the events are deleted.
+    /// </summary>
+    public sealed record Compact(long SequenceNr);
+
+    public sealed record Compacted(long SequenceNr, bool Deleted, string? Error);
+
     /// <summary>Who waits for which slice of a journaled group.</summary>
     public sealed record Waiter(IActorRef ReplyTo, long CorrelationId, int Start, int Count);
 }

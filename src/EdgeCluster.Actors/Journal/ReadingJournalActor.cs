@@ -24,6 +24,7 @@ public sealed class ReadingJournalActor : ReceivePersistentActor
     private JournalState _state;
     private bool _writing;
     private List<Waiter> _inFlightWaiters = new();
+    private (long SequenceNr, IActorRef ReplyTo)? _compaction;
 
     public ReadingJournalActor(IngestSettings settings, IActorRef readModelWriter)
     {
@@ -46,8 +47,32 @@ public sealed class ReadingJournalActor : ReceivePersistentActor
             if (!_writing) Flush();
         });
         Command<SaveSnapshotSuccess>(ok =>
-            DeleteSnapshots(new SnapshotSelectionCriteria(ok.Metadata.SequenceNr - 1)));
-        Command<SaveSnapshotFailure>(failed => _log.Warning(failed.Cause, "Journal snapshot failed; recovery replays more events"));
+        {
+            DeleteSnapshots(new SnapshotSelectionCriteria(ok.Metadata.SequenceNr - 1));
+            // Events before the snapshot may go: recovery starts from it.
+            if (_compaction is { } compaction) DeleteMessages(Math.Min(compaction.SequenceNr, ok.Metadata.SequenceNr));
+        });
+        Command<SaveSnapshotFailure>(failed =>
+        {
+            _log.Warning(failed.Cause, "Journal snapshot failed; recovery replays more events");
+            EndCompaction(false, "snapshot failed: " + failed.Cause.Message);
+        });
+        Command<Compact>(compact =>
+        {
+            if (_compaction is not null || compact.SequenceNr <= 0)
+            {
+                Sender.Tell(new Compacted(compact.SequenceNr, false, _compaction is null ? null : "a compaction is under way"));
+                return;
+            }
+            _compaction = (Math.Min(compact.SequenceNr, LastSequenceNr), Sender);
+            SaveSnapshot(new JournalSnapshot(_settings.NodeName, _state.LastOriginSeq));
+        });
+        Command<DeleteMessagesSuccess>(ok => EndCompaction(true, null));
+        Command<DeleteMessagesFailure>(failed =>
+        {
+            _log.Warning(failed.Cause, "Deleting journal events up to {0} failed; the next retention run tries again", failed.ToSequenceNr);
+            EndCompaction(false, failed.Cause.Message);
+        });
         Command<DeleteSnapshotsSuccess>(_ => { });
         Command<DeleteSnapshotsFailure>(failed => _log.Warning(failed.Cause, "Deleting old journal snapshots failed"));
     }
@@ -81,6 +106,13 @@ public sealed class ReadingJournalActor : ReceivePersistentActor
                 SaveSnapshot(new JournalSnapshot(_settings.NodeName, _state.LastOriginSeq));
             if (_buffer.Count > 0) Flush();
         });
+    }
+
+    private void EndCompaction(bool deleted, string? error)
+    {
+        if (_compaction is not { } compaction) return;
+        compaction.ReplyTo.Tell(new Compacted(compaction.SequenceNr, deleted, error));
+        _compaction = null;
     }
 
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)

@@ -1,3 +1,6 @@
+using Akka.Actor;
+using Akka.Hosting;
+using EdgeCluster.Actors.Journal;
 using EdgeCluster.Contracts;
 using EdgeCluster.Node.Uplink;
 using EdgeCluster.Storage;
@@ -13,7 +16,7 @@ namespace EdgeCluster.Node.Retention;
 /// hour, so the archive is not a file per minute.
 /// </summary>
 public sealed class RetentionService(NodeSettings settings, RetentionPolicy policy, ReadModelStore store, UplinkStatus uplink,
-    ILogger<RetentionService> log) : BackgroundService
+    IRequiredActor<ReadingJournalActor> journal, ILogger<RetentionService> log) : BackgroundService
 {
     public const int ChunkRows = 20_000;
     private static readonly TimeSpan Linger = TimeSpan.FromHours(1);
@@ -21,6 +24,7 @@ public sealed class RetentionService(NodeSettings settings, RetentionPolicy poli
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ParquetArchive _archive = new(Path.Combine(settings.DataDir, "archive"));
     private RetentionRunView? _last;
+    private long _journalDeletedTo;
 
     public RetentionPolicy Policy => policy;
     public ParquetArchive Archive => _archive;
@@ -36,8 +40,9 @@ public sealed class RetentionService(NodeSettings settings, RetentionPolicy poli
             var (expired, files, held) = await ExpireRawAsync(started, force, cancel);
             var folded = store.Retention.Fold(TimeText.FromUnixMs((started - policy.Warm).ToUnixTimeMilliseconds())[..10]);
             var dropped = store.Retention.DropBefore(TimeText.FromUnixMs((started - policy.Cold).ToUnixTimeMilliseconds())[..10]);
+            await CompactJournalAsync(cancel);
             var run = new RetentionRunView(started.ToString("O"), Math.Round((DateTimeOffset.UtcNow - started).TotalMilliseconds, 1),
-                expired, files, folded, dropped, held);
+                expired, files, folded, dropped, _journalDeletedTo, held);
             if (expired > 0 || folded > 0 || dropped > 0)
                 log.LogInformation("Retention: {Expired} raw readings expired ({Files} archive files), {Folded} hours folded into days, {Dropped} buckets dropped in {Ms} ms",
                     expired, files, folded, dropped, run.DurationMs);
@@ -49,6 +54,22 @@ public sealed class RetentionService(NodeSettings settings, RetentionPolicy poli
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>The journal lets go of the events whose readings (this member's own) all left the raw tier.</summary>
+    private async Task CompactJournalAsync(CancellationToken cancel)
+    {
+        var upTo = store.Retention.CompactableJournal(settings.NodeName);
+        if (upTo <= _journalDeletedTo) return;
+        var actor = await journal.GetAsync(cancel);
+        var answer = await actor.Ask<JournalProtocol.Compacted>(new JournalProtocol.Compact(upTo), TimeSpan.FromSeconds(30), cancel);
+        if (!answer.Deleted)
+        {
+            log.LogWarning("Retention: the journal's events up to {SequenceNr} were not deleted ({Error}); the next run tries again", upTo, answer.Error);
+            return;
+        }
+        store.Retention.ForgetJournalMarks(answer.SequenceNr);
+        _journalDeletedTo = answer.SequenceNr;
     }
 
     private async Task<(long Expired, int Files, string? Held)> ExpireRawAsync(DateTimeOffset now, bool force, CancellationToken cancel)

@@ -52,6 +52,7 @@ public sealed class RetentionApiTests : IAsyncLifetime
         foreach (var chunk in posted.Chunk(500))
             Assert.True((await _node.Http.PostAsJsonAsync("/api/readings/batch", new { readings = chunk })).IsSuccessStatusCode);
         var dailyBefore = await JsonAsync("/api/stats/1?period=daily&days=11");
+        var eventsBefore = JournalEvents();
         var hourlyBefore = await JsonAsync("/api/stats/2?period=hourly&hours=48");
 
         var response = await _node.Http.PostAsync("/api/admin/retention/run", null);
@@ -94,9 +95,22 @@ public sealed class RetentionApiTests : IAsyncLifetime
         Assert.True(tiers["archive"].GetProperty("bytes").GetInt64() > 0);
         Assert.Equal(expired, storage.GetProperty("last_run").GetProperty("expired").GetInt64());
 
+        // The journal let go of the events whose readings all left the raw tier (after a snapshot): its rows are fewer.
+        var deletedTo = run.GetProperty("journal_deleted_to").GetInt64();
+        Assert.True(deletedTo > 0);
+        Assert.True(JournalEvents() < eventsBefore, $"{JournalEvents()} events left of {eventsBefore}");
+
         // A second run finds nothing more to do.
         var again = await (await _node.Http.PostAsync("/api/admin/retention/run", null)).ReadJsonAsync();
         Assert.Equal(0, again.GetProperty("expired").GetInt64());
+
+        // Restarted on the compacted journal: it recovers from its snapshot and goes on numbering where it was.
+        var highest = _node.Store.Replication.VersionVector()[_node.Name];
+        await _node.DisposeAsync();
+        _node = await TestNode.StartAsync(_dir.Path, configure: s => s with { Retention = "hot=24h,warm=3d,cold=30d,archive=parquet,every=1h" });
+        Assert.Equal(dailyBefore.ToString(), (await JsonAsync("/api/stats/1?period=daily&days=11")).ToString());
+        var fresh = await (await _node.Http.PostAsJsonAsync("/api/reading", new { device_id = 1, temperature = 20.5, humidity = 50 })).ReadJsonAsync();
+        Assert.Equal(highest + 1, fresh.GetProperty("origin_seq").GetInt64());
     }
 
     [Fact]
@@ -114,6 +128,19 @@ public sealed class RetentionApiTests : IAsyncLifetime
         Assert.Equal("hot=6h,warm=7d,cold=90d,archive=off,every=1m",
             NodeSettings.Load([], new Dictionary<string, string> { ["EDGE_RETENTION"] = "hot=6h,cold=90d,archive=off" }).RetentionPolicy()!.ToString());
         Assert.Null(NodeSettings.Load([], new Dictionary<string, string>()).RetentionPolicy());
+    }
+
+    private long JournalEvents()
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dir.Path, "journal.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table'";
+        var tables = new List<string>();
+        using (var r = cmd.ExecuteReader())
+            while (r.Read()) tables.Add(r.GetString(0));
+        cmd.CommandText = $"SELECT COUNT(*) FROM {tables.Single(t => t.Contains("journal") && !t.Contains("metadata") && !t.Contains("tag"))} WHERE persistence_id LIKE 'reading-journal-%'";
+        return (long)cmd.ExecuteScalar()!;
     }
 
     private async Task<JsonElement> JsonAsync(string path)
