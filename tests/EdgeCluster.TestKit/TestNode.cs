@@ -120,8 +120,8 @@ public static class Json
 
 public static class Eventually
 {
-    /// <summary>Retries an assertion until it passes or the time is up, then lets its last failure through.</summary>
-    public static async Task AssertAsync(Func<Task> assertion, TimeSpan? within = null)
+    /// <summary>Retries an assertion until it passes or the time is up, then lets its last failure through; every 200 ms unless <paramref name="every"/> says.</summary>
+    public static async Task AssertAsync(Func<Task> assertion, TimeSpan? within = null, TimeSpan? every = null)
     {
         var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(30));
         while (true)
@@ -133,7 +133,7 @@ public static class Eventually
             }
             catch (Exception) when (DateTime.UtcNow < deadline)
             {
-                await Task.Delay(200);
+                await Task.Delay(every ?? TimeSpan.FromMilliseconds(200));
             }
         }
     }

@@ -2,9 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EdgeCluster.Node;
-using System.Text.Json.Serialization;
-using Parquet;
-using Parquet.Serialization;
+using EdgeCluster.Tests.Support;
 
 namespace EdgeCluster.Tests.Http;
 
@@ -75,7 +73,7 @@ public sealed class RetentionApiTests : IAsyncLifetime
         Assert.Equal(readings.GetProperty("oldest_raw").GetString(), anomalies.GetProperty("oldest_raw").GetString());
 
         // The archive holds every expired reading once, with the read model's columns.
-        var archived = await ReadArchiveAsync(Path.Combine(_dir.Path, "archive"));
+        var archived = await ArchiveReader.ReadAsync(Path.Combine(_dir.Path, "archive"));
         Assert.Equal(expired, archived.Count);
         Assert.Equal(archived.Count, archived.Select(a => a.ReadingId).Distinct().Count());
         var bySeq = posted.Select(p => JsonSerializer.SerializeToElement(p)).ToDictionary(p => p.GetProperty("seq").GetInt64());
@@ -148,32 +146,5 @@ public sealed class RetentionApiTests : IAsyncLifetime
         var response = await _node.Http.GetAsync(path);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await response.ReadJsonAsync();
-    }
-
-    /// <summary>The archive's columns as a pandas user names them, read by Parquet.Net's deserializer (not the node's own row class).</summary>
-    public sealed class ArchivedRow
-    {
-        [JsonPropertyName("reading_id")] public long ReadingId { get; set; }
-        [JsonPropertyName("device_id")] public int DeviceId { get; set; }
-        [JsonPropertyName("timestamp")] public DateTime Timestamp { get; set; }
-        [JsonPropertyName("temperature")] public double Temperature { get; set; }
-        [JsonPropertyName("seq")] public long? Seq { get; set; }
-    }
-
-    private sealed record Archived(long ReadingId, int DeviceId, long TimestampMs, double Temperature, long Seq);
-
-    private static async Task<List<Archived>> ReadArchiveAsync(string folder)
-    {
-        var rows = new List<Archived>();
-        foreach (var file in Directory.EnumerateFiles(folder, "*.parquet", SearchOption.AllDirectories))
-        {
-            var schema = await ParquetReader.ReadSchemaAsync(file);
-            Assert.Equal(["reading_id", "device_id", "timestamp", "received_at", "temperature", "humidity", "seq", "origin_node", "origin_seq", "superseded"],
-                schema.GetDataFields().Select(f => f.Name));
-            foreach (var row in (await ParquetSerializer.DeserializeAsync<ArchivedRow>(file)).Data)
-                rows.Add(new Archived(row.ReadingId, row.DeviceId,
-                    new DateTimeOffset(DateTime.SpecifyKind(row.Timestamp, DateTimeKind.Utc)).ToUnixTimeMilliseconds(), row.Temperature, row.Seq!.Value));
-        }
-        return rows;
     }
 }
