@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EdgeCluster.Domain;
+using EdgeCluster.Domain.Analytics;
 using EdgeCluster.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -9,6 +10,7 @@ return args.FirstOrDefault() switch
 {
     "sqlite-ceiling" => SqliteCeiling(Arg("--db", "/tmp/edge-bench/ceiling.db"), int.Parse(Arg("--rows", "200000")), int.Parse(Arg("--batch", "100")), Arg("--schema", "readmodel")),
     "seed" => Seed(Arg("--db", "/tmp/edge-bench/readings-10m.db"), long.Parse(Arg("--rows", "10000000")), int.Parse(Arg("--devices", "100"))),
+    "expire" => Expire(Arg("--db", "/tmp/edge-bench/expire.db"), long.Parse(Arg("--rows", "1000000")), int.Parse(Arg("--devices", "100"))),
     "query" => Query(Arg("--db", "/tmp/edge-bench/readings-10m.db"), int.Parse(Arg("--device", "42")), int.Parse(Arg("--iterations", "2000"))),
     "load" => await ClusterBench.LoadAsync(Arg("--member", "http://127.0.0.1:5100"), long.Parse(Arg("--readings", "1000000")), int.Parse(Arg("--batch", "10000"))),
     "catchup" => await ClusterBench.CatchUpAsync(Arg("--member", "http://127.0.0.1:5102"), long.Parse(Arg("--readings", "1000000"))),
@@ -30,6 +32,7 @@ string Arg(string name, string fallback)
 static int Usage()
 {
     Console.Error.WriteLine("usage: EdgeCluster.Bench sqlite-ceiling [--db F] [--rows N] [--batch N] | seed [--db F] [--rows N] [--devices N] | query [--db F] [--device N] [--iterations N]");
+    Console.Error.WriteLine("       | expire [--db F] [--rows N] [--devices N]");
     Console.Error.WriteLine("       | load --member URL [--readings N] [--batch N] | catchup --member URL [--readings N] | visibility --members URL,URL,URL [--samples N]");
     Console.Error.WriteLine("       | uplink-drain --member URL [--readings N] | uplink-lag --member URL --cloud CONNECTION-STRING [--samples N]");
     Console.Error.WriteLine("       | mqtt-latency --publish-port P --subscribe-port P [--samples N]");
@@ -126,6 +129,35 @@ static int Query(string path, int device, int iterations)
     var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     Measure("latest-100", iterations, () => store.Queries.Readings(device, 100, null, null).Count);
     Measure("stats-hourly-24h", Math.Max(20, iterations / 10), () => (int)store.Queries.Stats(device, StatsPeriod.Hourly, 24, now).Summary.TotalReadings);
+    Measure("stats-daily-30d", Math.Max(20, iterations / 10), () => (int)store.Queries.Stats(device, StatsPeriod.Daily, 30 * 24, now).Summary.TotalReadings);
+    Measure("hour-of-day-30d", Math.Max(20, iterations / 10), () => (int)store.Analytics.HourOfDay(device, 30, now).Sum(h => h.Count));
+    Measure("anomalies-30d-one-device", Math.Max(20, iterations / 20), () => store.Analytics.Anomalies([device], "temperature", 2.5, now - 30 * 86_400_000L, null, 100).Count);
+    var devices = store.Analytics.DevicesWithReadings();
+    Measure("quality-30d-all-devices", 20, () => store.Analytics.Quality(devices, 300, 30, now).Count);
+    var random = new Random(3);
+    var million = Enumerable.Range(0, 1_000_000).Select(i => new SeriesPoint(i * 1000L, 20 + Math.Sin(i / 3000.0) + random.NextDouble())).ToList();
+    Measure("lttb-1m-to-1000", 50, () => Downsampling.Apply(million, 1000, DownsampleMethod.Lttb).Count);
+    return 0;
+}
+
+// Raw readings leaving the hot tier as the retention service has them leave (chunks of 20,000, one transaction
+// each), without the archive: N readings over the 30 days before now, all but the last day expire.
+static int Expire(string path, long rows, int devices)
+{
+    Seed(path, rows, devices);
+    using var store = new ReadModelStore(path);
+    var cutoff = TimeText.FromUnixMs(DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeMilliseconds());
+    var sw = Stopwatch.StartNew();
+    long expired = 0;
+    var chunks = 0;
+    foreach (var (origin, highest) in store.Replication.VersionVector())
+        while (store.Retention.NextChunk(origin, cutoff, highest, 20_000) is { } chunk)
+        {
+            expired += store.Retention.Expire(chunk);
+            chunks++;
+        }
+    var seconds = sw.Elapsed.TotalSeconds;
+    Console.WriteLine($"expire rows={rows} expired={expired} chunks={chunks} seconds={seconds:F2} rows_per_s={expired / seconds:F0}");
     return 0;
 }
 

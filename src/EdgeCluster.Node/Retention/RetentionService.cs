@@ -8,7 +8,7 @@ using EdgeCluster.Storage;
 namespace EdgeCluster.Node.Retention;
 
 /// <summary>
-/// Runs tiered retention every <see cref="RetentionPolicy.Every"/> and on <c>POST /api/admin/retention/run</c>: raw readings
+/// Runs tiered retention every <see cref="RetentionPolicy.Every"/> (the first one interval after start) and on <c>POST /api/admin/retention/run</c>: raw readings
 /// older than the hot tier are archived and deleted origin by origin in chunks of at most 20,000 (each its own
 /// transaction, so ingestion waits at most one chunk), hours past the warm tier fold into days, days past the cold tier go.
 /// With an uplink, a raw reading leaves only once the cloud's cursor for its origin covers it, read from the cloud each run.
@@ -119,10 +119,11 @@ public sealed class RetentionService(NodeSettings settings, RetentionPolicy poli
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
         _archive.RemoveTemporaryFiles();
+        // The first run comes one interval after start: a node that boots serves first.
         using var timer = new PeriodicTimer(policy.Every);
         try
         {
-            do
+            while (await timer.WaitForNextTickAsync(stopping))
             {
                 try
                 {
@@ -132,7 +133,7 @@ public sealed class RetentionService(NodeSettings settings, RetentionPolicy poli
                 {
                     log.LogError(e, "Retention run failed; it runs again in {Every}", policy.Every);
                 }
-            } while (await timer.WaitForNextTickAsync(stopping));
+            }
         }
         catch (OperationCanceledException) { }
     }

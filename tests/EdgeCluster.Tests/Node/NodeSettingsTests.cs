@@ -168,6 +168,8 @@ public sealed class NodeSettingsTests
         var all = names.Select(name => Load(["--lab", path, "--node-name", name])).ToList();
         Assert.All(all, s => Assert.NotEmpty(s.Seeds));
         Assert.Equal(all.Count, all.Select(s => $"{s.AkkaPublicHost ?? s.AkkaHost}:{s.AkkaPort}").Distinct().Count());
+        // The Pi shelves keep an SD card from filling with the lab's tiers; the loopback lab keeps everything.
+        Assert.All(all, s => Assert.Equal(file.StartsWith("pi-") ? "hot=24h,warm=7d,cold=30d,archive=parquet,every=1m" : null, s.RetentionPolicy()?.ToString()));
     }
 
     [Fact]
