@@ -136,6 +136,8 @@ public static class NodeHost
         builder.Services.AddHostedService<ReadModelCatchUpService>();
         builder.Services.AddHostedService<MembershipWatchService>();
         builder.Services.AddHostedService<ReadyLogService>();
+        builder.Services.AddSingleton<DeviceStatusWatch>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DeviceStatusWatch>());
         var uplink = settings.UplinkTarget();
         builder.Services.AddSingleton(new Uplink.UplinkStatus(uplink, settings.UplinkRate));
         if (uplink is not null) builder.Services.AddHostedService<Uplink.UplinkService>();

@@ -10,12 +10,15 @@ namespace EdgeCluster.Node.Mqtt;
 /// <summary>
 /// What the door's subscribers receive: each reading this member stored (accepted here or replicated from another
 /// member, once; the read model's writer says which are new) on <c>sensors/{device}/reading</c>, and the lab subscriber's
-/// alert on <c>edge/alerts/{device}</c> for a temperature outside [--alert-low, --alert-high].
+/// alert on <c>edge/alerts/{device}</c> for a temperature outside [--alert-low, --alert-high]; each device's status change,
+/// retained on <c>edge/status/{device}</c>.
 /// </summary>
 public sealed class MqttFanOut : ReceiveActor
 {
     public MqttFanOut(MqttDoor door, NodeSettings settings)
     {
+        ReceiveAsync<DeviceStatusChanged>(change =>
+            door.PublishAsync($"edge/status/{change.DeviceId}", System.Text.Encoding.UTF8.GetBytes(change.To), retain: true));
         ReceiveAsync<ReadingsStored>(async m =>
         {
             var anyone = door.AnyoneSubscribedTo("sensors/1/reading");
@@ -39,48 +42,20 @@ public sealed class MqttFanOut : ReceiveActor
 }
 
 /// <summary>
-/// Starts the fan-out on the node's actor system and keeps each registered device's status retained on
-/// <c>edge/status/{device}</c> (<c>online</c>, <c>late</c>, <c>offline</c>: the device-health rule, with connections that
-/// dropped uncleanly), republished when it changes (checked every second).
+/// Starts the fan-out on the node's actor system: stored readings and alerts, and each registered device's status
+/// retained on <c>edge/status/{device}</c> (<c>online</c>, <c>late</c>, <c>offline</c>: the device-health rule, with
+/// connections that dropped uncleanly), republished on every <see cref="DeviceStatusChanged"/>.
 /// </summary>
-internal sealed class MqttDoorService(MqttDoor door, ActorSystem system, NodeSettings settings, ReadModelStore store,
-    DeviceStatus health, ILogger<MqttDoorService> log) : BackgroundService
+internal sealed class MqttDoorService(MqttDoor door, ActorSystem system, NodeSettings settings) : IHostedService
 {
-    private static readonly TimeSpan StatusEvery = TimeSpan.FromSeconds(1);
-
-    public override Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
         door.Attach();
         var fanOut = system.ActorOf(Props.Create(() => new MqttFanOut(door, settings)), "mqtt-fan-out");
         system.EventStream.Subscribe(fanOut, typeof(ReadingsStored));
-        return base.StartAsync(cancellationToken);
+        system.EventStream.Subscribe(fanOut, typeof(DeviceStatusChanged));
+        return Task.CompletedTask;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stopping)
-    {
-        var published = new Dictionary<int, string>();
-        using var timer = new PeriodicTimer(StatusEvery);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stopping))
-            {
-                try
-                {
-                    var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-                    foreach (var device in store.Devices.List())
-                    {
-                        var status = health.Of(device, now).Status;
-                        if (published.TryGetValue(device.DeviceId, out var before) && before == status) continue;
-                        await door.PublishAsync($"edge/status/{device.DeviceId}", System.Text.Encoding.UTF8.GetBytes(status), retain: true);
-                        published[device.DeviceId] = status;
-                    }
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    log.LogWarning(e, "Device status for MQTT not published this round");
-                }
-            }
-        }
-        catch (OperationCanceledException) { }
-    }
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -193,6 +193,44 @@ public sealed class UplinkTests(ITestOutputHelper output)
         Assert.Contains("--uplink must be a URL such as postgres://", bad.Out + bad.Err);
     }
 
+    [Fact]
+    public async Task Retention_expires_only_what_the_cloud_holds_and_nothing_while_the_cloud_is_away()
+    {
+        await using var cloud = await PostgresServer.StartAsync();
+        using var dir = new TempDir();
+        using var node = await NodeProcess.StartAsync(dir.Path, "rt", 0, 0, "--uplink", cloud.Url, "--uplink-rate", "2000", "--auto-register",
+            "--retention", "hot=24h,warm=3d,cold=30d,archive=parquet,every=1h");
+        var old = DateTimeOffset.UtcNow.AddDays(-5);
+        var readings = Enumerable.Range(1, 20_000).Select(i => new
+        {
+            device_id = 1 + i % 4, temperature = 20.0, humidity = 50, seq = i, timestamp = old.AddSeconds(i).ToUnixTimeMilliseconds(),
+        }).ToList();
+        foreach (var chunk in readings.Chunk(5000))
+            Assert.Equal(HttpStatusCode.OK, (await node.Http.PostAsJsonAsync("/api/readings/batch", new { readings = chunk })).StatusCode);
+
+        // The cloud takes 2,000 a second: a run now may expire only what its cursor covered when the run read it.
+        var first = await (await node.Http.PostAsync("/api/admin/retention/run", null)).ReadJsonAsync();
+        var inCloud = await cloud.ScalarAsync<long>("SELECT count(*) FROM sensor_readings");
+        Assert.InRange(first.GetProperty("expired").GetInt64(), 0, inCloud);
+        Assert.True(inCloud < readings.Count, "the cloud already held everything: nothing was held back");
+        Assert.Contains("uplink has not delivered", first.GetProperty("held").GetString());
+
+        await Eventually.AssertAsync(async () =>
+            Assert.Equal(readings.Count, await cloud.ScalarAsync<long>("SELECT count(DISTINCT (device_id, seq)) FROM sensor_readings")), TimeSpan.FromSeconds(60));
+        var second = await (await node.Http.PostAsync("/api/admin/retention/run", null)).ReadJsonAsync();
+        Assert.Equal(readings.Count, first.GetProperty("expired").GetInt64() + second.GetProperty("expired").GetInt64());
+        Assert.Equal((long)readings.Count, await cloud.ScalarAsync<long>("SELECT count(*) FROM sensor_readings"));
+        Assert.Equal(readings.Count, (await ArchiveReader.ReadAsync(Path.Combine(dir.Path, "archive"))).Select(a => a.ReadingId).Distinct().Count());
+
+        // The cloud away: its cursors cannot be read, so no raw reading leaves.
+        await cloud.StopAsync();
+        var more = Enumerable.Range(20_001, 100).Select(i => new { device_id = 1, temperature = 21.0, humidity = 50, seq = i, timestamp = old.AddSeconds(i).ToUnixTimeMilliseconds() });
+        Assert.Equal(HttpStatusCode.OK, (await node.Http.PostAsJsonAsync("/api/readings/batch", new { readings = more })).StatusCode);
+        var away = await (await node.Http.PostAsync("/api/admin/retention/run", null)).ReadJsonAsync();
+        Assert.Equal(0, away.GetProperty("expired").GetInt64());
+        Assert.Contains("could not be read from the cloud", away.GetProperty("held").GetString());
+    }
+
     private static async Task<JsonElement> UplinkAsync(NodeProcess node) =>
         await (await node.Http.GetAsync("/api/uplink")).ReadJsonAsync();
 

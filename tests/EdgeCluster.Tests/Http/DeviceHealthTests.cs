@@ -28,9 +28,19 @@ public sealed class DeviceHealthTests : IAsyncLifetime
     private async Task<DeviceDetail> DeviceAsync(int id) =>
         (await Http.GetFromJsonAsync<DeviceDetail>($"/api/devices/{id}", ApiJson.Options))!;
 
+    /// <summary>Collects the node's device status events, as any part of the node would subscribe to them.</summary>
+    private sealed class StatusCollector : Akka.Actor.ReceiveActor
+    {
+        public StatusCollector(System.Collections.Concurrent.ConcurrentQueue<EdgeCluster.Node.DeviceStatusChanged> seen) =>
+            Receive<EdgeCluster.Node.DeviceStatusChanged>(seen.Enqueue);
+    }
+
     [Fact]
     public async Task A_board_that_stops_reporting_turns_late_then_offline()
     {
+        var events = new System.Collections.Concurrent.ConcurrentQueue<EdgeCluster.Node.DeviceStatusChanged>();
+        var collector = _node.System.ActorOf(Akka.Actor.Props.Create(() => new StatusCollector(events)));
+        _node.System.EventStream.Subscribe(collector, typeof(EdgeCluster.Node.DeviceStatusChanged));
         await RegisterAsync(1, intervalS: 1);
         Assert.Equal("offline", (await DeviceAsync(1)).Status);   // never seen
         await _node.PostReadingAsync(1, 21.0, 40, seq: 1);
@@ -44,10 +54,27 @@ public sealed class DeviceHealthTests : IAsyncLifetime
         var offline = await Http.GetFromJsonAsync<DeviceList>("/api/devices?status=offline", ApiJson.Options);
         Assert.Contains(offline!.Devices, d => d.DeviceId == 1);
 
+        // The watch looks every second: the change is an event by then.
+        await Eventually.AssertAsync(() =>
+        {
+            Assert.Contains("late,offline", string.Join(",", events.Where(e => e.DeviceId == 1).Select(e => e.To)));
+            return Task.CompletedTask;
+        }, TimeSpan.FromSeconds(3));
+
         // It reports again: online at once.
         await _node.PostReadingAsync(1, 21.5, 40, seq: 2);
         Assert.Equal("online", (await DeviceAsync(1)).Status);
         Assert.Empty((await Http.GetFromJsonAsync<DeviceList>("/api/devices?status=offline", ApiJson.Options))!.Devices);
+
+        // Each change was an event, in order.
+        await Eventually.AssertAsync(() =>
+        {
+            // (and on: one second after its last reading it goes late again)
+            var changes = string.Join(",", events.Where(e => e.DeviceId == 1).Select(e => e.To));
+            Assert.Contains("online,late,offline,online", changes);
+            return Task.CompletedTask;
+        }, TimeSpan.FromSeconds(5));
+        Assert.All(events.Where(e => e.DeviceId == 1).Skip(1), e => Assert.NotNull(e.From));
     }
 
     [Fact]
