@@ -20,15 +20,32 @@ rm -rf "$WORK"
 mkdir -p "$WORK/node"
 . bench/lib.sh
 
+rate() {
+  python3 - "$1" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(f"{r['expired']} readings in {r['duration_ms']:.0f} ms = {r['expired'] / r['duration_ms'] * 1000:.0f} readings/s")
+PY
+}
+start_node() {
+  rm -rf "$WORK/node"; mkdir -p "$WORK/node"
+  $bench_tool seed --db "$WORK/node/readings.db" --rows "$ROWS" --devices 100 >/dev/null
+  dotnet "$node_dll" --node-name retention-bench --http-host 127.0.0.1 --http-port $PORT --akka-host 127.0.0.1 --akka-port 0 --mqtt-port 0 \
+    --data-dir "$WORK/node" --retention hot=24h,warm=7d,cold=30d,archive=parquet,every=1h >"$WORK/node.log" 2>&1 &
+  node_pid=$!; pids+=("$node_pid")
+  for _ in $(seq 1 300); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/api/readings/1" || true)
+    [ "$code" = "404" ] || [ "$code" = "200" ] && break; sleep 0.2
+  done
+}
+
 $bench_tool expire --db "$WORK/expire.db" --rows "$ROWS"
-$bench_tool seed --db "$WORK/node/readings.db" --rows "$ROWS" --devices 100
-dotnet "$node_dll" --node-name retention-bench --http-host 127.0.0.1 --http-port $PORT --akka-host 127.0.0.1 --akka-port 0 --mqtt-port 0 \
-  --data-dir "$WORK/node" --retention hot=24h,warm=7d,cold=30d,archive=parquet,every=1h >"$WORK/node.log" 2>&1 &
-pids+=("$!")
-for _ in $(seq 1 300); do
-  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/api/readings/1" || true)
-  [ "$code" = "404" ] || [ "$code" = "200" ] && break; sleep 0.2
-done
+# The node's run alone (archive on): its rate.
+start_node
+curl -s -X POST "http://127.0.0.1:$PORT/api/admin/retention/run" > "$WORK/run-alone.json"
+echo "expiry with archive, nothing else running: $(rate "$WORK/run-alone.json")"
+kill "$node_pid"; wait "$node_pid" 2>/dev/null || true
+start_node
 for d in $(seq 1 100); do
   curl -sf -o /dev/null -X POST "http://127.0.0.1:$PORT/api/devices" -H 'content-type: application/json' \
     -d "{\"device_id\":$d,\"name\":\"ESP32_$d\",\"type\":\"DHT22\",\"location\":\"Lab\"}"
@@ -48,11 +65,7 @@ sleep 0.2
 echo "single during expiry: $(wrk_single)"
 wait $run_pid
 echo "run: $(cat "$WORK/run.json")"
-python3 - "$WORK/run.json" <<'PY'
-import json, sys
-run = json.load(open(sys.argv[1]))
-print(f"expiry with archive: {run['expired']} readings in {run['duration_ms']:.0f} ms = {run['expired'] / run['duration_ms'] * 1000:.0f} readings/s")
-PY
+echo "expiry with archive, under the POST load: $(rate "$WORK/run.json")"
 archive=$(du -cb "$WORK/node/archive" | tail -1 | cut -f1)
 storage=$(curl -s "http://127.0.0.1:$PORT/api/storage")
 own=$(curl -s "http://127.0.0.1:$PORT/api/cluster" | python3 -c 'import json,sys; print(json.load(sys.stdin)["version_vector"]["retention-bench"]["highest"])')

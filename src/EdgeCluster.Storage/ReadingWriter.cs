@@ -70,6 +70,11 @@ public sealed class ReadingWriter : IDisposable
         FoldedBefore = RetentionStore.ReadMark(db.Writer, RetentionStore.FoldedBeforeMark) ?? "";
     }
 
+    /// <summary>When the writer last applied readings (<see cref="Environment.TickCount64"/>): whether the node is taking readings now.</summary>
+    public long LastAppliedAt => Volatile.Read(ref _lastAppliedAt);
+
+    private long _lastAppliedAt = long.MinValue / 2;
+
     /// <summary>The day before which a reading's rollup bucket is its day rather than its hour (set by retention's fold).</summary>
     public string FoldedBefore { get; internal set; }
 
@@ -161,6 +166,7 @@ public sealed class ReadingWriter : IDisposable
             }
         }
         tx.Commit();
+        Volatile.Write(ref _lastAppliedAt, Environment.TickCount64);
         return shown;
     }
 

@@ -13,8 +13,10 @@ public sealed record ArchivedReading(long ReadingId, int DeviceId, string Timest
 /// Tiered retention on the read model. Raw readings leave the hot tier per origin as a prefix of its stream (the
 /// origin's floor), so the version vector stays exact and a member asking for an expired range is told to take the
 /// range's rollups instead; hourly rollups fold into daily ones past the warm tier; rollups past the cold tier go.
-/// Expiry runs on a connection of its own in small transactions; what it aggregates is read inside the transaction that
-/// deletes, so a reading applied or superseded meanwhile is counted exactly once.
+/// Reads (<see cref="NextChunk"/>, <see cref="Floors"/>, ...) use connections of their own; every write (<see cref="Expire"/>,
+/// <see cref="Fold"/>, <see cref="DropBefore"/>, <see cref="Take"/>) runs on the writer's connection, so it must be called
+/// by the read model's one writer (the read-model writer actor), between its applies: no two writers wait on SQLite's lock.
+/// What a write aggregates is read inside the transaction that deletes, so a reading applied meanwhile is counted once.
 /// </summary>
 public sealed class RetentionStore(ReadModelDatabase db, ReadingWriter writer)
 {
@@ -78,20 +80,34 @@ public sealed class RetentionStore(ReadModelDatabase db, ReadingWriter writer)
         return rows.Count == 0 ? null : new ExpiredChunk(origin, floor + 1, floor + rows.Count, rows);
     }
 
+    /// <summary>Readings one expiry transaction deletes at most: ingestion waits at most one of them for SQLite's write lock.</summary>
+    public const int RowsPerTransaction = 4_000;
+
     /// <summary>
     /// Deletes a chunk's readings (once they are archived), adding the shown ones to the origin's expired rollups, and
-    /// moves the origin's floor; one transaction. Returns the readings deleted.
+    /// moves the origin's floor, in transactions of at most <see cref="RowsPerTransaction"/> readings. Returns the readings deleted.
     /// </summary>
-    public int Expire(ExpiredChunk chunk)
+    public int Expire(ExpiredChunk chunk) =>
+        Ranges(chunk).Sum(range => ExpireRange(chunk.OriginNode, range.From, range.Through));
+
+    /// <summary>A chunk's origin seqs in runs of at most <see cref="RowsPerTransaction"/>, one transaction each.</summary>
+    public static IEnumerable<(long From, long Through)> Ranges(ExpiredChunk chunk)
     {
-        using var c = db.Open();
+        for (var from = chunk.FromSeq; from <= chunk.Through; from += RowsPerTransaction)
+            yield return (from, Math.Min(chunk.Through, from + RowsPerTransaction - 1));
+    }
+
+    /// <summary>One transaction of <see cref="Expire"/>: origin seqs <paramref name="fromSeq"/>..<paramref name="through"/> leave the raw tier.</summary>
+    public int ExpireRange(string originNode, long fromSeq, long through)
+    {
+        var c = db.Writer;
         using var tx = c.BeginTransaction();
         using var cmd = c.CreateCommand();
         cmd.Transaction = tx;
-        cmd.Parameters.AddWithValue("$origin", chunk.OriginNode);
+        cmd.Parameters.AddWithValue("$origin", originNode);
         cmd.Parameters.AddWithValue("$span", ReadModelSchema.OriginSeqSpan);
-        cmd.Parameters.AddWithValue("$from", chunk.FromSeq);
-        cmd.Parameters.AddWithValue("$through", chunk.Through);
+        cmd.Parameters.AddWithValue("$from", fromSeq);
+        cmd.Parameters.AddWithValue("$through", through);
         cmd.Parameters.AddWithValue("$folded", writer.FoldedBefore);
         const string range =
             """
@@ -106,10 +122,10 @@ public sealed class RetentionStore(ReadModelDatabase db, ReadingWriter writer)
             DELETE FROM sensor_readings WHERE {range};
             """;
         cmd.ExecuteNonQuery();
-        using var deleted = c.CreateCommand();
-        deleted.Transaction = tx;
-        deleted.CommandText = "SELECT changes()";
-        var count = (int)(long)deleted.ExecuteScalar()!;
+        using var changes = c.CreateCommand();
+        changes.Transaction = tx;
+        changes.CommandText = "SELECT changes()";
+        var count = (int)(long)changes.ExecuteScalar()!;
         cmd.CommandText =
             """
             INSERT INTO origin_floor (origin_node, expired_through) VALUES ($origin, $through)
@@ -123,7 +139,7 @@ public sealed class RetentionStore(ReadModelDatabase db, ReadingWriter writer)
     /// <summary>Hours of days before <paramref name="day"/> (yyyy-MM-dd) become those days, in both rollup tables. Returns the hours folded.</summary>
     public int Fold(string day)
     {
-        using var c = db.Open();
+        var c = db.Writer;
         using var tx = c.BeginTransaction();
         using var cmd = c.CreateCommand();
         cmd.Transaction = tx;
@@ -158,7 +174,7 @@ public sealed class RetentionStore(ReadModelDatabase db, ReadingWriter writer)
     /// <summary>Rollups of days before <paramref name="day"/> leave the cold tier. Returns the buckets deleted.</summary>
     public int DropBefore(string day)
     {
-        using var c = db.Open();
+        var c = db.Writer;
         using var tx = c.BeginTransaction();
         using var cmd = c.CreateCommand();
         cmd.Transaction = tx;

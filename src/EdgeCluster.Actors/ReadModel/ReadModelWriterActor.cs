@@ -16,6 +16,14 @@ public static class ReadModelProtocol
     /// replicated, each once (a copy of a reading it already shows is not new). The MQTT door's subscribers read it.
     /// </summary>
     public sealed record ReadingsStored(IReadOnlyList<JournaledReading> Readings);
+
+    /// <summary>
+    /// Local only: another part's write to the read model (retention's expiry, folding, dropping), run by the writer between
+    /// its applies so that the file has one writer; answered with <see cref="Written"/> (or a failure).
+    /// </summary>
+    public sealed record Write(Func<int> Work);
+
+    public sealed record Written(int Count);
 }
 
 /// <summary>
@@ -28,6 +36,17 @@ public sealed class ReadModelWriterActor : ReceiveActor
     public ReadModelWriterActor(ReadModelStore store)
     {
         var events = Context.System.EventStream;
+        Receive<ReadModelProtocol.Write>(m =>
+        {
+            try
+            {
+                Sender.Tell(new ReadModelProtocol.Written(m.Work()));
+            }
+            catch (Exception e)
+            {
+                Sender.Tell(new Status.Failure(e));
+            }
+        });
         Receive<ReadModelProtocol.ApplyJournaled>(m =>
         {
             var fresh = new List<JournaledReading>(m.Group.Readings.Count);

@@ -1,8 +1,6 @@
-using System.Text.Json.Serialization;
 using EdgeCluster.Storage;
 using Parquet;
-using Parquet.Serialization;
-using Parquet.Serialization.Attributes;
+using Parquet.Schema;
 
 namespace EdgeCluster.Node.Retention;
 
@@ -14,28 +12,26 @@ namespace EdgeCluster.Node.Retention;
 /// </summary>
 public sealed class ParquetArchive(string directory)
 {
-    /// <summary>One archived reading, with the read model's column names; times are UTC timestamps in milliseconds.</summary>
-    public sealed class Row
-    {
-        [JsonPropertyName("reading_id")] public long ReadingId { get; set; }
-        [JsonPropertyName("device_id")] public int DeviceId { get; set; }
-        [JsonPropertyName("timestamp"), ParquetTimestamp(ParquetTimestampResolution.Milliseconds, useLogicalTimestamp: true, isAdjustedToUTC: true)]
-        public DateTime Timestamp { get; set; }
-        [JsonPropertyName("received_at"), ParquetTimestamp(ParquetTimestampResolution.Milliseconds, useLogicalTimestamp: true, isAdjustedToUTC: true)]
-        public DateTime ReceivedAt { get; set; }
-        [JsonPropertyName("temperature")] public double Temperature { get; set; }
-        [JsonPropertyName("humidity")] public double Humidity { get; set; }
-        [JsonPropertyName("seq")] public long? Seq { get; set; }
-        [JsonPropertyName("origin_node")] public string OriginNode { get; set; } = "";
-        [JsonPropertyName("origin_seq")] public long OriginSeq { get; set; }
-        [JsonPropertyName("superseded")] public bool Superseded { get; set; }
-    }
+    private static readonly DataField ReadingId = new("reading_id", typeof(long), false);
+    private static readonly DataField DeviceId = new("device_id", typeof(int), false);
+    private static readonly DataField Timestamp = new DateTimeDataField("timestamp", DateTimeFormat.Timestamp, true, DateTimeTimeUnit.Millis, false);
+    private static readonly DataField ReceivedAt = new DateTimeDataField("received_at", DateTimeFormat.Timestamp, true, DateTimeTimeUnit.Millis, false);
+    private static readonly DataField Temperature = new("temperature", typeof(double), false);
+    private static readonly DataField Humidity = new("humidity", typeof(double), false);
+    private static readonly DataField Seq = new("seq", typeof(long), true);
+    private static readonly DataField OriginNode = new("origin_node", typeof(string), false);
+    private static readonly DataField OriginSeq = new("origin_seq", typeof(long), false);
+    private static readonly DataField Superseded = new("superseded", typeof(bool), false);
 
-    private static readonly ParquetOptions Options = new() { CompressionMethod = CompressionMethod.Zstd };
+    /// <summary>The read model's columns; times are UTC timestamps in milliseconds.</summary>
+    public static readonly ParquetSchema Schema =
+        new(ReadingId, DeviceId, Timestamp, ReceivedAt, Temperature, Humidity, Seq, OriginNode, OriginSeq, Superseded);
+
+    private static readonly ParquetOptions Options = new() { CompressionMethod = CompressionMethod.Zstd, CompressionLevel = System.IO.Compression.CompressionLevel.Fastest };
 
     public string Directory => directory;
 
-    /// <summary>Writes the chunk's readings to their file; returns its path.</summary>
+    /// <summary>Writes the chunk's readings to their file, column by column in one row group; returns its path.</summary>
     public async Task<string> WriteAsync(ExpiredChunk chunk, CancellationToken cancel)
     {
         var day = chunk.Readings[0].Timestamp[..10];
@@ -43,27 +39,30 @@ public sealed class ParquetArchive(string directory)
         System.IO.Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, $"{chunk.OriginNode}-{chunk.FromSeq:D12}-{chunk.Through:D12}.parquet");
         var temporary = path + ".tmp";
-        var rows = chunk.Readings.Select(r => new Row
-        {
-            ReadingId = r.ReadingId,
-            DeviceId = r.DeviceId,
-            Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(TimeText.ToUnixMs(r.Timestamp)).UtcDateTime,
-            ReceivedAt = DateTimeOffset.FromUnixTimeMilliseconds(TimeText.ToUnixMs(r.ReceivedAt)).UtcDateTime,
-            Temperature = r.Temperature,
-            Humidity = r.Humidity,
-            Seq = r.Seq,
-            OriginNode = r.OriginNode,
-            OriginSeq = r.OriginSeq,
-            Superseded = r.Superseded,
-        });
+        var rows = chunk.Readings;
         await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024))
         {
-            await ParquetSerializer.SerializeAsync(rows, file, Options, cancellationToken: cancel);
+            await using (var writer = await ParquetWriter.CreateAsync(Schema, file, Options, cancellationToken: cancel))
+            {
+                using var group = writer.CreateRowGroup();
+                await group.WriteAsync<long>(ReadingId, rows.Select(r => r.ReadingId).ToArray(), cancellationToken: cancel);
+                await group.WriteAsync<int>(DeviceId, rows.Select(r => r.DeviceId).ToArray(), cancellationToken: cancel);
+                await group.WriteAsync<DateTime>(Timestamp, rows.Select(r => Utc(r.Timestamp)).ToArray(), cancellationToken: cancel);
+                await group.WriteAsync<DateTime>(ReceivedAt, rows.Select(r => Utc(r.ReceivedAt)).ToArray(), cancellationToken: cancel);
+                await group.WriteAsync<double>(Temperature, rows.Select(r => r.Temperature).ToArray(), cancellationToken: cancel);
+                await group.WriteAsync<double>(Humidity, rows.Select(r => r.Humidity).ToArray(), cancellationToken: cancel);
+                await group.WriteAsync<long>(Seq, rows.Select(r => r.Seq).ToArray(), cancellationToken: cancel);
+                await group.WriteAsync(OriginNode, rows.Select(r => r.OriginNode).ToArray());
+                await group.WriteAsync<long>(OriginSeq, rows.Select(r => r.OriginSeq).ToArray(), cancellationToken: cancel);
+                await group.WriteAsync<bool>(Superseded, rows.Select(r => r.Superseded).ToArray(), cancellationToken: cancel);
+            }
             file.Flush(flushToDisk: true);
         }
         File.Move(temporary, path, overwrite: true);
         return path;
     }
+
+    private static DateTime Utc(string time) => DateTime.UnixEpoch.AddMilliseconds(TimeText.ToUnixMs(time));
 
     /// <summary>Files and bytes archived, and the oldest day folder.</summary>
     public (int Files, long Bytes, string? OldestDay) Usage()

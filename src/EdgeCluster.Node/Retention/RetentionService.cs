@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Hosting;
 using EdgeCluster.Actors.Journal;
+using EdgeCluster.Actors.ReadModel;
 using EdgeCluster.Contracts;
 using EdgeCluster.Node.Uplink;
 using EdgeCluster.Storage;
@@ -10,13 +11,14 @@ namespace EdgeCluster.Node.Retention;
 /// <summary>
 /// Runs tiered retention every <see cref="RetentionPolicy.Every"/> (the first one interval after start) and on <c>POST /api/admin/retention/run</c>: raw readings
 /// older than the hot tier are archived and deleted origin by origin in chunks of at most 20,000 (each its own
-/// transaction, so ingestion waits at most one chunk), hours past the warm tier fold into days, days past the cold tier go.
+/// write run by the read model's one writer in transactions of 4,000, so ingestion waits at most one of them; while readings
+/// arrive, a chunk is followed by a pause as long as it took), hours past the warm tier fold into days, days past the cold tier go.
 /// With an uplink, a raw reading leaves only once the cloud's cursor for its origin covers it, read from the cloud each run.
 /// Outside a run forced by hand, an origin's chunk smaller than 20,000 waits until its first reading has been due for an
 /// hour, so the archive is not a file per minute.
 /// </summary>
 public sealed class RetentionService(NodeSettings settings, RetentionPolicy policy, ReadModelStore store, UplinkStatus uplink,
-    IRequiredActor<ReadingJournalActor> journal, ILogger<RetentionService> log) : BackgroundService
+    IRequiredActor<ReadingJournalActor> journal, IRequiredActor<ReadModelWriterActor> writer, ILogger<RetentionService> log) : BackgroundService
 {
     public const int ChunkRows = 20_000;
     private static readonly TimeSpan Linger = TimeSpan.FromHours(1);
@@ -38,8 +40,10 @@ public sealed class RetentionService(NodeSettings settings, RetentionPolicy poli
         {
             var started = DateTimeOffset.UtcNow;
             var (expired, files, held) = await ExpireRawAsync(started, force, cancel);
-            var folded = store.Retention.Fold(TimeText.FromUnixMs((started - policy.Warm).ToUnixTimeMilliseconds())[..10]);
-            var dropped = store.Retention.DropBefore(TimeText.FromUnixMs((started - policy.Cold).ToUnixTimeMilliseconds())[..10]);
+            var foldDay = TimeText.FromUnixMs((started - policy.Warm).ToUnixTimeMilliseconds())[..10];
+            var folded = await WriteAsync(() => store.Retention.Fold(foldDay), cancel);
+            var dropDay = TimeText.FromUnixMs((started - policy.Cold).ToUnixTimeMilliseconds())[..10];
+            var dropped = await WriteAsync(() => store.Retention.DropBefore(dropDay), cancel);
             await CompactJournalAsync(cancel);
             var run = new RetentionRunView(started.ToString("O"), Math.Round((DateTimeOffset.UtcNow - started).TotalMilliseconds, 1),
                 expired, files, folded, dropped, _journalDeletedTo, held);
@@ -54,6 +58,13 @@ public sealed class RetentionService(NodeSettings settings, RetentionPolicy poli
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>A write to the read model, run by its one writer between the readings it applies.</summary>
+    private async Task<int> WriteAsync(Func<int> work, CancellationToken cancel)
+    {
+        var actor = await writer.GetAsync(cancel);
+        return (await actor.Ask<ReadModelProtocol.Written>(new ReadModelProtocol.Write(work), TimeSpan.FromMinutes(1), cancel)).Count;
     }
 
     /// <summary>The journal lets go of the events whose readings (this member's own) all left the raw tier.</summary>
@@ -101,6 +112,7 @@ public sealed class RetentionService(NodeSettings settings, RetentionPolicy poli
         {
             while (store.Retention.NextChunk(origin, cutoff, limit, ChunkRows) is { } chunk)
             {
+                var chunkStarted = Environment.TickCount64;
                 var first = chunk.Readings[0];
                 var firstAge = string.CompareOrdinal(first.Timestamp, first.ReceivedAt) < 0 ? first.Timestamp : first.ReceivedAt;
                 if (!force && chunk.Readings.Count < ChunkRows && string.CompareOrdinal(firstAge, lingered) >= 0) break;
@@ -109,7 +121,11 @@ public sealed class RetentionService(NodeSettings settings, RetentionPolicy poli
                     await _archive.WriteAsync(chunk, cancel);
                     files++;
                 }
-                expired += store.Retention.Expire(chunk);
+                foreach (var (from, through) in RetentionStore.Ranges(chunk))
+                    expired += await WriteAsync(() => store.Retention.ExpireRange(origin, from, through), cancel);
+                // While readings arrive, expiry takes at most half of the time: ingestion keeps its pace.
+                if (Environment.TickCount64 - store.Writer.LastAppliedAt < 500)
+                    await Task.Delay(TimeSpan.FromMilliseconds(Environment.TickCount64 - chunkStarted), cancel);
                 if (chunk.Readings.Count < ChunkRows) break;
             }
         }
