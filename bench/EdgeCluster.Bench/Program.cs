@@ -132,8 +132,9 @@ static int Query(string path, int device, int iterations)
     Measure("stats-daily-30d", Math.Max(20, iterations / 10), () => (int)store.Queries.Stats(device, StatsPeriod.Daily, 30 * 24, now).Summary.TotalReadings);
     Measure("hour-of-day-30d", Math.Max(20, iterations / 10), () => (int)store.Analytics.HourOfDay(device, 30, now).Sum(h => h.Count));
     Measure("anomalies-30d-one-device", Math.Max(20, iterations / 20), () => store.Analytics.Anomalies([device], "temperature", 2.5, now - 30 * 86_400_000L, null, 100).Count);
+    Measure("anomalies-30d-one-device-z1.5", Math.Max(20, iterations / 20), () => store.Analytics.Anomalies([device], "temperature", 1.5, now - 30 * 86_400_000L, null, 100).Count);
     var devices = store.Analytics.DevicesWithReadings();
-    Measure("quality-30d-all-devices", 20, () => store.Analytics.Quality(devices, 300, 30, now).Count);
+    Measure("quality-30d-all-devices", 5, () => store.Analytics.Quality(devices, 300, 30, now).Count, warmup: 1);
     var random = new Random(3);
     var million = Enumerable.Range(0, 1_000_000).Select(i => new SeriesPoint(i * 1000L, 20 + Math.Sin(i / 3000.0) + random.NextDouble())).ToList();
     Measure("lttb-1m-to-1000", 50, () => Downsampling.Apply(million, 1000, DownsampleMethod.Lttb).Count);
@@ -161,9 +162,9 @@ static int Expire(string path, long rows, int devices)
     return 0;
 }
 
-static void Measure(string name, int iterations, Func<int> query)
+static void Measure(string name, int iterations, Func<int> query, int warmup = 20)
 {
-    for (var i = 0; i < 20; i++) query();
+    for (var i = 0; i < warmup; i++) query();
     var times = new double[iterations];
     var rows = 0;
     for (var i = 0; i < iterations; i++)

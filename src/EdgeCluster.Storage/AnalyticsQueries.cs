@@ -147,40 +147,48 @@ public sealed class AnalyticsQueries(ReadModelDatabase db)
     public IReadOnlyList<DeviceQuality> Quality(IReadOnlyList<int> devices, int intervalS, int days, long nowMs, int maxGaps = 5)
     {
         var since = TimeText.FromUnixMs(nowMs - days * 86_400_000L);
-        var interval = intervalS * 1000L;
-        var result = new List<DeviceQuality>();
-        using var c = db.Open();
+        var result = new DeviceQuality[devices.Count];
+        // One index scan per device, devices side by side on the cores (each with its own connection).
+        Parallel.For(0, devices.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+            () => db.Open(),
+            (i, _, connection) =>
+            {
+                result[i] = DeviceQualityOf(connection, devices[i], since, intervalS * 1000L, maxGaps);
+                return connection;
+            },
+            connection => connection.Dispose());
+        return result;
+    }
+
+    private static DeviceQuality DeviceQualityOf(Microsoft.Data.Sqlite.SqliteConnection c, int device, string since, long interval, int maxGaps)
+    {
         using var cmd = c.CreateCommand();
         cmd.CommandText = QualitySql;
-        var id = cmd.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Integer);
+        cmd.Parameters.AddWithValue("$id", device);
         cmd.Parameters.AddWithValue("$since", since);
-        foreach (var device in devices)
+        long total = 0, firstMs = 0, previousMs = 0;
+        string? first = null, previous = null;
+        var daysActive = 0;
+        var gaps = new List<GapView>();
+        using (var r = cmd.ExecuteReader())
         {
-            id.Value = device;
-            long total = 0, firstMs = 0, previousMs = 0;
-            string? first = null, last = null, previous = null;
-            var daysActive = new HashSet<string>();
-            var gaps = new List<GapView>();
-            using (var r = cmd.ExecuteReader())
+            while (r.Read())
             {
-                while (r.Read())
-                {
-                    var text = r.GetString(0);
-                    var ms = TimeText.ToUnixMs(text);
-                    if (total == 0) (first, firstMs) = (text, ms);
-                    else if (ms - previousMs > interval * 3 / 2)
-                        gaps.Add(new GapView(previous!, text, (long)Math.Round((double)(ms - previousMs) / interval) - 1));
-                    total++;
-                    daysActive.Add(text[..10]);
-                    (previous, previousMs, last) = (text, ms, text);
-                }
+                var text = r.GetString(0);
+                var ms = TimeText.ToUnixMs(text);
+                if (total == 0) (first, firstMs) = (text, ms);
+                else if (ms - previousMs > interval * 3 / 2)
+                    gaps.Add(new GapView(previous!, text, (long)Math.Round((double)(ms - previousMs) / interval) - 1));
+                // In time order: a new day is a day that differs from the previous reading's.
+                if (previous is null || string.CompareOrdinal(previous, 0, text, 0, 10) != 0) daysActive++;
+                total++;
+                (previous, previousMs) = (text, ms);
             }
-            var expected = total == 0 ? 0 : (previousMs - firstMs) / interval + 1;
-            var completeness = expected == 0 ? 0 : Math.Min(1.0, (double)total / expected);
-            result.Add(new DeviceQuality(device, total, first, last, daysActive.Count, Math.Round(completeness, 4),
-                gaps.OrderByDescending(g => g.Missing).ThenBy(g => g.Start, StringComparer.Ordinal).Take(maxGaps).ToList()));
         }
-        return result;
+        var expected = total == 0 ? 0 : (previousMs - firstMs) / interval + 1;
+        var completeness = expected == 0 ? 0 : Math.Min(1.0, (double)total / expected);
+        return new DeviceQuality(device, total, first, previous, daysActive, Math.Round(completeness, 4),
+            gaps.OrderByDescending(g => g.Missing).ThenBy(g => g.Start, StringComparer.Ordinal).Take(maxGaps).ToList());
     }
 
     /// <summary>A device's values of one field in time order within [from, to].</summary>

@@ -86,13 +86,17 @@ public sealed class ReadModelDatabase : IDisposable
         tx.Commit();
     }
 
-    /// <summary>Layout 3: the rollups, built once from the readings held (nothing has expired before layout 3).</summary>
+    /// <summary>
+    /// Layout 3: the rollups, built once from the readings held (nothing has expired before layout 3), and the
+    /// (device_id, timestamp) index carrying the values.
+    /// </summary>
     private void MigrateTo3()
     {
         using var tx = Writer.BeginTransaction();
         using var cmd = Writer.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = $"DELETE FROM rollups; INSERT INTO rollups (device_id, bucket, {Rollups.Columns}) SELECT * FROM ({Rollups.AggregateSql("1")}) WHERE true";
+        cmd.CommandText = $"DELETE FROM rollups; INSERT INTO rollups (device_id, bucket, {Rollups.Columns}) SELECT * FROM ({Rollups.AggregateSql("1")}) WHERE true;"
+                          + "DROP INDEX idx_device_timestamp; " + ReadModelSchema.DeviceTimeIndex;
         cmd.Parameters.AddWithValue("$folded", "");
         cmd.ExecuteNonQuery();
         tx.Commit();

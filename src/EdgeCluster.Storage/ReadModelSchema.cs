@@ -38,7 +38,7 @@ public static class ReadModelSchema
             -- 1 for a copy of a (device_id, seq) that another member also accepted and that lost to
             -- it; kept so that every origin's stream stays whole for replication, hidden from queries.
             superseded  INTEGER NOT NULL DEFAULT 0);
-        CREATE INDEX IF NOT EXISTS idx_device_timestamp ON sensor_readings(device_id, timestamp);
+        """ + DeviceTimeIndex + """
         CREATE UNIQUE INDEX IF NOT EXISTS ux_device_seq ON sensor_readings(device_id, seq)
             WHERE seq IS NOT NULL AND superseded = 0;
         -- Every device that has readings here, registered or not yet (the registry may lag the readings).
@@ -55,6 +55,13 @@ public static class ReadModelSchema
             projection TEXT PRIMARY KEY,
             offset     INTEGER NOT NULL);
         """;
+
+    /// <summary>
+    /// The lab's (device_id, timestamp) index, carrying the values too, so that anomalies, quality and series read the
+    /// index alone, in order, instead of visiting the table once per reading.
+    /// </summary>
+    public const string DeviceTimeIndex =
+        "CREATE INDEX IF NOT EXISTS idx_device_timestamp ON sensor_readings(device_id, timestamp, superseded, temperature, humidity);";
 
     /// <summary>The columns every query of whole readings selects, in the order <see cref="ReadRow"/> reads them.</summary>
     public const string ReadingColumns =
