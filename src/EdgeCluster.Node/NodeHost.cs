@@ -125,6 +125,7 @@ public static class NodeHost
             .AddPartitionController(runtime.Partitions)
             .AddMembershipLog()
             .AddReplication(ReplicationSettings.Default with { Interval = TimeSpan.FromMilliseconds(settings.ReplicationIntervalMs) })
+            .AddNodeHealthChecks()
             .AddStartup((system, _) =>
             {
                 var journal = system.Settings.Config.GetConfig("akka.persistence.journal.sql");
@@ -150,6 +151,7 @@ public static class NodeHost
         builder.Services.AddSingleton<Disk.StorageMonitor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Disk.StorageMonitor>());
         builder.Services.AddOpenApi();
+        builder.AddObservability(new Observability.ReadModelReadiness());
         builder.Services.AddSingleton<LocalLinks>();
         builder.Services.AddSingleton<AdminFanOut>();
         builder.Services.AddHttpClient(AdminFanOut.ClientName, c => c.Timeout = TimeSpan.FromSeconds(5));
@@ -157,6 +159,7 @@ public static class NodeHost
 
         var app = builder.Build();
         if (settings.MqttPort != 0) app.MapMqttDoor();
+        app.MapObservability();
         app.MapEdgeApi();
         if (http is null)
             app.Lifetime.ApplicationStarted.Register(() => self.HttpUrl = PublicHttpUrl(settings, BoundPort(app)));
@@ -225,7 +228,7 @@ public static class NodeHost
 
 /// <summary>Runs before Kestrel starts listening: the read model catches up with the journal, then the node serves.</summary>
 internal sealed class ReadModelCatchUpService(ActorSystem system, ReadModelStore store, IngestSettings ingest,
-    ILogger<ReadModelCatchUpService> log) : IHostedService
+    Observability.ReadModelReadiness readiness, ILogger<ReadModelCatchUpService> log) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -233,6 +236,7 @@ internal sealed class ReadModelCatchUpService(ActorSystem system, ReadModelStore
             cancellationToken);
         log.LogInformation("Read model caught up with the journal: {Groups} journal groups applied, offset {Offset}",
             groups, store.Writer.ProjectionOffset());
+        readiness.CaughtUp = true;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -26,6 +26,14 @@ public static class JournalProtocol
 
     public sealed record Compacted(long SequenceNr, bool Deleted, string? Error);
 
+    /// <summary>Answered with <see cref="Pong"/>, once the journal recovered: what the node's readiness asks.</summary>
+    public sealed record Ping
+    {
+        public static readonly Ping Instance = new();
+    }
+
+    public sealed record Pong;
+
     /// <summary>Who waits for which slice of a journaled group.</summary>
     public sealed record Waiter(IActorRef ReplyTo, long CorrelationId, int Start, int Count);
 }

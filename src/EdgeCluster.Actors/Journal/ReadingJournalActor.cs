@@ -57,6 +57,7 @@ public sealed class ReadingJournalActor : ReceivePersistentActor
             _log.Warning(failed.Cause, "Journal snapshot failed; recovery replays more events");
             EndCompaction(false, "snapshot failed: " + failed.Cause.Message);
         });
+        Command<Ping>(_ => Sender.Tell(new Pong()));
         Command<Compact>(compact =>
         {
             if (_compaction is not null || compact.SequenceNr <= 0)
@@ -97,8 +98,10 @@ public sealed class ReadingJournalActor : ReceivePersistentActor
         var group = _state.Number(readings);
         _writing = true;
         _inFlightWaiters = waiters;
+        var started = EdgeMetrics.Now();
         PersistAsync(group, journaled =>
         {
+            EdgeMetrics.JournalWrite(journaled.Readings.Count, EdgeMetrics.Since(started));
             _state.Apply(journaled);
             _readModelWriter.Tell(new ReadModelProtocol.ApplyJournaled(journaled, LastSequenceNr, waiters));
             _writing = false;

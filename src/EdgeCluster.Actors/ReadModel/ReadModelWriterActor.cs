@@ -50,7 +50,9 @@ public sealed class ReadModelWriterActor : ReceiveActor
         Receive<ReadModelProtocol.ApplyJournaled>(m =>
         {
             var fresh = new List<JournaledReading>(m.Group.Readings.Count);
+            var started = EdgeMetrics.Now();
             store.Writer.Apply([m.Group], m.JournalSequenceNr, fresh: fresh);
+            EdgeMetrics.ReadModelApply("journal", EdgeMetrics.Since(started));
             if (fresh.Count > 0) events.Publish(new ReadModelProtocol.ReadingsStored(fresh));
             foreach (var w in m.Waiters)
             {
@@ -64,7 +66,9 @@ public sealed class ReadModelWriterActor : ReceiveActor
             // An expired range first: the readings that follow it continue the origin's stream from its end.
             foreach (var range in m.Expired) store.Retention.Take(range);
             var fresh = new List<JournaledReading>();
+            var started = EdgeMetrics.Now();
             var inserted = store.Writer.Apply(m.Groups, journalSequenceNr: null, durable: m.Durable, fresh: fresh);
+            EdgeMetrics.ReadModelApply("replication", EdgeMetrics.Since(started));
             if (fresh.Count > 0) events.Publish(new ReadModelProtocol.ReadingsStored(fresh));
             m.ReplyTo.Tell(new Replication.ReplicationProtocol.ReplicatedApplied(m.Groups.Sum(g => g.Readings.Count), inserted, m.Source));
         });

@@ -182,6 +182,8 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
     private void Applied(ReplicatedApplied applied)
     {
         _pulled += applied.Inserted;
+        EdgeMetrics.ReadingsPulled(applied.Inserted);
+        EdgeMetrics.ReplicationLag(_store.Replication.VersionVector(), _knownHighest);
         ProgressReads(applied);
         var syncPending = !AnswerSyncs() && _syncs.Any(s => s.Source == applied.Source);
         if (syncPending && applied.Received > 0)

@@ -48,10 +48,14 @@ public static class ReadingEndpoints
         }
 
         var (reading, error) = ReadingValidator.Validate(raw, now);
-        if (error is not null) return ApiErrors.BadRequest(error.Field, error.Message);
+        if (error is not null)
+        {
+            EdgeMetrics.Refused("http", "invalid");
+            return ApiErrors.BadRequest(error.Field, error.Message);
+        }
         if (strong && NoMajorityReachable(system) is { } refused) return refused;
 
-        var result = await Ingestion.IngestAsync(devices.ActorRef, [reading!], ingest);
+        var result = await Ingestion.IngestAsync(devices.ActorRef, [reading!], ingest, "http");
         if (strong && result is Accepted accepted && await ConfirmAsync(replicator.ActorRef, ingest, accepted) is { } unconfirmed)
             return unconfirmed;
         return result switch
@@ -71,11 +75,15 @@ public static class ReadingEndpoints
         var body = await RequestInput.ReadJsonAsync(http.Request, http.RequestAborted);
         if (body.Error is not null) return body.Error;
         var (readings, problem) = RequestInput.ReadBatch(body.Json!.Value, now);
-        if (problem is not null) return ApiErrors.BadRequest(problem.Field, problem.Message, problem.Index);
+        if (problem is not null)
+        {
+            EdgeMetrics.Refused("http", "invalid");
+            return ApiErrors.BadRequest(problem.Field, problem.Message, problem.Index);
+        }
         var count = readings!.Length;
 
         if (strong && NoMajorityReachable(system) is { } refused) return refused;
-        var result = await Ingestion.IngestAsync(devices.ActorRef, readings, ingest);
+        var result = await Ingestion.IngestAsync(devices.ActorRef, readings, ingest, "http");
         if (strong && result is Accepted accepted && await ConfirmAsync(replicator.ActorRef, ingest, accepted) is { } unconfirmed)
             return unconfirmed;
         return result switch

@@ -132,11 +132,12 @@ public sealed class MqttDoor(MqttServer server, IRequiredActor<DeviceManagerActo
         var (readings, problem) = MqttReadings.Parse(topic, message.Payload, now, DeviceByName);
         if (problem is not null)
         {
+            EdgeMetrics.Refused("mqtt", "invalid");
             await RejectAsync(e, problem.Field, problem.Message, MqttPubAckReasonCode.PayloadFormatInvalid);
             return;
         }
 
-        var result = await Ingestion.IngestAsync(devices.ActorRef, readings!, ingest);
+        var result = await Ingestion.IngestAsync(devices.ActorRef, readings!, ingest, "mqtt");
         switch (result)
         {
             case Accepted:

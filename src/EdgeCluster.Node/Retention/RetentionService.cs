@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Hosting;
+using EdgeCluster.Actors;
 using EdgeCluster.Actors.Journal;
 using EdgeCluster.Actors.ReadModel;
 using EdgeCluster.Contracts;
@@ -47,6 +48,7 @@ public sealed class RetentionService(NodeSettings settings, RetentionPolicy poli
             await CompactJournalAsync(cancel);
             var run = new RetentionRunView(started.ToString("O"), Math.Round((DateTimeOffset.UtcNow - started).TotalMilliseconds, 1),
                 expired, files, folded, dropped, _journalDeletedTo, held);
+            EdgeMetrics.ReadingsExpired(expired);
             if (expired > 0 || folded > 0 || dropped > 0)
                 log.LogInformation("Retention: {Expired} raw readings expired ({Files} archive files), {Folded} hours folded into days, {Dropped} buckets dropped in {Ms} ms",
                     expired, files, folded, dropped, run.DurationMs);

@@ -48,6 +48,10 @@ public sealed class ComposeFileTests
             Assert.Equal(name.ToString(), settings.NodeName);
             Assert.Equal(name.ToString(), settings.AkkaPublicHost);
             Assert.Equal(name.ToString(), service["hostname"].ToString());
+            // Docker asks the node's readiness on the HTTP port the node listens on.
+            var probe = string.Join(" ", Strings(Map(service["healthcheck"])["test"]));
+            Assert.Contains($"/dev/tcp/127.0.0.1/{settings.HttpPort}", probe);
+            Assert.Contains("GET /readyz", probe);
             Assert.Equal("default", settings.Profile);
             Assert.Null(settings.AdminToken);
 
