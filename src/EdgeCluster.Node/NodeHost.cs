@@ -137,6 +137,8 @@ public static class NodeHost
         builder.Services.AddHostedService<ReadModelCatchUpService>();
         builder.Services.AddHostedService<MembershipWatchService>();
         builder.Services.AddHostedService<ReadyLogService>();
+        builder.Services.AddSingleton<Http.EventHub>();
+        builder.Services.AddHostedService<EventHubService>();
         builder.Services.AddSingleton<DeviceStatusWatch>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeviceStatusWatch>());
         var uplink = settings.UplinkTarget();
@@ -227,6 +229,18 @@ public static class NodeHost
 }
 
 /// <summary>Runs before Kestrel starts listening: the read model catches up with the journal, then the node serves.</summary>
+/// <summary>Starts the actor that feeds /api/events from the actor system.</summary>
+internal sealed class EventHubService(ActorSystem system, Http.EventHub hub) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        system.ActorOf(Props.Create(() => new Http.EventHubFeed(hub)), "event-hub-feed");
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
 internal sealed class ReadModelCatchUpService(ActorSystem system, ReadModelStore store, IngestSettings ingest,
     Observability.ReadModelReadiness readiness, ILogger<ReadModelCatchUpService> log) : IHostedService
 {

@@ -30,7 +30,17 @@ public static class Routes
             await http.Response.WriteAsJsonAsync(new ApiError(message));
         });
 
+        // The dashboard at /: its files are embedded in the node (wwwroot/), served with a short cache.
+        var files = new Microsoft.Extensions.FileProviders.EmbeddedFileProvider(typeof(Routes).Assembly, "EdgeCluster.Node.wwwroot");
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = files,
+            OnPrepareResponse = c => c.Context.Response.Headers.CacheControl = "public, max-age=300",
+        });
+
         app.MapOpenApi();
+        app.MapEventsEndpoints();
         app.MapReadingEndpoints();
         app.MapDeviceEndpoints();
         app.MapQueryEndpoints();

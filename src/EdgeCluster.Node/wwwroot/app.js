@@ -1,0 +1,177 @@
+// The dashboard: plain JavaScript, one file, no build step. Views: cluster and devices (#/), one device (#/device/ID).
+// Live updates come from GET /api/events (Server-Sent Events); the page fetches again only when an event says so.
+"use strict";
+
+const state = { cluster: null, devices: new Map(), view: null, events: null, refetch: null };
+const $ = (sel, root = document) => root.querySelector(sel);
+const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+
+async function api(path) {
+  const r = await fetch(path, { headers: { Accept: "application/json" } });
+  if (!r.ok) throw new Error(`${path}: ${r.status}`);
+  return r.json();
+}
+
+// A time in the viewer's zone, UTC on hover.
+function time(iso) {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  return `<time datetime="${esc(iso)}" title="${esc(d.toISOString())} UTC">${esc(d.toLocaleString())}</time>`;
+}
+
+function num(v, unit, digits = 1) { return v == null ? "—" : `${Number(v).toFixed(digits)} ${unit}`; }
+
+// ---------------------------------------------------------------- cluster and devices
+async function loadCluster() {
+  state.cluster = await api("/api/cluster");
+  renderSelf();
+  if (state.view === "home") renderMembers();
+}
+
+function renderSelf() {
+  const c = state.cluster;
+  if (!c) return;
+  const unreachable = c.unreachable.length;
+  const cut = unreachable > 0 && unreachable * 2 >= c.members.length;
+  const el = $("#self");
+  el.className = "self" + (cut ? " cut" : "");
+  el.textContent = `${c.self.node_name ?? c.self.address} · ${c.self.status}` + (cut ? " · cut off from the majority" : unreachable ? ` · ${unreachable} unreachable` : "");
+}
+
+function renderMembers() {
+  const c = state.cluster, body = $("#members tbody");
+  if (!c || !body) return;
+  const unreachable = new Set(c.unreachable);
+  body.innerHTML = c.members.map((m) => {
+    const me = m.address === c.self.address;
+    const reach = unreachable.has(m.address) || !m.reachable ? "unreachable" : "reachable";
+    const marks = [me ? "this member" : "", m.address === c.leader ? "leader" : "", m.address === c.oldest ? "oldest" : ""].filter(Boolean).join(", ");
+    const lag = c.version_vector[m.node_name]?.lag;
+    return `<tr data-member="${esc(m.node_name)}" class="${me ? "me" : ""}">
+      <td>${esc(m.node_name ?? m.address)}</td><td><span class="badge ${esc(m.status)}">${esc(m.status)}</span></td>
+      <td class="${reach}" data-reach="${reach}">${reach}</td><td class="opt">${esc(m.roles.join(", "))}</td>
+      <td>${esc(marks)}</td><td class="num opt" title="readings of this member's stream not here yet">${lag ?? "—"}</td></tr>`;
+  }).join("");
+}
+
+async function loadDevices() {
+  const [list, latest] = await Promise.all([api("/api/devices"), api("/api/latest")]);
+  state.devices.clear();
+  for (const d of list.devices) state.devices.set(d.device_id, { ...d, latest: null });
+  for (const r of latest.readings) {
+    const d = state.devices.get(r.device_id) ?? { device_id: r.device_id, name: `device ${r.device_id}`, status: "online" };
+    d.latest = r;
+    state.devices.set(r.device_id, d);
+  }
+  if (state.view === "home") renderDevices();
+}
+
+function renderDevices() {
+  const body = $("#devices tbody");
+  if (!body) return;
+  const rows = [...state.devices.values()].sort((a, b) => a.device_id - b.device_id);
+  body.innerHTML = rows.map((d) => {
+    const r = d.latest;
+    return `<tr data-device="${d.device_id}" class="${esc(d.status)}">
+      <td><a href="#/device/${d.device_id}">${d.device_id}</a></td><td>${esc(d.name)}</td>
+      <td><span class="badge ${esc(d.status)}" data-status="${esc(d.status)}">${esc(d.status ?? "—")}</span></td>
+      <td class="num" data-temperature>${num(r?.temperature, "°C")}</td><td class="num" data-humidity>${num(r?.humidity, "%")}</td>
+      <td class="opt">${time(d.last_seen ?? r?.received_at)}</td></tr>`;
+  }).join("") || `<tr><td colspan="6">No devices yet: register one with POST /api/devices.</td></tr>`;
+}
+
+function home() {
+  state.view = "home";
+  $("#view").innerHTML = `
+    <h2>Members</h2>
+    <table id="members"><thead><tr><th>member</th><th>status</th><th>reachability</th><th class="opt">roles</th><th></th><th class="num opt">lag</th></tr></thead><tbody></tbody></table>
+    <h2>Devices</h2>
+    <table id="devices"><thead><tr><th>id</th><th>name</th><th>status</th><th class="num">temperature</th><th class="num">humidity</th><th class="opt">last seen</th></tr></thead><tbody></tbody></table>`;
+  renderMembers();
+  renderDevices();
+  loadCluster().catch(console.warn);
+  loadDevices().catch(console.warn);
+}
+
+// ---------------------------------------------------------------- one device
+const ranges = { "1h": 3600e3, "24h": 86400e3, "7d": 7 * 86400e3, "30d": 30 * 86400e3 };
+
+async function device(id, range = "24h") {
+  state.view = "device";
+  $("#view").innerHTML = `
+    <h2>Device ${id} <small id="device-name"></small></h2>
+    <div class="toolbar">${Object.keys(ranges).map((k) => `<button data-range="${k}" aria-pressed="${k === range}">${k}</button>`).join("")}
+      <a href="/api/readings/${id}?format=csv&limit=10000" download>CSV</a></div>
+    <div id="chart" class="chart" role="img" aria-label="temperature and humidity over time"></div>
+    <h2>Daily</h2><table id="daily"><thead><tr><th>day</th><th class="num">readings</th><th class="num">avg</th><th class="num">min</th><th class="num">max</th><th class="num">change</th></tr></thead><tbody></tbody></table>
+    <h2>Anomalies (|z| &gt; 2.5)</h2><table id="anomalies"><thead><tr><th>time</th><th class="num">temperature</th><th class="num">z</th></tr></thead><tbody></tbody></table>`;
+  for (const b of document.querySelectorAll("[data-range]")) b.onclick = () => device(id, b.dataset.range);
+  const to = Date.now(), from = to - ranges[range];
+  const width = Math.max(200, $("#chart").clientWidth);
+  const q = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}&points=${width}`;
+  const [t, h, daily, anomalies, info] = await Promise.all([
+    api(`/api/series/${id}?field=temperature&${q}`), api(`/api/series/${id}?field=humidity&${q}`),
+    api(`/api/stats/${id}?period=daily&days=30`), api(`/api/anomalies?device_id=${id}`), api(`/api/devices/${id}`).catch(() => null)]);
+  if (info) $("#device-name").textContent = `${info.name} · ${info.status ?? ""}`;
+  drawChart(t, h, anomalies, width);
+  $("#daily tbody").innerHTML = daily.buckets.map((b) => `<tr><td>${esc(b.bucket)}</td><td class="num">${b.count}</td>
+    <td class="num">${num(b.avg_temperature, "°C")}</td><td class="num">${num(b.min_temperature, "°C")}</td><td class="num">${num(b.max_temperature, "°C")}</td>
+    <td class="num">${b.temperature_change == null ? "—" : num(b.temperature_change, "°C")}</td></tr>`).join("");
+  $("#anomalies tbody").innerHTML = anomalies.anomalies.map((a) => `<tr><td>${time(a.timestamp)}</td><td class="num">${num(a.value, "°C")}</td><td class="num">${a.z_score}</td></tr>`).join("")
+    || `<tr><td colspan="3">none in the raw readings${anomalies.oldest_raw ? " since " + time(anomalies.oldest_raw) : ""}</td></tr>`;
+}
+
+function drawChart(t, h, anomalies, width) {
+  const el = $("#chart");
+  el.innerHTML = "";
+  el.dataset.points = String(t.series.length);
+  if (t.series.length === 0) { el.textContent = "No readings in this range."; return; }
+  // Humidity is on its own points; put it on the temperature's times (nearest earlier point) for one chart.
+  const xs = t.series.map((p) => p[0] / 1000);
+  const hum = new Map(h.series.map((p) => [p[0], p[1]]));
+  const data = [xs, t.series.map((p) => p[1]), t.series.map((p) => hum.get(p[0]) ?? null)];
+  new uPlot({
+    width, height: 300,
+    series: [{}, { label: "temperature °C", stroke: "#cf222e", scale: "°C" }, { label: "humidity %", stroke: "#0969da", scale: "%" }],
+    axes: [{}, { scale: "°C", label: "°C" }, { scale: "%", label: "%", side: 1, grid: { show: false } }],
+  }, data, el);
+}
+
+// ---------------------------------------------------------------- live updates
+function connect() {
+  const source = new EventSource("/api/events");
+  state.events = source;
+  source.onopen = () => { $("#live").className = "live on"; $("#live").textContent = "● live"; };
+  source.onerror = () => { $("#live").className = "live"; $("#live").textContent = "○ reconnecting"; };
+  source.addEventListener("reading", (e) => {
+    const r = JSON.parse(e.data);
+    const d = state.devices.get(r.device_id) ?? { device_id: r.device_id, name: `device ${r.device_id}`, status: "online" };
+    if (!d.latest || d.latest.timestamp <= r.timestamp) d.latest = r;
+    d.last_seen = r.received_at;
+    state.devices.set(r.device_id, d);
+    if (state.view === "home") renderDevices();
+  });
+  source.addEventListener("status", (e) => {
+    const s = JSON.parse(e.data);
+    const d = state.devices.get(s.device_id);
+    if (d) { d.status = s.to; if (s.last_seen) d.last_seen = s.last_seen; }
+    else loadDevices().catch(console.warn);
+    if (state.view === "home") renderDevices();
+  });
+  source.addEventListener("members", () => {
+    clearTimeout(state.refetch);
+    state.refetch = setTimeout(() => loadCluster().catch(console.warn), 200);
+  });
+}
+
+function route() {
+  const m = location.hash.match(/^#\/device\/(\d+)/);
+  if (m) device(Number(m[1])).catch((e) => { $("#view").textContent = e.message; });
+  else home();
+}
+
+window.addEventListener("hashchange", route);
+connect();
+route();
+// Links cut by the partition controller raise no cluster event until the failure detector notices: look again now and then.
+setInterval(() => loadCluster().catch(console.warn), 5000);
