@@ -12,3 +12,9 @@ public sealed record ClusterView(MemberView Self, string? Leader, string? Oldest
 
 /// <summary>GET /api/health.</summary>
 public sealed record HealthView(string Status, string Node, string Address, string Member);
+
+/// <summary>One health check of GET /healthz or /readyz: healthy, degraded or unhealthy, and what it saw.</summary>
+public sealed record HealthCheckView(string Name, string Status, string? Description);
+
+/// <summary>GET /healthz (the process lives) and GET /readyz (journal recovered, read model caught up, member Up).</summary>
+public sealed record HealthReportView(string Status, IReadOnlyList<HealthCheckView> Checks);

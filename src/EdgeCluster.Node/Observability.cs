@@ -1,11 +1,10 @@
-using System.Text.Json;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using EdgeCluster.Actors;
 using EdgeCluster.Actors.Journal;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using EdgeCluster.Contracts;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
 
@@ -78,24 +77,19 @@ public static class Observability
 
     public static void MapObservability(this WebApplication app)
     {
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(Live), ResponseWriter = WriteAsync });
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(Ready), ResponseWriter = WriteAsync });
+        app.MapGet("/healthz", (HealthCheckService checks, CancellationToken cancel) => ReportAsync(checks, Live, cancel));
+        app.MapGet("/readyz", (HealthCheckService checks, CancellationToken cancel) => ReportAsync(checks, Ready, cancel));
+        // Prometheus text (its exposition format), not a JSON endpoint of the API.
         app.MapPrometheusScrapingEndpoint("/metrics");
     }
 
-    /// <summary>JSON, as the rest of the API: the overall status and each check's.</summary>
-    private static Task WriteAsync(HttpContext http, HealthReport report)
+    /// <summary>JSON, as the rest of the API: the overall status and each check's; 503 unless every check is healthy.</summary>
+    private static async Task<IResult> ReportAsync(HealthCheckService checks, string tag, CancellationToken cancel)
     {
-        http.Response.ContentType = "application/json";
-        return http.Response.WriteAsync(JsonSerializer.Serialize(new
-        {
-            status = report.Status.ToString().ToLowerInvariant(),
-            checks = report.Entries.Select(e => new
-            {
-                name = e.Key,
-                status = e.Value.Status.ToString().ToLowerInvariant(),
-                description = e.Value.Description ?? e.Value.Exception?.Message,
-            }),
-        }));
+        var report = await checks.CheckHealthAsync(c => c.Tags.Contains(tag), cancel);
+        var view = new HealthReportView(report.Status.ToString().ToLowerInvariant(),
+            report.Entries.Select(e => new HealthCheckView(e.Key, e.Value.Status.ToString().ToLowerInvariant(),
+                e.Value.Description ?? e.Value.Exception?.Message)).ToList());
+        return TypedResults.Json(view, statusCode: report.Status == HealthStatus.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 }

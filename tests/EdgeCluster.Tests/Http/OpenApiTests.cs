@@ -20,7 +20,8 @@ public sealed class OpenApiTests
         var paths = document.RootElement.GetProperty("paths");
 
         var routes = node.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Where(e => e.RoutePattern.RawText is { } raw && raw != "/openapi/{documentName}.json")
+            // /metrics speaks Prometheus's text exposition format, which that format documents.
+            .Where(e => e.RoutePattern.RawText is { } raw && raw != "/openapi/{documentName}.json" && raw != "/metrics")
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"])
                 .Select(method => (Path: "/" + e.RoutePattern.RawText!.TrimStart('/'), Method: method.ToLowerInvariant())))
             .Distinct().ToList();
