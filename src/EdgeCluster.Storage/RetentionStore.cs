@@ -280,18 +280,7 @@ public sealed class RetentionStore(ReadModelDatabase db, ReadingWriter writer)
         foreach (var name in RollupAccumulator.Parameters) insert.Parameters.Add(new SqliteParameter { ParameterName = name });
         foreach (var row in range.Rows)
         {
-            var q = insert.Parameters;
-            q["$device"].Value = row.DeviceId;
-            q["$bucket"].Value = row.Bucket;
-            q["$count"].Value = row.Count;
-            q["$sumT"].Value = row.SumT;
-            q["$minT"].Value = (object?)row.MinT ?? DBNull.Value;
-            q["$maxT"].Value = (object?)row.MaxT ?? DBNull.Value;
-            q["$sumH"].Value = row.SumH;
-            q["$minH"].Value = (object?)row.MinH ?? DBNull.Value;
-            q["$maxH"].Value = (object?)row.MaxH ?? DBNull.Value;
-            q["$first"].Value = (object?)row.FirstAt ?? DBNull.Value;
-            q["$last"].Value = (object?)row.LastAt ?? DBNull.Value;
+            RollupAccumulator.Bind(insert.Parameters, row);
             insert.ExecuteNonQuery();
         }
         cmd.CommandText = "DELETE FROM rollups WHERE count <= 0";

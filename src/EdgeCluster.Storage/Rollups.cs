@@ -9,24 +9,17 @@ namespace EdgeCluster.Storage;
 /// </summary>
 public static class Rollups
 {
+    /// <summary>The aggregate columns of both rollup tables, as declared.</summary>
+    private const string AggregateDdl =
+        "count INTEGER NOT NULL, sum_t REAL NOT NULL, min_t REAL, max_t REAL, sum_h REAL NOT NULL, min_h REAL, max_h REAL, first_at TEXT, last_at TEXT";
+
     public const string Tables =
-        """
+        $"""
         CREATE TABLE IF NOT EXISTS rollups (
-            device_id INTEGER NOT NULL,
-            bucket    TEXT NOT NULL,
-            count     INTEGER NOT NULL,
-            sum_t REAL NOT NULL, min_t REAL, max_t REAL,
-            sum_h REAL NOT NULL, min_h REAL, max_h REAL,
-            first_at TEXT, last_at TEXT,
+            device_id INTEGER NOT NULL, bucket TEXT NOT NULL, {AggregateDdl},
             PRIMARY KEY (device_id, bucket)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS expired_rollups (
-            origin_id INTEGER NOT NULL,
-            device_id INTEGER NOT NULL,
-            bucket    TEXT NOT NULL,
-            count     INTEGER NOT NULL,
-            sum_t REAL NOT NULL, min_t REAL, max_t REAL,
-            sum_h REAL NOT NULL, min_h REAL, max_h REAL,
-            first_at TEXT, last_at TEXT,
+            origin_id INTEGER NOT NULL, device_id INTEGER NOT NULL, bucket TEXT NOT NULL, {AggregateDdl},
             PRIMARY KEY (origin_id, device_id, bucket)) WITHOUT ROWID;
         -- The low-water mark of each origin's stream here: every reading up to expired_through left the raw tier.
         CREATE TABLE IF NOT EXISTS origin_floor (
@@ -140,20 +133,26 @@ internal sealed class RollupAccumulator
         foreach (var ((device, bucket), s) in _buckets)
         {
             if (s.Count == 0 && s.SumT == 0 && s.SumH == 0 && s.MinT is null) continue;
-            p["$device"].Value = device;
-            p["$bucket"].Value = bucket;
-            p["$count"].Value = s.Count;
-            p["$sumT"].Value = s.SumT;
-            p["$minT"].Value = (object?)s.MinT ?? DBNull.Value;
-            p["$maxT"].Value = (object?)s.MaxT ?? DBNull.Value;
-            p["$sumH"].Value = s.SumH;
-            p["$minH"].Value = (object?)s.MinH ?? DBNull.Value;
-            p["$maxH"].Value = (object?)s.MaxH ?? DBNull.Value;
-            p["$first"].Value = (object?)s.First ?? DBNull.Value;
-            p["$last"].Value = (object?)s.Last ?? DBNull.Value;
+            Bind(p, new RollupRow(device, bucket, s.Count, s.SumT, s.MinT, s.MaxT, s.SumH, s.MinH, s.MaxH, s.First, s.Last));
             upsert.ExecuteNonQuery();
         }
         _buckets.Clear();
+    }
+
+    /// <summary>Sets a bucket's <see cref="Parameters"/> on a command.</summary>
+    public static void Bind(Microsoft.Data.Sqlite.SqliteParameterCollection p, RollupRow row)
+    {
+        p["$device"].Value = row.DeviceId;
+        p["$bucket"].Value = row.Bucket;
+        p["$count"].Value = row.Count;
+        p["$sumT"].Value = row.SumT;
+        p["$minT"].Value = (object?)row.MinT ?? DBNull.Value;
+        p["$maxT"].Value = (object?)row.MaxT ?? DBNull.Value;
+        p["$sumH"].Value = row.SumH;
+        p["$minH"].Value = (object?)row.MinH ?? DBNull.Value;
+        p["$maxH"].Value = (object?)row.MaxH ?? DBNull.Value;
+        p["$first"].Value = (object?)row.FirstAt ?? DBNull.Value;
+        p["$last"].Value = (object?)row.LastAt ?? DBNull.Value;
     }
 
     public static readonly string[] Parameters = ["$device", "$bucket", "$count", "$sumT", "$minT", "$maxT", "$sumH", "$minH", "$maxH", "$first", "$last"];
