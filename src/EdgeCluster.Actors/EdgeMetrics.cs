@@ -40,6 +40,10 @@ public static class EdgeMetrics
     private static readonly ConcurrentDictionary<string, long> Lag = new();
     private static Func<IEnumerable<(string Status, int Count)>>? _members;
     private static Func<int>? _unreachable;
+    private static volatile CoordinatorSnapshot? _coordinator;
+
+    /// <summary>The inference coordinator's queues and tasks, on the member that hosts it.</summary>
+    public sealed record CoordinatorSnapshot(int QueueHigh, int QueueMedium, int QueueLow, int Running, long Completed, long Failed);
 
     static EdgeMetrics()
     {
@@ -47,8 +51,20 @@ public static class EdgeMetrics
             "{reading}", "Readings of each origin another member holds and this one does not yet, as far as this member knows");
         Meter.CreateObservableGauge("edge.cluster.members", () => (_members?.Invoke() ?? []).Select(m => new Measurement<int>(m.Count, new KeyValuePair<string, object?>("status", m.Status))),
             "{member}", "Members of the cluster by status, as this member sees them");
+        Meter.CreateObservableGauge("edge.inference.queue", () => _coordinator is { } c
+                ? [Tagged(c.QueueHigh, "priority", "high"), Tagged(c.QueueMedium, "priority", "medium"), Tagged(c.QueueLow, "priority", "low")]
+                : Array.Empty<Measurement<long>>(),
+            "{task}", "Tasks queued at the inference coordinator, by priority (only on the member that hosts it)");
+        Meter.CreateObservableGauge("edge.inference.tasks", () => _coordinator is { } c
+                ? [Tagged(c.Running, "state", "running"), Tagged(c.Completed, "state", "completed"), Tagged(c.Failed, "state", "failed")]
+                : Array.Empty<Measurement<long>>(),
+            "{task}", "Tasks running now, and completed and failed since the coordinator started on this member");
         Meter.CreateObservableGauge("edge.cluster.unreachable", () => _unreachable?.Invoke() ?? 0, "{member}", "Members this member cannot reach");
     }
+
+    private static Measurement<long> Tagged(long value, string key, string tag) => new(value, new KeyValuePair<string, object?>(key, tag));
+
+    public static void Coordinator(CoordinatorSnapshot? snapshot) => _coordinator = snapshot;
 
     public static void Acknowledged(string door, int stored, int duplicates)
     {

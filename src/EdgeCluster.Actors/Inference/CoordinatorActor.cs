@@ -72,6 +72,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         {
             foreach (var outcome in _state.Tick(Now())) Count(outcome);
             Dispatch();
+            EdgeMetrics.Coordinator(new EdgeMetrics.CoordinatorSnapshot(_state.QueueDepthOf(Priority.High), _state.QueueDepthOf(Priority.Medium),
+                _state.QueueDepthOf(Priority.Low), _state.Workers().Sum(w => w.Running), _completed, _failed));
         });
         // What the previous coordinator had open: queue whatever this one does not know yet (task ids make it idempotent).
         Receive<GetSuccess>(got =>
@@ -108,6 +110,9 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             _state.QueueDepthOf(Priority.High), _state.QueueDepthOf(Priority.Medium), _state.QueueDepthOf(Priority.Low),
             _completed, _failed, Percentile(0.50), Percentile(0.99), _assignLatencies.Count)));
     }
+
+    // The coordinator moved away (or this member leaves): its figures leave this member's /metrics.
+    protected override void PostStop() => EdgeMetrics.Coordinator(null);
 
     protected override void PreStart()
     {

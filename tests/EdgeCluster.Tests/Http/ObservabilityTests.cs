@@ -73,6 +73,14 @@ public sealed class ObservabilityTests : IAsyncLifetime
         Assert.True(Value(text, "edge_journal_write_duration_seconds_bucket", "le=\"+Inf\"") >= 3);
         Assert.True(Value(text, "edge_cluster_members", "status=\"Up\"") >= 1);
         Assert.Contains("# TYPE http_server_request_duration_seconds histogram", text);
+        // This lone member hosts the inference coordinator: its queues are reported, by priority.
+        await Eventually.AssertAsync(async () =>
+        {
+            var scrape = await _node.Http.GetStringAsync("/metrics");
+            foreach (var priority in new[] { "high", "medium", "low" })
+                Assert.Contains($"edge_inference_queue{{otel_scope_name=\"EdgeCluster\",priority=\"{priority}\"}} 0", scrape);
+            Assert.Contains("state=\"completed\"", scrape);
+        });
         Assert.Contains("# TYPE dotnet_gc_collections_total counter", text);
     }
 
