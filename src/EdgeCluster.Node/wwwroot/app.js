@@ -104,22 +104,39 @@ async function device(id, range = "24h") {
       <a href="/api/readings/${id}?format=csv&limit=10000" download>CSV</a></div>
     <div id="chart" class="chart" role="img" aria-label="temperature and humidity over time"></div>
     <h2>Daily</h2><table id="daily"><thead><tr><th>day</th><th class="num">readings</th><th class="num">avg</th><th class="num">min</th><th class="num">max</th><th class="num">change</th></tr></thead><tbody></tbody></table>
+    <h2>Hour of day (30 days, your time zone)</h2><table id="hours"><thead><tr><th>hour</th><th class="num">readings</th><th class="num">avg</th><th class="num">min</th><th class="num">max</th></tr></thead><tbody></tbody></table>
+    <h2>Data quality (30 days)</h2><p id="quality"></p>
     <h2>Anomalies (|z| &gt; 2.5)</h2><table id="anomalies"><thead><tr><th>time</th><th class="num">temperature</th><th class="num">z</th></tr></thead><tbody></tbody></table>`;
   for (const b of document.querySelectorAll("[data-range]")) b.onclick = () => device(id, b.dataset.range);
   const to = Date.now(), from = to - ranges[range];
   const width = Math.max(200, $("#chart").clientWidth);
   const q = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}&points=${width}`;
-  const [t, h, daily, anomalies, info] = await Promise.all([
+  const [t, h, daily, anomalies, info, hours, quality] = await Promise.all([
     api(`/api/series/${id}?field=temperature&${q}`), api(`/api/series/${id}?field=humidity&${q}`),
-    api(`/api/stats/${id}?period=daily&days=30`), api(`/api/anomalies?device_id=${id}`), api(`/api/devices/${id}`).catch(() => null)]);
+    api(`/api/stats/${id}?period=daily&days=30`), api(`/api/anomalies?device_id=${id}`), api(`/api/devices/${id}`).catch(() => null),
+    api(`/api/stats/${id}?period=hour-of-day&days=30`), api(`/api/quality?days=30&expected_interval_s=${info0(id)}`)]);
   if (info) $("#device-name").textContent = `${info.name} · ${info.status ?? ""}`;
   drawChart(t, h, anomalies, width);
   $("#daily tbody").innerHTML = daily.buckets.map((b) => `<tr><td>${esc(b.bucket)}</td><td class="num">${b.count}</td>
     <td class="num">${num(b.avg_temperature, "°C")}</td><td class="num">${num(b.min_temperature, "°C")}</td><td class="num">${num(b.max_temperature, "°C")}</td>
     <td class="num">${b.temperature_change == null ? "—" : num(b.temperature_change, "°C")}</td></tr>`).join("");
+  // The API's hours are UTC; shown in the viewer's zone.
+  const offset = -new Date().getTimezoneOffset() / 60;
+  $("#hours tbody").innerHTML = hours.buckets.map((b) => ({ ...b, local: ((b.hour + offset) % 24 + 24) % 24 })).sort((a, b) => a.local - b.local)
+    .map((b) => `<tr><td title="${b.hour}:00 UTC">${String(Math.floor(b.local)).padStart(2, "0")}:00</td><td class="num">${b.count}</td>
+      <td class="num">${num(b.avg_temperature, "°C")}</td><td class="num">${num(b.min_temperature, "°C")}</td><td class="num">${num(b.max_temperature, "°C")}</td></tr>`).join("");
+  const mine = quality.devices.find((d) => d.device_id === id);
+  $("#quality").innerHTML = mine && mine.total_readings > 0
+    ? `${mine.total_readings} readings from ${time(mine.first_reading)} to ${time(mine.last_reading)} on ${mine.days_active} days; completeness
+       <strong data-completeness>${(mine.completeness * 100).toFixed(1)} %</strong> of one every ${quality.expected_interval_s} s` +
+      (mine.gaps.length ? `; longest gap ${time(mine.gaps[0].start)} – ${time(mine.gaps[0].end)} (${mine.gaps[0].missing} missing)` : "")
+    : "No raw readings in the last 30 days.";
   $("#anomalies tbody").innerHTML = anomalies.anomalies.map((a) => `<tr><td>${time(a.timestamp)}</td><td class="num">${num(a.value, "°C")}</td><td class="num">${a.z_score}</td></tr>`).join("")
     || `<tr><td colspan="3">none in the raw readings${anomalies.oldest_raw ? " since " + time(anomalies.oldest_raw) : ""}</td></tr>`;
 }
+
+// The expected interval quality measures against: the device's registered or learned one, else the lab's 300 s.
+function info0(id) { return state.devices.get(id)?.interval_s ?? 300; }
 
 function drawChart(t, h, anomalies, width) {
   const el = $("#chart");

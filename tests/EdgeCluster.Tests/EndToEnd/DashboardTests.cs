@@ -61,6 +61,8 @@ public sealed class DashboardTests(ITestOutputHelper output)
         var width = (int)(await browser.EvaluateAsync("document.querySelector('#chart').clientWidth"))!;
         Assert.InRange(points, 100, width);
         Assert.True((int)(await browser.EvaluateAsync("document.querySelectorAll('#daily tbody tr').length"))! >= 1);
+        Assert.Equal(24, (int)(await browser.EvaluateAsync("document.querySelectorAll('#hours tbody tr').length"))!);
+        Assert.EndsWith("%", (string?)await browser.EvaluateAsync("document.querySelector('[data-completeness]')?.textContent"));
         await browser.ScreenshotAsync(Path.Combine(Shots, "device.png"));
 
         // Member 3 cut off: unreachable on member 1's page, "cut off" on its own.
