@@ -29,6 +29,50 @@ public sealed class EdgeClient : IDisposable
     /// <summary>The member's MQTT door over WebSockets, on its HTTP port (ws://host:port/mqtt).</summary>
     public Uri MqttWebSocket => new UriBuilder(_http.BaseAddress!) { Scheme = _http.BaseAddress!.Scheme == "https" ? "wss" : "ws", Path = "/mqtt" }.Uri;
 
+    /// <summary>
+    /// The member's live events (<c>GET /api/events</c>, Server-Sent Events) until <paramref name="until"/>: each event's type
+    /// and JSON data, as the member sends them.
+    /// </summary>
+    public async IAsyncEnumerable<(string Type, string Json)> EventsAsync(DateTime until)
+    {
+        using var stop = new CancellationTokenSource();
+        if (until < DateTime.MaxValue) stop.CancelAfter(until - DateTime.UtcNow is { } left && left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.GetAsync("/api/events", HttpCompletionOption.ResponseHeadersRead);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new CliException($"cannot reach {Target}: {e.Message}; is a node running there? (edgectl lab up starts three)");
+        }
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode) throw new CliException($"{Target} answered {(int)response.StatusCode} to /api/events");
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            string? type = null;
+            while (true)
+            {
+                string? line;
+                try
+                {
+                    line = await reader.ReadLineAsync(stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    yield break;
+                }
+                if (line is null) yield break;
+                if (line.StartsWith("event: ", StringComparison.Ordinal)) type = line[7..];
+                else if (line.StartsWith("data: ", StringComparison.Ordinal) && type is not null)
+                {
+                    yield return (type, line[6..]);
+                    type = null;
+                }
+            }
+        }
+    }
+
     public Task<T> GetAsync<T>(string path, params HttpStatusCode[] alsoOk) => SendAsync<T>(HttpMethod.Get, path, null, alsoOk);
 
     public Task<T> PostAsync<T>(string path, object? body, params HttpStatusCode[] alsoOk) => SendAsync<T>(HttpMethod.Post, path, body, alsoOk);

@@ -40,6 +40,7 @@ public static class Edgectl
             UplinkCommands.Build(),
             MqttCommands.Build(),
             LogCommands.Build(),
+            EventsCommand.Build(),
             LabCommands.Build(),
             ExperimentCommand.Build());
         return root;

@@ -113,6 +113,16 @@ public sealed class EdgectlCommandLineTests
         var stored = Assert.Single((await node.Http.GetFromJsonAsync<EdgeCluster.Contracts.ReadingsPage>("/api/readings/9", options))!.Readings);
         Assert.Equal((stored.OriginNode, (long?)stored.OriginSeq, stored.Seq, stored.Temperature), (accepted.OriginNode, accepted.OriginSeq, accepted.Seq, accepted.Temperature));
 
+        // The live stream the dashboard follows: a reading posted while edgectl listens comes out as JSON.
+        var listening = EdgectlProcess.RunAsync(member, "events", "--type", "reading", "--for", "6", "--json");
+        await Task.Delay(2000);
+        await node.PostReadingAsync(10, 22.25, 41, seq: 1);
+        var events = await listening;
+        Assert.True(events.ExitCode == 0, events.ToString());
+        var line = System.Text.Json.JsonDocument.Parse(events.Out.Trim().Split('\n').Last()).RootElement;
+        Assert.Equal("reading", line.GetProperty("type").GetString());
+        Assert.Equal(22.25, line.GetProperty("data").GetProperty("temperature").GetDouble());
+
         var tail = await EdgectlProcess.RunAsync(member, "readings", "tail", "9", "--for", "0", "--json");
         Assert.Equal(stored, System.Text.Json.JsonSerializer.Deserialize<EdgeCluster.Contracts.ReadingView>(tail.Out.Trim(), options));
 
