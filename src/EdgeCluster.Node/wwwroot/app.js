@@ -102,7 +102,8 @@ async function device(id, range = "24h") {
     <h2>Device ${id} <small id="device-name"></small></h2>
     <div class="toolbar">${Object.keys(ranges).map((k) => `<button data-range="${k}" aria-pressed="${k === range}">${k}</button>`).join("")}
       <a href="/api/readings/${id}?format=csv&limit=10000" download>CSV</a></div>
-    <div id="chart" class="chart" role="img" aria-label="temperature and humidity over time"></div>
+    <div id="chart" class="chart" role="img" aria-label="temperature over time"></div>
+    <div id="chart-humidity" class="chart" role="img" aria-label="humidity over time"></div>
     <h2>Daily</h2><table id="daily"><thead><tr><th>day</th><th class="num">readings</th><th class="num">avg</th><th class="num">min</th><th class="num">max</th><th class="num">change</th></tr></thead><tbody></tbody></table>
     <h2>Hour of day (30 days, your time zone)</h2><table id="hours"><thead><tr><th>hour</th><th class="num">readings</th><th class="num">avg</th><th class="num">min</th><th class="num">max</th></tr></thead><tbody></tbody></table>
     <h2>Data quality (30 days)</h2><p id="quality"></p>
@@ -116,7 +117,8 @@ async function device(id, range = "24h") {
     api(`/api/stats/${id}?period=daily&days=30`), api(`/api/anomalies?device_id=${id}`), api(`/api/devices/${id}`).catch(() => null),
     api(`/api/stats/${id}?period=hour-of-day&days=30`), api(`/api/quality?days=30&expected_interval_s=${info0(id)}`)]);
   if (info) $("#device-name").textContent = `${info.name} · ${info.status ?? ""}`;
-  drawChart(t, h, anomalies, width);
+  drawChart($("#chart"), t, "temperature", "°C", "#cf222e", width, anomalies.anomalies.filter((a) => a.field === "temperature"));
+  drawChart($("#chart-humidity"), h, "humidity", "%", "#0969da", width, []);
   $("#daily tbody").innerHTML = daily.buckets.map((b) => `<tr><td>${esc(b.bucket)}</td><td class="num">${b.count}</td>
     <td class="num">${num(b.avg_temperature, "°C")}</td><td class="num">${num(b.min_temperature, "°C")}</td><td class="num">${num(b.max_temperature, "°C")}</td>
     <td class="num">${b.temperature_change == null ? "—" : num(b.temperature_change, "°C")}</td></tr>`).join("");
@@ -138,19 +140,18 @@ async function device(id, range = "24h") {
 // The expected interval quality measures against: the device's registered or learned one, else the lab's 300 s.
 function info0(id) { return state.devices.get(id)?.interval_s ?? 300; }
 
-function drawChart(t, h, anomalies, width) {
-  const el = $("#chart");
+// One field over time, each chart with its own LTTB points (the two fields' kept points differ); anomalies as points.
+function drawChart(el, series, field, unit, color, width, anomalies) {
   el.innerHTML = "";
-  el.dataset.points = String(t.series.length);
-  if (t.series.length === 0) { el.textContent = "No readings in this range."; return; }
-  // Humidity is on its own points; put it on the temperature's times (nearest earlier point) for one chart.
-  const xs = t.series.map((p) => p[0] / 1000);
-  const hum = new Map(h.series.map((p) => [p[0], p[1]]));
-  const data = [xs, t.series.map((p) => p[1]), t.series.map((p) => hum.get(p[0]) ?? null)];
+  el.dataset.points = String(series.series.length);
+  if (series.series.length === 0) { el.textContent = `No ${field} readings in this range.`; return; }
+  const xs = series.series.map((p) => p[0] / 1000);
+  const marks = new Map(anomalies.map((a) => [Math.round(Date.parse(a.timestamp) / 1000), a.value]));
+  const data = [xs, series.series.map((p) => p[1]), xs.map((x) => marks.get(Math.round(x)) ?? null)];
   new uPlot({
-    width, height: 300,
-    series: [{}, { label: "temperature °C", stroke: "#cf222e", scale: "°C" }, { label: "humidity %", stroke: "#0969da", scale: "%" }],
-    axes: [{}, { scale: "°C", label: "°C" }, { scale: "%", label: "%", side: 1, grid: { show: false } }],
+    width, height: 220,
+    series: [{}, { label: `${field} ${unit}`, stroke: color }, { label: "anomaly", stroke: "transparent", points: { show: true, size: 8, fill: "#000" } }],
+    axes: [{}, { label: unit }],
   }, data, el);
 }
 
