@@ -85,12 +85,29 @@ function home() {
   $("#view").innerHTML = `
     <h2>Members</h2>
     <table id="members"><thead><tr><th>member</th><th>status</th><th>reachability</th><th class="opt">roles</th><th></th><th class="num opt">lag</th></tr></thead><tbody></tbody></table>
+    <h2>Inference <small id="coordinator"></small></h2>
+    <table id="workers"><thead><tr><th>worker</th><th>member</th><th>status</th><th class="num">running</th><th class="num">completed</th><th class="opt">models</th></tr></thead><tbody></tbody></table>
     <h2>Devices</h2>
     <table id="devices"><thead><tr><th>id</th><th>name</th><th>status</th><th class="num">temperature</th><th class="num">humidity</th><th class="opt">last seen</th></tr></thead><tbody></tbody></table>`;
   renderMembers();
   renderDevices();
   loadCluster().catch(console.warn);
   loadDevices().catch(console.warn);
+  loadInference().catch(console.warn);
+}
+
+// The coordinator's workers (idle, busy, offline), its queues and the tasks each worker completed: the fairness it promises.
+async function loadInference() {
+  const r = await fetch("/api/inference/stats", { headers: { Accept: "application/json" } });
+  const body = $("#workers tbody");
+  if (!body) return;
+  if (!r.ok) { $("#coordinator").textContent = "· no coordinator answered"; body.innerHTML = ""; return; }
+  const s = await r.json();
+  $("#coordinator").textContent = `· queued ${s.queue.high} high, ${s.queue.medium} medium, ${s.queue.low} low · ${s.completed_tasks} completed, ${s.failed_tasks} failed`;
+  body.innerHTML = s.workers.map((w) => `<tr data-worker="${esc(w.worker_id)}"><td>${esc(w.worker_id)}</td><td>${esc(w.node)}</td>
+    <td><span class="badge ${w.status === "offline" ? "offline" : w.status === "busy" ? "late" : "online"}">${esc(w.status)}</span></td>
+    <td class="num">${w.running}</td><td class="num">${w.completed}</td><td class="opt">${esc(w.model_types.join(", "))}</td></tr>`).join("")
+    || `<tr><td colspan="6">No workers yet.</td></tr>`;
 }
 
 // ---------------------------------------------------------------- one device
@@ -192,4 +209,7 @@ window.addEventListener("hashchange", route);
 connect();
 route();
 // Links cut by the partition controller raise no cluster event until the failure detector notices: look again now and then.
-setInterval(() => loadCluster().catch(console.warn), 5000);
+setInterval(() => {
+  loadCluster().catch(console.warn);
+  if (state.view === "home") loadInference().catch(console.warn);
+}, 5000);

@@ -37,6 +37,9 @@ public sealed class DashboardTests(ITestOutputHelper output)
         await Eventually.AssertAsync(async () =>
             Assert.Equal(3, (int)(await browser.EvaluateAsync("document.querySelectorAll('#members tbody tr').length"))!));
         Assert.Contains("this member", (string)(await browser.EvaluateAsync("document.querySelector('#members tr.me').textContent"))!);
+        // Every member runs an inference worker: the coordinator's view lists the three.
+        await Eventually.AssertAsync(async () =>
+            Assert.Equal(3, (int)(await browser.EvaluateAsync("document.querySelectorAll('#workers tbody tr[data-worker]').length"))!), TimeSpan.FromSeconds(20));
 
         // A reading posted to member 2 appears on member 1's page, without a reload.
         var posted = Stopwatch.StartNew();
