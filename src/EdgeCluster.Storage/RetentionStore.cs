@@ -71,7 +71,7 @@ public sealed class RetentionStore(ReadModelDatabase db, ReadingWriter writer)
         while (r.Read())
         {
             var row = ReadModelSchema.ReadRow(r);
-            var age = string.CompareOrdinal(row.Timestamp, row.ReceivedAt) < 0 ? row.Timestamp : row.ReceivedAt;
+            var age = AgeOf(row.Timestamp, row.ReceivedAt);
             // A prefix: the first young reading (or a hole, which a held prefix never has) ends the chunk.
             if (string.CompareOrdinal(age, cutoff) >= 0 || row.OriginSeq != floor + rows.Count + 1) break;
             rows.Add(new ArchivedReading(row.ReadingId, row.DeviceId, row.Timestamp, row.ReceivedAt, row.Temperature, row.Humidity,
@@ -82,6 +82,10 @@ public sealed class RetentionStore(ReadModelDatabase db, ReadingWriter writer)
 
     /// <summary>Readings one expiry transaction deletes at most: ingestion waits at most one of them for SQLite's write lock.</summary>
     public const int RowsPerTransaction = 4_000;
+
+    /// <summary>The time a raw reading ages from: its device time, or its arrival when the device's clock is ahead.</summary>
+    public static string AgeOf(string timestamp, string receivedAt) =>
+        string.CompareOrdinal(timestamp, receivedAt) < 0 ? timestamp : receivedAt;
 
     /// <summary>
     /// Deletes a chunk's readings (once they are archived), adding the shown ones to the origin's expired rollups, and

@@ -90,7 +90,8 @@ public sealed class RetentionService(NodeSettings settings, RetentionPolicy poli
         var cutoffMs = (now - policy.Hot).ToUnixTimeMilliseconds();
         var cutoff = TimeText.FromUnixMs(cutoffMs);
         var lingered = TimeText.FromUnixMs(cutoffMs - (long)Linger.TotalMilliseconds);
-        var limits = new Dictionary<string, long>(store.Replication.VersionVector());
+        var vector = store.Replication.VersionVector();
+        var limits = new Dictionary<string, long>(vector);
         string? held = null;
         if (uplink.Target is { } target)
         {
@@ -100,7 +101,7 @@ public sealed class RetentionService(NodeSettings settings, RetentionPolicy poli
                 await cloud.ConnectAsync(cancel);
                 var cursors = await cloud.CursorsAsync(cancel);
                 foreach (var origin in limits.Keys.ToList()) limits[origin] = Math.Min(limits[origin], cursors.GetValueOrDefault(origin));
-                if (limits.Keys.Any(o => limits[o] < store.Replication.VersionVector().GetValueOrDefault(o)))
+                if (limits.Any(l => l.Value < vector[l.Key]))
                     held = "raw readings the uplink has not delivered yet stay in the hot tier until the cloud holds them";
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -115,8 +116,7 @@ public sealed class RetentionService(NodeSettings settings, RetentionPolicy poli
             while (store.Retention.NextChunk(origin, cutoff, limit, ChunkRows) is { } chunk)
             {
                 var chunkStarted = Environment.TickCount64;
-                var first = chunk.Readings[0];
-                var firstAge = string.CompareOrdinal(first.Timestamp, first.ReceivedAt) < 0 ? first.Timestamp : first.ReceivedAt;
+                var firstAge = RetentionStore.AgeOf(chunk.Readings[0].Timestamp, chunk.Readings[0].ReceivedAt);
                 if (!force && chunk.Readings.Count < ChunkRows && string.CompareOrdinal(firstAge, lingered) >= 0) break;
                 if (policy.Archive)
                 {
