@@ -15,3 +15,9 @@ public sealed record KeyValueAnswer(string Key, JsonElement? Value, bool Conflic
 
 /// <summary>503 of a strong key-value operation: how many members it needed, of how many, and how many this member reaches.</summary>
 public sealed record KeyValueNoMajority(string Error, int Required, int Members, int Reachable);
+
+/// <summary>One member's own read of a key in GET /api/kv/{key}?members=all: its status and answer, or why it gave none.</summary>
+public sealed record MemberKeyValue(string Member, string Address, bool Self, bool Reachable, int Status, JsonElement? Answer, string? Error);
+
+/// <summary>GET /api/kv/{key}?members=all: the key as each member holds it now.</summary>
+public sealed record KeyValueEverywhere(string Key, IReadOnlyList<MemberKeyValue> Members);

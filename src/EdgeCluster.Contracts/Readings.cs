@@ -34,5 +34,11 @@ public sealed record HumidityStats(double? Avg);
 public sealed record StatsFigures(TemperatureStats Temperature, HumidityStats Humidity);
 
 /// <summary>GET /api/stats/{device_id}: the lab's summary and per-bucket rows.</summary>
+/// <summary>One device's buckets in GET /api/stats (every device), newest first.</summary>
+public sealed record DeviceBuckets(int DeviceId, IReadOnlyList<StatsBucket> Buckets);
+
+/// <summary>GET /api/stats: every device with readings, each with its buckets over the window.</summary>
+public sealed record AllStatsAnswer(string Period, int Hours, IReadOnlyList<DeviceBuckets> Devices);
+
 public sealed record StatsAnswer(int DeviceId, string Period, int Hours, long TotalReadings, string? FirstReading, string? LastReading,
     StatsFigures Statistics, IReadOnlyList<StatsBucket> Buckets);

@@ -138,6 +138,7 @@ public static class NodeHost
         builder.Services.AddHostedService<MembershipWatchService>();
         builder.Services.AddHostedService<ReadyLogService>();
         builder.Services.AddSingleton<Http.EventHub>();
+        builder.Services.AddSingleton<ReachabilityLog>();
         builder.Services.AddHostedService<EventHubService>();
         builder.Services.AddSingleton<DeviceStatusWatch>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeviceStatusWatch>());
@@ -228,19 +229,19 @@ public static class NodeHost
     }
 }
 
-/// <summary>Runs before Kestrel starts listening: the read model catches up with the journal, then the node serves.</summary>
 /// <summary>Starts the actor that feeds /api/events from the actor system.</summary>
-internal sealed class EventHubService(ActorSystem system, Http.EventHub hub) : IHostedService
+internal sealed class EventHubService(ActorSystem system, Http.EventHub hub, ReachabilityLog reachability) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        system.ActorOf(Props.Create(() => new Http.EventHubFeed(hub)), "event-hub-feed");
+        system.ActorOf(Props.Create(() => new Http.EventHubFeed(hub, reachability)), "event-hub-feed");
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
+/// <summary>Runs before Kestrel starts listening: the read model catches up with the journal, then the node serves.</summary>
 internal sealed class ReadModelCatchUpService(ActorSystem system, ReadModelStore store, IngestSettings ingest,
     Observability.ReadModelReadiness readiness, ILogger<ReadModelCatchUpService> log) : IHostedService
 {

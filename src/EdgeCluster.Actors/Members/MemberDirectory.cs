@@ -92,3 +92,15 @@ public sealed class SelfInfo(string nodeName)
     public string NodeName { get; } = nodeName;
     public string HttpUrl { get; set; } = "";
 }
+
+/// <summary>Since when each member this node sees as unreachable has been so (as this node noticed it).</summary>
+public sealed class ReachabilityLog
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Address, DateTimeOffset> _since = new();
+
+    public void Unreachable(Address member, DateTimeOffset at) => _since.TryAdd(PartitionTable.Naked(member), at);
+
+    public void Reachable(Address member) => _since.TryRemove(PartitionTable.Naked(member), out _);
+
+    public DateTimeOffset? Since(Address member) => _since.TryGetValue(PartitionTable.Naked(member), out var at) ? at : null;
+}

@@ -45,6 +45,7 @@ public static class PartitionProtocol
     /// <summary>Heal this node's links to the peers, or to every peer it has cut when Peers is null.</summary>
     public sealed record HealLinks(IReadOnlyList<Address>? Peers);
 
+    /// <summary>The answer to a cut or heal, also published on the event stream (what the dashboard's live feed follows).</summary>
     public sealed record LinksChanged(IReadOnlyList<CutLink> Cut, IReadOnlyList<string> Errors);
 }
 
@@ -70,6 +71,7 @@ public sealed class PartitionControllerActor : ReceiveActor
             {
                 if (await Throttle(link.Peer, Blackhole.Instance, errors)) _table.Add(link);
             }
+            Context.System.EventStream.Publish(new PartitionProtocol.LinksChanged(_table.Cuts, errors));
             _log.Warning("Links cut to {0} ({1})", string.Join(", ", cut.Links.Select(l => l.NodeName ?? l.Peer.ToString())),
                 cut.Links.FirstOrDefault()?.Reason);
             Sender.Tell(new PartitionProtocol.LinksChanged(_table.Cuts, errors));
@@ -82,6 +84,7 @@ public sealed class PartitionControllerActor : ReceiveActor
             {
                 if (await Throttle(peer, Unthrottled.Instance, errors)) _table.Remove(peer);
             }
+            if (peers.Count > 0) Context.System.EventStream.Publish(new PartitionProtocol.LinksChanged(_table.Cuts, errors));
             if (peers.Count > 0) _log.Warning("Links healed to {0}", string.Join(", ", peers));
             Sender.Tell(new PartitionProtocol.LinksChanged(_table.Cuts, errors));
         });

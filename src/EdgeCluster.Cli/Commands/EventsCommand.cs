@@ -5,24 +5,24 @@ using static EdgeCluster.Cli.Commands.Replies;
 namespace EdgeCluster.Cli.Commands;
 
 /// <summary>
-/// <c>edgectl &lt;member&gt; events [--type reading,status,members] [--for S]</c>: the member's live event stream, the one its
-/// dashboard follows (<c>GET /api/events</c>): stored readings (at most 4 a second per device), device status changes,
-/// membership and reachability changes.
+/// <c>edgectl &lt;member&gt; events [--type reading,status,members,partition] [--for S]</c>: the member's live event stream,
+/// the one its dashboard follows (<c>GET /api/events</c>): stored readings (at most 4 a second per device), device status
+/// changes, membership and reachability changes, and the links this member cut or healed.
 /// </summary>
 public static class EventsCommand
 {
-    private static readonly string[] Types = ["reading", "status", "members"];
+    private static readonly string[] Types = ["reading", "status", "members", "partition"];
 
     public static Command Build()
     {
         var types = new Option<string[]>("--type")
         {
-            Description = "only these event types: reading, status, members (default: all)",
+            Description = "only these event types: reading, status, members, partition (default: all)",
             AllowMultipleArgumentsPerToken = true,
         };
         types.AcceptOnlyFromAmong(Types);
         var forSeconds = CommonOptions.Seconds("--for", double.PositiveInfinity, "stop after this many seconds (default: until Ctrl-C)");
-        return new Command("events", "the member's live events: readings, device status, membership (what its dashboard shows)")
+        return new Command("events", "the member's live events: readings, device status, membership, cut links (what its dashboard shows)")
             .With(types, forSeconds)
             .WithMember(async (p, client) =>
             {
@@ -46,6 +46,11 @@ public static class EventsCommand
                      $"at {e.GetProperty("timestamp").GetString()}  from {e.GetProperty("origin_node").GetString()}",
         "status" => $"device {e.GetProperty("device_id")}  {(e.TryGetProperty("from", out var from) ? from.GetString() : "new")} -> {e.GetProperty("to").GetString()}",
         "members" => $"{e.GetProperty("event").GetString()}  {e.GetProperty("member").GetString()}",
+        "partition" => e.GetProperty("cuts").GetArrayLength() == 0
+            ? "no links cut"
+            : "links cut to " + string.Join(", ", e.GetProperty("cuts").EnumerateArray().Select(c =>
+                $"{(c.TryGetProperty("node_name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : c.GetProperty("peer").GetString())} " +
+                $"since {c.GetProperty("since").GetDateTimeOffset():HH:mm:ss}")),
         _ => e.ToString(),
     };
 }

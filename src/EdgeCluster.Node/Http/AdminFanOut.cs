@@ -60,11 +60,16 @@ public sealed class AdminFanOut(IHttpClientFactory http, NodeSettings settings, 
         return Result("heal", outcomes);
     }
 
-    public async Task<Forwarded> ForwardAsync(MemberEntry member, string path, object body)
+    public Task<Forwarded> ForwardAsync(MemberEntry member, string path, object body) => SendAsync(member, HttpMethod.Post, path, body);
+
+    /// <summary>What another member answers to a GET (a read of its own view, as the consistency lab shows each member's).</summary>
+    public Task<Forwarded> ReadAsync(MemberEntry member, string path) => SendAsync(member, HttpMethod.Get, path, null);
+
+    private async Task<Forwarded> SendAsync(MemberEntry member, HttpMethod method, string path, object? body)
     {
         if (member.HttpUrl is null)
             return new Forwarded(StatusCodes.Status503ServiceUnavailable, null, $"the HTTP address of {member.Label} is not known here; ask that member directly");
-        using var request = Request(HttpMethod.Post, member, path, body);
+        using var request = Request(method, member, path, body);
         try
         {
             using var response = await Client.SendAsync(request);

@@ -8,12 +8,13 @@ using static EdgeCluster.Actors.Replication.ReplicationProtocol;
 
 namespace EdgeCluster.Node.Http;
 
-/// <summary>GET /api/cluster: the membership as this member sees it, and how far it holds each origin's readings.</summary>
+/// <summary>GET /api/cluster: the membership as this member sees it, how far it holds each origin's readings, and its cut links.</summary>
 public static class ClusterEndpoints
 {
     public static void MapClusterEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/cluster", async (MemberDirectory directory, IRequiredActor<ReplicatorActor> replicator) =>
+        app.MapGet("/api/cluster", async (MemberDirectory directory, IRequiredActor<ReplicatorActor> replicator, ReachabilityLog reachability,
+            LocalLinks links) =>
         {
             ReplicationStatus status;
             try
@@ -30,7 +31,8 @@ public static class ClusterEndpoints
                 .Aggregate((Member?)null, (a, m) => a is null || m.IsOlderThan(a) ? m : a);
 
             MemberView Describe(Member m) => new(m.Address.ToString(), MemberRoles.NodeName(m), MemberRoles.HttpUrl(m), m.Status.ToString(),
-                MemberRoles.Public(m), !state.Unreachable.Contains(m));
+                MemberRoles.Public(m), !state.Unreachable.Contains(m),
+                state.Unreachable.Contains(m) ? reachability.Since(m.Address) : null);
 
             var vector = status.Vector.Keys.Union(status.KnownHighest.Keys).Order(StringComparer.Ordinal)
                 .ToDictionary(o => o, o =>
@@ -42,7 +44,8 @@ public static class ClusterEndpoints
 
             return TypedResults.Ok(new ClusterView(Describe(cluster.SelfMember), state.Leader?.ToString(), oldest?.Address.ToString(),
                 state.Members.OrderBy(m => m.Address.ToString()).Select(Describe).ToList(),
-                state.Unreachable.Select(m => m.Address.ToString()).ToList(), vector, status.ReadingsPulled));
+                state.Unreachable.Select(m => m.Address.ToString()).ToList(), vector, status.ReadingsPulled,
+                links.View(null).Links));
         });
     }
 }

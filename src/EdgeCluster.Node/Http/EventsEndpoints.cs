@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Cluster;
+using EdgeCluster.Actors;
+using EdgeCluster.Actors.Partition;
 using EdgeCluster.Contracts;
 using EdgeCluster.Storage;
 using static EdgeCluster.Actors.ReadModel.ReadModelProtocol;
@@ -51,7 +53,10 @@ public sealed class EventHub
     }
 }
 
-/// <summary>Feeds the hub from the actor system: stored readings (throttled per device), status changes, cluster events.</summary>
+/// <summary>
+/// Feeds the hub from the actor system: stored readings (throttled per device), status changes, cluster events, this
+/// member's cut and healed links; and notes since when each unreachable member has been so.
+/// </summary>
 public sealed class EventHubFeed : ReceiveActor, IWithTimers
 {
     private static readonly TimeSpan PerDevice = TimeSpan.FromMilliseconds(250);
@@ -61,7 +66,7 @@ public sealed class EventHubFeed : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public EventHubFeed(EventHub hub)
+    public EventHubFeed(EventHub hub, ReachabilityLog reachability)
     {
         Receive<ReadingsStored>(m =>
         {
@@ -93,9 +98,24 @@ public sealed class EventHubFeed : ReceiveActor, IWithTimers
             }
         });
         Receive<DeviceStatusChanged>(change => hub.Publish("status", change));
-        Receive<ClusterEvent.IMemberEvent>(e => hub.Publish("members", new { @event = e.GetType().Name, member = e.Member.Address.ToString() }));
-        Receive<ClusterEvent.ReachabilityEvent>(e => hub.Publish("members", new { @event = e.GetType().Name, member = e.Member.Address.ToString() }));
-        Receive<ClusterEvent.CurrentClusterState>(_ => { });
+        void Members(ClusterEvent.IClusterDomainEvent e, Member member) =>
+            hub.Publish("members", new { @event = e.GetType().Name, member = member.Address.ToString() });
+        Receive<ClusterEvent.ReachabilityEvent>(e =>
+        {
+            if (e is ClusterEvent.UnreachableMember) reachability.Unreachable(e.Member.Address, DateTimeOffset.UtcNow);
+            else reachability.Reachable(e.Member.Address);
+            Members(e, e.Member);
+        });
+        Receive<ClusterEvent.IMemberEvent>(e =>
+        {
+            if (e is ClusterEvent.MemberRemoved) reachability.Reachable(e.Member.Address);
+            Members(e, e.Member);
+        });
+        Receive<ClusterEvent.CurrentClusterState>(s =>
+        {
+            foreach (var m in s.Unreachable) reachability.Unreachable(m.Address, DateTimeOffset.UtcNow);
+        });
+        Receive<PartitionProtocol.LinksChanged>(e => hub.Publish("partition", new { cuts = e.Cut.Select(LocalLinks.Describe) }));
     }
 
     protected override void PreStart()
@@ -103,6 +123,7 @@ public sealed class EventHubFeed : ReceiveActor, IWithTimers
         Timers.StartPeriodicTimer("flush", new Flush(), PerDevice);
         Context.System.EventStream.Subscribe(Self, typeof(ReadingsStored));
         Context.System.EventStream.Subscribe(Self, typeof(DeviceStatusChanged));
+        Context.System.EventStream.Subscribe(Self, typeof(PartitionProtocol.LinksChanged));
         Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
     }

@@ -2,13 +2,17 @@ using EdgeCluster.Contracts;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Hosting;
+using EdgeCluster.Actors;
 using EdgeCluster.Actors.KeyValue;
 using EdgeCluster.Domain;
 using static EdgeCluster.Actors.KeyValue.KeyValueProtocol;
 
 namespace EdgeCluster.Node.Http;
 
-/// <summary>The consistency-experiment store: PUT/GET /api/kv/{key}, ?consistency=eventual|strong, GET ?resolve=lww.</summary>
+/// <summary>
+/// The consistency-experiment store: PUT/GET /api/kv/{key}, ?consistency=eventual|strong, GET ?resolve=lww, and
+/// GET ?members=all for the key as every member holds it.
+/// </summary>
 public static class KeyValueEndpoints
 {
     public const int MaxKeyLength = 200;
@@ -25,14 +29,40 @@ public static class KeyValueEndpoints
                 return ApiErrors.BadRequest("value", "body must be a JSON object with a 'value' field: {\"value\": <any JSON>}");
             return Reply(await AskAsync(kv.ActorRef, new Put(key, value.GetRawText(), strong)), resolve: false);
         });
-        app.MapGet("/api/kv/{key}", async (string key, HttpRequest request, IRequiredActor<KeyValueActor> kv) =>
+        app.MapGet("/api/kv/{key}", async (string key, HttpRequest request, IRequiredActor<KeyValueActor> kv, MemberDirectory directory,
+            AdminFanOut fanOut) =>
         {
             if (!ValidKey(key, out var keyError)) return keyError;
+            if (request.Query.TryGetValue("members", out var members))
+            {
+                if (members.ToString() != "all") return ApiErrors.BadRequest("members", "members must be all (each member's own eventual read)");
+                return TypedResults.Ok(await EveryMemberAsync(key, directory, fanOut));
+            }
             if (!RequestInput.TryConsistency(request, out var strong, out var consistencyError)) return consistencyError;
             var resolve = request.Query["resolve"].ToString();
             if (resolve.Length > 0 && resolve != "lww") return ApiErrors.BadRequest("resolve", "resolve must be lww");
             return Reply(await AskAsync(kv.ActorRef, new Get(key, strong)), resolve: resolve == "lww");
         });
+    }
+
+    /// <summary>
+    /// The key as each member holds it now (a local, eventual read on each, asked over HTTP so that a member whose
+    /// remoting is cut still answers): the consistency lab's table of diverging and converging members.
+    /// </summary>
+    private static async Task<KeyValueEverywhere> EveryMemberAsync(string key, MemberDirectory directory, AdminFanOut fanOut)
+    {
+        var answers = await Task.WhenAll(directory.Members().Select(async m =>
+        {
+            var read = await fanOut.ReadAsync(m, $"/api/kv/{Uri.EscapeDataString(key)}");
+            JsonElement? body = null;
+            if (read.Body is { Length: > 0 })
+            {
+                try { body = Parse(read.Body); }
+                catch (JsonException) { }
+            }
+            return new MemberKeyValue(m.Label, m.Address.ToString(), m.Self, m.Reachable, read.Status, body, read.Error);
+        }));
+        return new KeyValueEverywhere(key, answers);
     }
 
     private static async Task<IKeyValueResult> AskAsync(IActorRef kv, object message)

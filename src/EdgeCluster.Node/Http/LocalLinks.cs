@@ -15,8 +15,9 @@ public sealed class LocalLinks(NodeRuntime runtime, NodeSettings settings, Membe
 
     public LinksView View(IReadOnlyList<string>? errors) =>
         new(settings.NodeName, directory.Cluster.SelfAddress.ToString(), runtime.Incarnation,
-            runtime.Partitions.Cuts.Select(c => new LinkView(c.Peer.ToString(), c.NodeName, c.Since, c.Reason)).ToList(),
-            errors is { Count: > 0 } ? errors : null);
+            runtime.Partitions.Cuts.Select(Describe).ToList(), errors is { Count: > 0 } ? errors : null);
+
+    public static LinkView Describe(CutLink c) => new(c.Peer.ToString(), c.NodeName, c.Since, c.Reason);
 
     /// <summary>Heal all, then heal the named, then cut; addresses are checked by the caller. Returns the controller's errors.</summary>
     public async Task<IReadOnlyList<string>> ApplyAsync(LinksChange change)

@@ -1,8 +1,9 @@
-// The dashboard: plain JavaScript, one file, no build step. Views: cluster and devices (#/), one device (#/device/ID).
+// The dashboard: plain JavaScript, one file, no build step. Views: cluster and devices (#/), one device (#/device/ID),
+// the consistency lab (#/lab).
 // Live updates come from GET /api/events (Server-Sent Events); the page fetches again only when an event says so.
 "use strict";
 
-const state = { cluster: null, devices: new Map(), view: null, events: null, refetch: null };
+const state = { cluster: null, devices: new Map(), trends: new Map(), view: null, events: null, refetch: null, lab: null };
 const $ = (sel, root = document) => root.querySelector(sel);
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
@@ -33,9 +34,12 @@ function renderSelf() {
   if (!c) return;
   const unreachable = c.unreachable.length;
   const cut = unreachable > 0 && unreachable * 2 >= c.members.length;
+  // Not Up (joining, or starting again after it was downed): say so as plainly as a cut.
+  const rejoining = c.self.status !== "Up";
   const el = $("#self");
-  el.className = "self" + (cut ? " cut" : "");
-  el.textContent = `${c.self.node_name ?? c.self.address} · ${c.self.status}` + (cut ? " · cut off from the majority" : unreachable ? ` · ${unreachable} unreachable` : "");
+  el.className = "self" + (cut ? " cut" : rejoining ? " rejoining" : "");
+  el.textContent = `${c.self.node_name ?? c.self.address} · ${c.self.status}` +
+    (cut ? " · cut off from the majority" : rejoining ? " · not a member now: joining or rejoining" : unreachable ? ` · ${unreachable} unreachable` : "");
 }
 
 function renderMembers() {
@@ -45,13 +49,18 @@ function renderMembers() {
   body.innerHTML = c.members.map((m) => {
     const me = m.address === c.self.address;
     const reach = unreachable.has(m.address) || !m.reachable ? "unreachable" : "reachable";
+    const since = reach === "unreachable" && m.unreachable_since ? ` since ${time(m.unreachable_since)}` : "";
     const marks = [me ? "this member" : "", m.address === c.leader ? "leader" : "", m.address === c.oldest ? "oldest" : ""].filter(Boolean).join(", ");
     const lag = c.version_vector[m.node_name]?.lag;
     return `<tr data-member="${esc(m.node_name)}" class="${me ? "me" : ""}">
       <td>${esc(m.node_name ?? m.address)}</td><td><span class="badge ${esc(m.status)}">${esc(m.status)}</span></td>
-      <td class="${reach}" data-reach="${reach}">${reach}</td><td class="opt">${esc(m.roles.join(", "))}</td>
+      <td class="${reach}" data-reach="${reach}">${reach}${since}</td><td class="opt">${esc(m.roles.join(", "))}</td>
       <td>${esc(marks)}</td><td class="num opt" title="readings of this member's stream not here yet">${lag ?? "—"}</td></tr>`;
   }).join("");
+  const cuts = $("#cuts");
+  if (cuts) cuts.innerHTML = c.cuts.length === 0 ? "No links cut by this member."
+    : `Links this member has cut: ${c.cuts.map((l) => `<span class="cutlink" data-cut="${esc(l.node_name ?? l.peer)}">${esc(l.node_name ?? l.peer)}
+        since ${time(l.since)} (${esc(l.reason)})</span>`).join(", ")}.`;
 }
 
 async function loadDevices() {
@@ -76,8 +85,23 @@ function renderDevices() {
       <td><a href="#/device/${d.device_id}">${d.device_id}</a></td><td>${esc(d.name)}</td>
       <td><span class="badge ${esc(d.status)}" data-status="${esc(d.status)}">${esc(d.status ?? "—")}</span></td>
       <td class="num" data-temperature>${num(r?.temperature, "°C")}</td><td class="num" data-humidity>${num(r?.humidity, "%")}</td>
-      <td class="opt">${time(d.last_seen ?? r?.received_at)}</td></tr>`;
-  }).join("") || `<tr><td colspan="6">No devices yet: register one with POST /api/devices.</td></tr>`;
+      <td class="opt">${time(d.last_seen ?? r?.received_at)}</td><td class="opt">${spark(state.trends.get(d.device_id))}</td></tr>`;
+  }).join("") || `<tr><td colspan="7">No devices yet: register one with POST /api/devices.</td></tr>`;
+}
+
+// Each device's hourly average temperature over the last 24 hours (from the rollups), for its sparkline.
+async function loadTrends() {
+  const stats = await api("/api/stats?period=hourly&hours=24");
+  state.trends = new Map(stats.devices.map((d) => [d.device_id, d.buckets.map((b) => b.avg_temperature).reverse()]));
+  if (state.view === "home") renderDevices();
+}
+
+function spark(values) {
+  if (!values || values.length < 2) return "";
+  const w = 96, h = 22, min = Math.min(...values), max = Math.max(...values), span = max - min || 1;
+  const pts = values.map((v, i) => `${(i * (w - 2) / (values.length - 1) + 1).toFixed(1)},${(h - 2 - (v - min) * (h - 4) / span).toFixed(1)}`).join(" ");
+  return `<svg class="spark" width="${w}" height="${h}" role="img" aria-label="hourly average temperature, 24 h: ${min.toFixed(1)} to ${max.toFixed(1)} °C">
+    <title>24 h, hourly average: ${min.toFixed(1)}–${max.toFixed(1)} °C</title><polyline fill="none" stroke="currentColor" stroke-width="1.5" points="${pts}"/></svg>`;
 }
 
 function home() {
@@ -85,15 +109,17 @@ function home() {
   $("#view").innerHTML = `
     <h2>Members</h2>
     <table id="members"><thead><tr><th>member</th><th>status</th><th>reachability</th><th class="opt">roles</th><th></th><th class="num opt">lag</th></tr></thead><tbody></tbody></table>
+    <p id="cuts" class="note"></p>
     <h2>Inference <small id="coordinator"></small></h2>
     <table id="workers"><thead><tr><th>worker</th><th>member</th><th>status</th><th class="num">running</th><th class="num">completed</th><th class="opt">models</th></tr></thead><tbody></tbody></table>
     <h2>Devices</h2>
-    <table id="devices"><thead><tr><th>id</th><th>name</th><th>status</th><th class="num">temperature</th><th class="num">humidity</th><th class="opt">last seen</th></tr></thead><tbody></tbody></table>`;
+    <table id="devices"><thead><tr><th>id</th><th>name</th><th>status</th><th class="num">temperature</th><th class="num">humidity</th><th class="opt">last seen</th><th class="opt">24 h</th></tr></thead><tbody></tbody></table>`;
   renderMembers();
   renderDevices();
   loadCluster().catch(console.warn);
   loadDevices().catch(console.warn);
   loadInference().catch(console.warn);
+  loadTrends().catch(console.warn);
 }
 
 // The coordinator's workers (idle, busy, offline), its queues and the tasks each worker completed: the fairness it promises.
@@ -172,6 +198,89 @@ function drawChart(el, series, field, unit, color, width, anomalies) {
   }, data, el);
 }
 
+// ---------------------------------------------------------------- the consistency lab
+// The lab's CAP demo against the real cluster: write a key on this member (eventual or strong), read it on every member
+// (each member's own read), see siblings and their vector clocks, resolve by last-writer-wins.
+function lab() {
+  state.view = "lab";
+  const key = state.lab ?? "setpoint";
+  $("#view").innerHTML = `
+    <h2>Consistency lab</h2>
+    <p class="note">Writes go to this member. <b>eventual</b> is acknowledged by this member alone and spreads by gossip;
+      <b>strong</b> needs a majority of the members and is refused (503) without one. Cut a member off
+      (<code>edgectl partition isolate</code>), write on both sides, and watch the siblings appear, then converge after the heal.</p>
+    <form id="kv-form" class="toolbar">
+      <label>key <input id="kv-key" value="${esc(key)}" size="14" required maxlength="200"></label>
+      <label>value <input id="kv-value" value="21.5" size="10" required></label>
+      <label>consistency <select id="kv-consistency"><option>eventual</option><option>strong</option></select></label>
+      <button type="submit">Write here</button>
+      <button type="button" id="kv-read">Read on every member</button>
+      <button type="button" id="kv-resolve" title="write the last writer's value here: it supersedes every sibling this member holds">Resolve (LWW)</button>
+    </form>
+    <p id="kv-outcome" role="status"></p>
+    <table id="kv-members"><thead><tr><th>member</th><th>value</th><th>siblings (value · vector clock · writer · written)</th></tr></thead><tbody></tbody></table>`;
+  const keyOf = () => $("#kv-key").value.trim();
+  $("#kv-form").onsubmit = (e) => { e.preventDefault(); labWrite(keyOf(), parseValue($("#kv-value").value), $("#kv-consistency").value).catch(console.warn); };
+  $("#kv-read").onclick = () => labRead(keyOf()).catch(console.warn);
+  $("#kv-resolve").onclick = () => labResolve(keyOf()).catch(console.warn);
+  labRead(key).catch(console.warn);
+}
+
+// A number, object or quoted string is JSON; anything else is taken as text.
+function parseValue(text) { try { return JSON.parse(text); } catch { return text; } }
+
+async function labWrite(key, value, consistency) {
+  state.lab = key;
+  const r = await fetch(`/api/kv/${encodeURIComponent(key)}?consistency=${consistency}`,
+    { method: "PUT", headers: { "Content-Type": "application/json", Accept: "application/json" }, body: JSON.stringify({ value }) });
+  const body = await r.json();
+  const out = $("#kv-outcome");
+  if (out) {
+    out.dataset.status = String(r.status);
+    out.textContent = r.ok
+      ? `${consistency} write acknowledged (${r.status})` + (body.required ? `: a majority of ${body.required} of ${body.members} members` : " by this member")
+      : `${consistency} write refused (${r.status}): ${body.error}`;
+  }
+  labFollow(key);
+}
+
+async function labResolve(key) {
+  const r = await fetch(`/api/kv/${encodeURIComponent(key)}?resolve=lww`, { headers: { Accept: "application/json" } });
+  if (!r.ok) { $("#kv-outcome").textContent = `nothing to resolve (${r.status})`; return; }
+  const body = await r.json();
+  await labWrite(key, body.value, "eventual");
+  $("#kv-outcome").textContent += body.resolved ? ` · resolved ${body.siblings.length} siblings to the last writer's value` : " · there was one value";
+}
+
+// Read again a few times after a change, to show the members converging; never a tight loop.
+function labFollow(key) {
+  clearTimeout(state.labTimer);
+  const delays = [0, 500, 1500, 3000, 6000];
+  const next = (i) => { if (i < delays.length && state.view === "lab") state.labTimer = setTimeout(() => labRead(key).then(() => next(i + 1), console.warn), delays[i] - (delays[i - 1] ?? 0)); };
+  next(0);
+}
+
+async function labRead(key) {
+  state.lab = key;
+  const all = await api(`/api/kv/${encodeURIComponent(key)}?members=all`);
+  const body = $("#kv-members tbody");
+  if (!body || state.view !== "lab") return;
+  const show = (v) => esc(JSON.stringify(v));
+  body.innerHTML = all.members.map((m) => {
+    const a = m.answer;
+    let value, siblings = "";
+    if (m.status === 200 && a) {
+      value = a.conflict ? `<span class="late">conflict: ${a.siblings.length} siblings</span>` : `<span data-value>${show(a.value)}</span>`;
+      siblings = a.siblings.map((s) => `<div class="sibling">${show(s.value)} · <code>${esc(Object.entries(s.vector_clock).map(([n, c]) => `${n}:${c}`).join(" "))}</code>
+        · ${esc(s.writer)} · ${time(s.written_at)}</div>`).join("");
+    } else if (m.status === 404) value = `<span class="muted">no value</span>`;
+    else value = `<span class="offline">${esc(m.error ?? a?.error ?? `answered ${m.status}`)}</span>`;
+    return `<tr data-member="${esc(m.member)}" data-siblings="${a?.siblings?.length ?? 0}" class="${m.self ? "me" : ""}">
+      <td>${esc(m.member)}${m.self ? " (this member)" : ""}${m.reachable ? "" : ` <span class="unreachable">unreachable</span>`}</td>
+      <td>${value}</td><td>${siblings}</td></tr>`;
+  }).join("");
+}
+
 // ---------------------------------------------------------------- live updates
 function connect() {
   const source = new EventSource("/api/events");
@@ -193,15 +302,22 @@ function connect() {
     else loadDevices().catch(console.warn);
     if (state.view === "home") renderDevices();
   });
-  source.addEventListener("members", () => {
+  // Membership, reachability and cut links: look at the cluster again (and the lab's members), at most every 200 ms.
+  const changed = () => {
     clearTimeout(state.refetch);
-    state.refetch = setTimeout(() => loadCluster().catch(console.warn), 200);
-  });
+    state.refetch = setTimeout(() => {
+      loadCluster().catch(console.warn);
+      if (state.view === "lab" && state.lab) labRead(state.lab).catch(console.warn);
+    }, 200);
+  };
+  source.addEventListener("members", changed);
+  source.addEventListener("partition", changed);
 }
 
 function route() {
   const m = location.hash.match(/^#\/device\/(\d+)/);
   if (m) device(Number(m[1])).catch((e) => { $("#view").textContent = e.message; });
+  else if (location.hash === "#/lab") lab();
   else home();
 }
 
@@ -213,3 +329,5 @@ setInterval(() => {
   loadCluster().catch(console.warn);
   if (state.view === "home") loadInference().catch(console.warn);
 }, 5000);
+// The sparklines are hourly averages: once a minute is often enough.
+setInterval(() => { if (state.view === "home") loadTrends().catch(console.warn); }, 60000);

@@ -9,7 +9,7 @@ namespace EdgeCluster.Tests.EndToEnd;
 /// <summary>
 /// The dashboard in a real browser (Debian's headless Chromium over the DevTools protocol) against a real 3-member
 /// cluster: members, devices, live readings from another member, a device going late and offline, a device's chart, and a
-/// member cut off by the partition controller. Screenshots of each view go to the test output's dashboard folder.
+/// member cut off by the partition controller, and the consistency lab on both sides of that cut. Screenshots of each view go to the test output's dashboard folder.
 /// </summary>
 [Trait("Category", "Slow")]
 [Collection(MultiNodeCollection.Name)]
@@ -23,14 +23,14 @@ public sealed class DashboardTests(ITestOutputHelper output)
         await using var cluster = await TestCluster.StartAsync(3, profile: "ap");
         var register = await cluster[0].Http.PostAsJsonAsync("/api/devices", new { device_id = 2, name = "quiet-board", interval_s = 1 });
         Assert.Equal(HttpStatusCode.Created, register.StatusCode);
-        // An hour of one board's readings for the device page.
+        // Three hours of one board's readings (one every 3 s) for the device page and its sparkline.
         var now = DateTimeOffset.UtcNow;
-        var hour = Enumerable.Range(0, 3600).Select(i => new
+        var hours = Enumerable.Range(0, 3600).Select(i => new
         {
-            device_id = 1, temperature = Math.Round(21 + 2 * Math.Sin(i / 300.0), 2), humidity = 45 + i % 7, seq = i + 1,
-            timestamp = now.AddSeconds(i - 3600).ToUnixTimeMilliseconds(),
+            device_id = 1, temperature = Math.Round(21 + 2 * Math.Sin(i / 100.0), 2), humidity = 45 + i % 7, seq = i + 1,
+            timestamp = now.AddSeconds(3 * (i - 3600)).ToUnixTimeMilliseconds(),
         });
-        Assert.True((await cluster[0].Http.PostAsJsonAsync("/api/readings/batch", new { readings = hour })).IsSuccessStatusCode);
+        Assert.True((await cluster[0].Http.PostAsJsonAsync("/api/readings/batch", new { readings = hours })).IsSuccessStatusCode);
 
         await using var browser = await Browser.StartAsync();
         await browser.NavigateAsync(cluster[0].Http.BaseAddress!.ToString());
@@ -48,6 +48,9 @@ public sealed class DashboardTests(ITestOutputHelper output)
             Assert.Equal("23.4 °C", (string?)await browser.EvaluateAsync("document.querySelector('#devices tr[data-device=\"1\"] [data-temperature]')?.textContent")),
             TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(50));
         output.WriteLine($"reading posted to member 2 shown on member 1's page after {posted.ElapsedMilliseconds} ms");
+        // Its sparkline: the hourly averages of the last 24 hours, one vertex per hour with readings.
+        await Eventually.AssertAsync(async () => Assert.InRange(
+            (int)(await browser.EvaluateAsync("document.querySelector('#devices tr[data-device=\"1\"] svg.spark polyline')?.getAttribute('points').split(' ').length ?? 0"))!, 3, 4));
         await browser.ScreenshotAsync(Path.Combine(Shots, "cluster-and-devices.png"));
 
         // A board that stops posting turns late, then offline.
@@ -71,16 +74,75 @@ public sealed class DashboardTests(ITestOutputHelper output)
         // Member 3 cut off: unreachable on member 1's page, "cut off" on its own.
         await browser.EvaluateAsync("location.hash = '#/'");
         Assert.Equal(HttpStatusCode.OK, (await cluster[0].Http.PostAsJsonAsync("/api/admin/partition/isolate", new { member = "node-2" })).StatusCode);
+        // The cut link shows at once (a partition event), with its time; the reachability when the failure detector sees it.
+        await Eventually.AssertAsync(async () => Assert.Contains("since",
+            (string?)await browser.EvaluateAsync("document.querySelector('#cuts [data-cut=\"node-2\"]')?.textContent")), TimeSpan.FromSeconds(5));
         await Eventually.AssertAsync(async () => Assert.Equal("unreachable",
             (string?)await browser.EvaluateAsync("document.querySelector('#members tr[data-member=\"node-2\"] [data-reach]')?.dataset.reach")), TimeSpan.FromSeconds(30));
+        Assert.Contains("since", (string?)await browser.EvaluateAsync("document.querySelector('#members tr[data-member=\"node-2\"] [data-reach]').textContent"));
         await browser.ScreenshotAsync(Path.Combine(Shots, "member-unreachable.png"));
         await browser.NavigateAsync(cluster[2].Http.BaseAddress!.ToString());
         await Eventually.AssertAsync(async () =>
             Assert.Contains("cut off", (string)(await browser.EvaluateAsync("document.querySelector('#self').textContent"))!), TimeSpan.FromSeconds(30));
         await browser.ScreenshotAsync(Path.Combine(Shots, "cut-off.png"));
-        await cluster[0].Http.PostAsync("/api/admin/partition/heal", null);
 
-        Assert.True(browser.Errors.Count == 0, string.Join("\n", browser.Errors));
+        // The consistency lab on both sides of the cut: the minority cannot write strongly; eventual writes on both sides
+        // become two siblings on every member after the heal; last-writer-wins resolves them everywhere.
+        await browser.EvaluateAsync("location.hash = '#/lab'");
+        await Eventually.AssertAsync(async () => Assert.Equal(3, (int)(await browser.EvaluateAsync("document.querySelectorAll('#kv-members tbody tr').length"))!));
+        Assert.Equal("503", (string?)await LabWrite("minority", "strong"));
+        Assert.Equal("200", (string?)await LabWrite("minority", "eventual"));
+        await browser.NavigateAsync(cluster[0].Http.BaseAddress!.ToString() + "#/lab");
+        Assert.Equal("200", (string?)await LabWrite("majority", "strong"));
+        await Eventually.AssertAsync(async () =>
+        {
+            await browser.EvaluateAsync("document.querySelector('#kv-read').click()");
+            Assert.Equal("\"majority\"", (string?)await browser.EvaluateAsync("document.querySelector('#kv-members tr[data-member=\"node-1\"] [data-value]')?.textContent"));
+            Assert.Equal("\"minority\"", (string?)await browser.EvaluateAsync("document.querySelector('#kv-members tr[data-member=\"node-2\"] [data-value]')?.textContent"));
+        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(300));
+        await cluster[0].Http.PostAsync("/api/admin/partition/heal", null);
+        await Eventually.AssertAsync(async () =>
+        {
+            await browser.EvaluateAsync("document.querySelector('#kv-read').click()");
+            await Task.Delay(200);
+            Assert.Equal("2,2,2", (string?)await browser.EvaluateAsync("[...document.querySelectorAll('#kv-members tbody tr')].map(r => r.dataset.siblings).join()"));
+        }, TimeSpan.FromSeconds(45), TimeSpan.FromMilliseconds(500));
+        Assert.Contains("conflict", (string?)await browser.EvaluateAsync("document.querySelector('#kv-members tbody').textContent"));
+        Assert.Contains("node-2:1", (string?)await browser.EvaluateAsync("document.querySelector('#kv-members tbody').textContent"));
+        await browser.ScreenshotAsync(Path.Combine(Shots, "consistency-lab.png"));
+        await browser.EvaluateAsync("document.querySelector('#kv-resolve').click()");
+        await Eventually.AssertAsync(async () =>
+        {
+            await browser.EvaluateAsync("document.querySelector('#kv-read').click()");
+            await Task.Delay(200);
+            Assert.Equal("1,1,1", (string?)await browser.EvaluateAsync("[...document.querySelectorAll('#kv-members tbody tr')].map(r => r.dataset.siblings).join()"));
+            var values = (string?)await browser.EvaluateAsync("[...document.querySelectorAll('#kv-members [data-value]')].map(v => v.textContent).join()");
+            Assert.Contains(values, new[] { "\"majority\",\"majority\",\"majority\"", "\"minority\",\"minority\",\"minority\"" });
+        }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(500));
+
+        // The one error the page may log is the browser's own line for the minority's refused strong write (503).
+        var errors = browser.Errors.Where(e => !e.Contains("status of 503")).ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        Assert.Single(browser.Errors, e => e.Contains("status of 503"));
         output.WriteLine($"screenshots in {Shots}");
+
+        // Writes the value (a JSON string) with the consistency from the lab's form; the status of the answer.
+        async Task<string?> LabWrite(string value, string consistency)
+        {
+            await browser.EvaluateAsync($$"""
+                (() => {
+                  document.querySelector('#kv-key').value = 'setpoint';
+                  document.querySelector('#kv-value').value = '"{{value}}"';
+                  document.querySelector('#kv-consistency').value = '{{consistency}}';
+                  document.querySelector('#kv-outcome').dataset.status = '';
+                  document.querySelector('#kv-form').requestSubmit();
+                })()
+                """);
+            string? status = null;
+            await Eventually.AssertAsync(async () =>
+                Assert.NotEqual("", status = (string?)await browser.EvaluateAsync("document.querySelector('#kv-outcome').dataset.status")),
+                TimeSpan.FromSeconds(15));
+            return status;
+        }
     }
 }

@@ -47,8 +47,16 @@ public sealed class EdgectlTests
                 Assert.Equal("red", (await EdgectlProcess.RunAsync(N(2), "kv", "get", "color")).Out.Trim()));
 
             // Partition: isolate n3, the strong write on it is refused, heal, the cluster is whole again.
+            var partitionEvents = EdgectlProcess.RunAsync(N(2), "events", "--type", "partition", "--for", "4");
+            await Task.Delay(1500);
             var isolate = await EdgectlProcess.RunAsync(N(0), "partition", "isolate", "n3");
             Assert.True(isolate.ExitCode == 0, isolate.ToString());
+            // The cut member's own stream says which links it cut, at once.
+            var cutEvents = await partitionEvents;
+            Assert.True(cutEvents.ExitCode == 0, cutEvents.ToString());
+            Assert.Contains("links cut to ", cutEvents.Out);
+            Assert.Contains("n1 since", cutEvents.Out);
+            Assert.Contains("n2 since", cutEvents.Out);
             var status = await EdgectlProcess.RunAsync(N(1), "partition", "status");
             Assert.Contains("partitioned", status.Out);
             Assert.Contains("isolate n3", status.Out);

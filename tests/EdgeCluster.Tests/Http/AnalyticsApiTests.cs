@@ -71,6 +71,29 @@ public sealed class AnalyticsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Every_devices_buckets_come_in_one_answer_as_each_devices_own_stats_give_them()
+    {
+        await PostAsync(1, [(Today.AddDays(-1).AddHours(3), 19.0, 50.0), (Today.AddDays(-1).AddHours(15), 21.0, 60.0)]);
+        await PostAsync(2, [(Today.AddDays(-2).AddHours(8), 30.0, 40.0)]);
+
+        var all = await GetAsync<AllStatsAnswer>("/api/stats?period=daily&days=7");
+        Assert.Equal([1, 2], all.Devices.Select(d => d.DeviceId));
+        foreach (var device in all.Devices)
+            Assert.Equal((await GetAsync<StatsAnswer>($"/api/stats/{device.DeviceId}?period=daily&days=7")).Buckets, device.Buckets);
+        Assert.Equal(20.0, all.Devices[0].Buckets.Single().AvgTemperature);
+        var hourly = await GetAsync<AllStatsAnswer>("/api/stats?hours=72");
+        Assert.Equal(("hourly", 72), (hourly.Period, hourly.Hours));
+        Assert.Equal([2, 1], hourly.Devices.Select(d => d.Buckets.Count));
+
+        foreach (var (query, field) in new[] { ("period=hour-of-day", "period"), ("hours=0", "hours"), ("days=x", "days") })
+        {
+            var bad = await Http.GetAsync($"/api/stats?{query}");
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.Equal(field, (await bad.ReadJsonAsync()).GetProperty("field").GetString());
+        }
+    }
+
+    [Fact]
     public async Task Anomalies_are_readings_far_from_their_own_device_ordered_by_z()
     {
         // Device 1 around 20 degrees with one spike at 35; device 2 around 5 degrees with one drop to -10. 5 minutes apart.
