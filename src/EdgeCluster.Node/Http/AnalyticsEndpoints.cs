@@ -18,16 +18,25 @@ public static class AnalyticsEndpoints
         app.MapGet("/api/series/{device_id}", Series);
     }
 
+    /// <summary>The optional <c>device_id</c> of a query over every device: absent (null), a known device, or an error.</summary>
+    private static bool TryOneDevice(HttpRequest request, ReadModelStore store, out int? deviceId, out IResult error)
+    {
+        deviceId = null;
+        error = Results.Empty;
+        if (!request.Query.TryGetValue("device_id", out var idText)) return true;
+        if (!Routes.TryDeviceId(idText.ToString(), out var id, out error)) return false;
+        if (store.Devices.Get(id) is null && store.Queries.Readings(id, 1, null, null).Count == 0)
+        {
+            error = ApiErrors.NotFound($"Device {id} not found", "device_id");
+            return false;
+        }
+        deviceId = id;
+        return true;
+    }
+
     private static IResult Anomalies(HttpRequest request, ReadModelStore store)
     {
-        int? deviceId = null;
-        if (request.Query.TryGetValue("device_id", out var idText))
-        {
-            if (!Routes.TryDeviceId(idText.ToString(), out var id, out var idError)) return idError;
-            if (store.Devices.Get(id) is null && store.Queries.Readings(id, 1, null, null).Count == 0)
-                return ApiErrors.NotFound($"Device {id} not found", "device_id");
-            deviceId = id;
-        }
+        if (!TryOneDevice(request, store, out var deviceId, out var deviceError)) return deviceError;
         if (!QueryArgs.TryDouble(request, "z", 2.5, 0.1, 100, out var z, out var error)
             || !QueryArgs.TryChoice(request, "field", "temperature", Fields, out var field, out error)
             || !QueryArgs.TryTime(request, "since", out var since, out error)
@@ -44,7 +53,9 @@ public static class AnalyticsEndpoints
         if (!QueryArgs.TryInt(request, "expected_interval_s", 300, 1, 86_400, out var interval, out var error)
             || !QueryArgs.TryInt(request, "days", 30, 1, 366, out var days, out error))
             return error!;
-        var quality = store.Analytics.Quality(store.Analytics.DevicesWithReadings(), interval, days, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        if (!TryOneDevice(request, store, out var deviceId, out var deviceError)) return deviceError;
+        var devices = deviceId is { } one ? [one] : store.Analytics.DevicesWithReadings();
+        var quality = store.Analytics.Quality(devices, interval, days, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         return TypedResults.Ok(new QualityAnswer(interval, days, quality));
     }
 

@@ -158,7 +158,7 @@ async function device(id, range = "24h") {
   const [t, h, daily, anomalies, info, hours, quality] = await Promise.all([
     api(`/api/series/${id}?field=temperature&${q}`), api(`/api/series/${id}?field=humidity&${q}`),
     api(`/api/stats/${id}?period=daily&days=30`), api(`/api/anomalies?device_id=${id}`), api(`/api/devices/${id}`).catch(() => null),
-    api(`/api/stats/${id}?period=hour-of-day&days=30`), api(`/api/quality?days=30&expected_interval_s=${info0(id)}`)]);
+    api(`/api/stats/${id}?period=hour-of-day&days=30`), api(`/api/quality?device_id=${id}&days=30&expected_interval_s=${info0(id)}`)]);
   if (info) $("#device-name").textContent = `${info.name} · ${info.status ?? ""}`;
   drawChart($("#chart"), t, "temperature", "°C", "#cf222e", width, anomalies.anomalies.filter((a) => a.field === "temperature"));
   drawChart($("#chart-humidity"), h, "humidity", "%", "#0969da", width, []);

@@ -140,7 +140,19 @@ public sealed class AnalyticsApiTests : IAsyncLifetime
         Assert.Equal([5L, 1L], device.Gaps.Select(g => g.Missing));
         Assert.StartsWith(start.AddMinutes(30).ToString("yyyy-MM-ddTHH:mm"), device.Gaps[0].Start);
         Assert.StartsWith(start.AddMinutes(60).ToString("yyyy-MM-ddTHH:mm"), device.Gaps[0].End);
+
+        // One device (the dashboard's device page): the same figures; a device with no readings has none; unknown: 404.
+        await PostAsync(2, [(start, 20.0, 50.0)]);
+        Assert.Equal(2, (await GetAsync<QualityAnswer>("/api/quality?days=30")).Devices.Count);
+        Assert.Equal(device, Assert.Single((await GetAsync<QualityAnswer>("/api/quality?device_id=1&days=30")).Devices), QualityComparer);
+        var unknown = await Http.GetAsync("/api/quality?device_id=77");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("device_id", (await unknown.ReadJsonAsync()).GetProperty("field").GetString());
     }
+
+    private static readonly IEqualityComparer<DeviceQuality> QualityComparer = EqualityComparer<DeviceQuality>.Create(
+        (a, b) => a!.DeviceId == b!.DeviceId && a.TotalReadings == b.TotalReadings && a.Completeness == b.Completeness
+                  && a.Gaps.SequenceEqual(b.Gaps), d => d.DeviceId);
 
     [Fact]
     public async Task A_series_has_no_more_points_than_asked_with_its_ends_kept()
