@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# What the dashboard costs the node, side by side in one run: single-reading POSTs (bench/wrk/single.lua, 50 connections)
-# with no page open and with 5 pages following GET /api/events (every reading of 100 devices is an event, throttled to
-# 4 a second per device); and GET /metrics scrape time, idle and under that load.
-#   bench/dashboard.sh            # DURATION=10
-# Needs: wrk from Debian.
+# What the dashboard costs and how fast it is, in one run:
+#   1. one node, 100 devices: single-reading POSTs (bench/wrk/single.lua, 50 connections) with no page open and with 5
+#      pages following GET /api/events (every reading of 100 devices is an event, throttled to 4 a second per device),
+#      alternated twice; GET /metrics scrape time, idle and under that load;
+#   2. three members holding 1M readings of 100 devices over 30 days: the first render of / and a device page over 30
+#      days in Debian's headless Chromium (bench tool `page`).
+#   bench/dashboard.sh            # DURATION=10 READINGS=1000000
+# Needs: wrk and chromium from Debian.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-10}
+READINGS=${READINGS:-1000000}
 CONNS=${CONNS:-50}
 WORK=${WORK:-/tmp/edge-bench/dashboard}
 PORT=5140
@@ -38,10 +42,40 @@ echo "machine: $(nproc) cores, $(uname -m); wrk -t2 -c$CONNS -d${DURATION}s"
 echo "metrics scrape, idle: $(scrape)"
 wrk_single > /dev/null   # warm-up, not counted
 echo "single, no page open: $(wrk_single)"
-for i in 1 2 3 4 5; do curl -sN "http://127.0.0.1:$PORT/api/events" > "$WORK/events-$i.txt" & pids+=("$!"); done
-sleep 1
+pages() {
+  page_pids=()
+  for i in 1 2 3 4 5; do curl -sN "http://127.0.0.1:$PORT/api/events" > "$WORK/events-$i.txt" & page_pids+=("$!"); pids+=("$!"); done
+  sleep 1
+}
+pages
 (sleep 2; echo "metrics scrape, under load with 5 pages: $(scrape)" > "$WORK/scrape.txt") &
 echo "single, 5 pages on /api/events: $(wrk_single)"
 wait $!
-cat "$WORK/scrape.txt"
 echo "events received by one page: $(grep -c '^event: reading' "$WORK/events-1.txt") readings"
+kill "${page_pids[@]}"; sleep 1
+echo "single, no page open: $(wrk_single)"
+pages
+echo "single, 5 pages on /api/events: $(wrk_single)"
+kill "${page_pids[@]}"
+cat "$WORK/scrape.txt"
+kill "${pids[0]}"; sleep 1
+
+# Three members, 1M readings over 30 days loaded on the first and replicated to the others.
+seeds=127.0.0.1:4141,127.0.0.1:4142
+for i in 1 2 3; do
+  dotnet "$node_dll" --node-name "m$i" --http-host 127.0.0.1 --http-port $((5140 + i)) --akka-host 127.0.0.1 --akka-port $((4140 + i)) \
+    --seeds "$seeds" --mqtt-port 0 --auto-register --data-dir "$WORK/m$i" >"$WORK/m$i.log" 2>&1 &
+  pids+=("$!")
+done
+for _ in $(seq 1 300); do
+  n=$(curl -sf "http://127.0.0.1:5141/api/cluster" | grep -o '"status":"Up"' | wc -l || true)
+  [ "$n" -ge 4 ] && break; sleep 0.2   # self and the three members
+done
+$bench_tool load --member http://127.0.0.1:5141 --readings "$READINGS" --batch 10000 --spread-days 30
+held() { curl -sf "http://127.0.0.1:$1/api/cluster" | grep -o '"highest":[0-9]*' | cut -d: -f2 | paste -sd+ | bc; }
+for port in 5142 5143; do
+  for _ in $(seq 1 600); do [ "$(held $port || echo 0)" -ge "$READINGS" ] && break; sleep 0.5; done
+done
+echo "held: m1 $(held 5141), m2 $(held 5142), m3 $(held 5143)"
+$bench_tool page --member http://127.0.0.1:5141 --members 3 --devices 100 --device 42 --runs 5
+$bench_tool page --member http://127.0.0.1:5143 --members 3 --devices 100 --device 42 --runs 5

@@ -8,17 +8,23 @@ public static class ClusterBench
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(60) };
 
     /// <summary>Posts N readings to one member in batches, spread over 100 devices, each with its own seq.</summary>
-    public static async Task<int> LoadAsync(string member, long readings, int batch)
+    public static async Task<int> LoadAsync(string member, long readings, int batch, double spreadDays = 0)
     {
         var sw = Stopwatch.StartNew();
         var seqs = new long[101];
+        // With a spread, device times run evenly from spreadDays ago to now (a month of history for the dashboard);
+        // without one the readings carry no timestamp (received now).
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var step = spreadDays * 86_400_000 / readings;
         for (long sent = 0; sent < readings; sent += batch)
         {
             var n = (int)Math.Min(batch, readings - sent);
+            var first = sent;
             var items = Enumerable.Range(0, n).Select(i =>
             {
-                var device = 1 + (int)((sent + i) % 100);
-                return new { device_id = device, temperature = 20.0 + i % 7, humidity = 50.0, seq = ++seqs[device] };
+                var device = 1 + (int)((first + i) % 100);
+                long? at = spreadDays > 0 ? now - (long)((readings - first - i) * step) : null;
+                return new { device_id = device, temperature = 20.0 + 2 * Math.Sin((first + i) / 7_000.0) + i % 7 * 0.1, humidity = 50.0, seq = ++seqs[device], timestamp = at };
             });
             var response = await Http.PostAsJsonAsync($"{member}/api/readings/batch", new { readings = items });
             response.EnsureSuccessStatusCode();

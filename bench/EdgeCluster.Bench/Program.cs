@@ -12,7 +12,10 @@ return args.FirstOrDefault() switch
     "seed" => Seed(Arg("--db", "/tmp/edge-bench/readings-10m.db"), long.Parse(Arg("--rows", "10000000")), int.Parse(Arg("--devices", "100"))),
     "expire" => Expire(Arg("--db", "/tmp/edge-bench/expire.db"), long.Parse(Arg("--rows", "1000000")), int.Parse(Arg("--devices", "100"))),
     "query" => Query(Arg("--db", "/tmp/edge-bench/readings-10m.db"), int.Parse(Arg("--device", "42")), int.Parse(Arg("--iterations", "2000"))),
-    "load" => await ClusterBench.LoadAsync(Arg("--member", "http://127.0.0.1:5100"), long.Parse(Arg("--readings", "1000000")), int.Parse(Arg("--batch", "10000"))),
+    "load" => await ClusterBench.LoadAsync(Arg("--member", "http://127.0.0.1:5100"), long.Parse(Arg("--readings", "1000000")), int.Parse(Arg("--batch", "10000")),
+        double.Parse(Arg("--spread-days", "0"), System.Globalization.CultureInfo.InvariantCulture)),
+    "page" => await PageBench.RenderAsync(Arg("--member", "http://127.0.0.1:5140"), int.Parse(Arg("--members", "3")), int.Parse(Arg("--devices", "100")),
+        int.Parse(Arg("--device", "42")), int.Parse(Arg("--runs", "5"))),
     "catchup" => await ClusterBench.CatchUpAsync(Arg("--member", "http://127.0.0.1:5102"), long.Parse(Arg("--readings", "1000000"))),
     "inference" => await ClusterBench.InferenceAsync(Arg("--members", "http://127.0.0.1:5100,http://127.0.0.1:5101,http://127.0.0.1:5102").Split(','), int.Parse(Arg("--tasks", "10000")), int.Parse(Arg("--concurrency", "16"))),
     "failover" => await ClusterBench.CoordinatorFailoverAsync(Arg("--member", "http://127.0.0.1:5101"), Arg("--old", "")),
@@ -33,7 +36,8 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: EdgeCluster.Bench sqlite-ceiling [--db F] [--rows N] [--batch N] | seed [--db F] [--rows N] [--devices N] | query [--db F] [--device N] [--iterations N]");
     Console.Error.WriteLine("       | expire [--db F] [--rows N] [--devices N]");
-    Console.Error.WriteLine("       | load --member URL [--readings N] [--batch N] | catchup --member URL [--readings N] | visibility --members URL,URL,URL [--samples N]");
+    Console.Error.WriteLine("       | page --member URL [--members N] [--devices N] [--device N] [--runs N]");
+    Console.Error.WriteLine("       | load --member URL [--readings N] [--batch N] [--spread-days D] | catchup --member URL [--readings N] | visibility --members URL,URL,URL [--samples N]");
     Console.Error.WriteLine("       | uplink-drain --member URL [--readings N] | uplink-lag --member URL --cloud CONNECTION-STRING [--samples N]");
     Console.Error.WriteLine("       | mqtt-latency --publish-port P --subscribe-port P [--samples N]");
     return 2;

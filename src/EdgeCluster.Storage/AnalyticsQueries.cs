@@ -36,7 +36,14 @@ public sealed class AnalyticsQueries(ReadModelDatabase db)
         """;
 
     private const string QualitySql =
-        "SELECT timestamp FROM sensor_readings WHERE device_id = $id AND timestamp >= $since AND superseded = 0 ORDER BY timestamp";
+        "SELECT timestamp FROM sensor_readings WHERE device_id = $id AND timestamp >= $since AND timestamp < $until AND superseded = 0 ORDER BY timestamp";
+
+    // The hours from which quality is read off the rollups; an hour whose longest gap is unknown or long enough is read raw.
+    private const string QualityHoursSql =
+        """
+        SELECT bucket, count, first_at, last_at, max_gap_ms FROM rollups
+        WHERE device_id = $id AND bucket >= $since AND length(bucket) = 13 AND count > 0 ORDER BY bucket
+        """;
 
     private static string SeriesSql(string field) =>
         $"""
@@ -54,6 +61,7 @@ public sealed class AnalyticsQueries(ReadModelDatabase db)
         ["anomaly-stats"] = AnomalyStatsSql("temperature"),
         ["anomalies"] = AnomaliesSql("humidity"),
         ["quality"] = QualitySql,
+        ["quality-hours"] = QualityHoursSql,
         ["series"] = SeriesSql("temperature"),
     };
 
@@ -142,53 +150,119 @@ public sealed class AnalyticsQueries(ReadModelDatabase db)
     /// <summary>
     /// Per device over the last <paramref name="days"/> days: totals, days active, completeness (readings present of those
     /// expected every <paramref name="intervalS"/> seconds between its first and last reading; 1.0 = none missing) and
-    /// its longest gaps (more than 1.5 intervals between two readings).
+    /// its longest gaps (more than 1.5 intervals between two readings). Whole hours after the last expiry and fold are
+    /// read off the hourly rollups (count, first and last reading, longest gap); only hours that may hold a gap, and
+    /// the window's edge, are read reading by reading. The answer is the same as a pass over every raw reading.
     /// </summary>
     public IReadOnlyList<DeviceQuality> Quality(IReadOnlyList<int> devices, int intervalS, int days, long nowMs, int maxGaps = 5)
     {
         var since = TimeText.FromUnixMs(nowMs - days * 86_400_000L);
+        string hoursFrom;
+        using (var c = db.Open()) hoursFrom = FirstWholeHour(c, since);
         var result = new DeviceQuality[devices.Count];
-        // One index scan per device, devices side by side on the cores (each with its own connection).
+        // Devices side by side on the cores (each with its own connection).
         Parallel.For(0, devices.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
             () => db.Open(),
             (i, _, connection) =>
             {
-                result[i] = DeviceQualityOf(connection, devices[i], since, intervalS * 1000L, maxGaps);
+                result[i] = DeviceQualityOf(connection, devices[i], since, hoursFrom, intervalS * 1000L, maxGaps);
                 return connection;
             },
             connection => connection.Dispose());
         return result;
     }
 
-    private static DeviceQuality DeviceQualityOf(Microsoft.Data.Sqlite.SqliteConnection c, int device, string since, long interval, int maxGaps)
+    /// <summary>
+    /// The first hour (yyyy-MM-ddTHH) that lies wholly inside the window, after every raw reading that expired here and
+    /// after the folded days: from it on, the hourly rollups count exactly the raw readings.
+    /// </summary>
+    private static string FirstWholeHour(Microsoft.Data.Sqlite.SqliteConnection c, string since)
     {
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = QualitySql;
-        cmd.Parameters.AddWithValue("$id", device);
-        cmd.Parameters.AddWithValue("$since", since);
-        long total = 0, firstMs = 0, previousMs = 0;
-        string? first = null, previous = null;
-        var daysActive = 0;
-        var gaps = new List<GapView>();
-        using (var r = cmd.ExecuteReader())
+        var from = NextHour(since, inclusive: true);
+        if (RetentionStore.ReadMark(c, RetentionStore.RawExpiredMark) is { } expired) from = Later(from, NextHour(expired, inclusive: false));
+        if (RetentionStore.ReadMark(c, RetentionStore.FoldedBeforeMark) is { Length: 10 } folded) from = Later(from, folded + "T00");
+        return from;
+
+        static string Later(string a, string b) => string.CompareOrdinal(a, b) >= 0 ? a : b;
+    }
+
+    /// <summary>The hour after the time text's own, or its own when the time is its very start and <paramref name="inclusive"/>.</summary>
+    private static string NextHour(string time, bool inclusive)
+    {
+        var ms = TimeText.ToUnixMs(time);
+        var hourStart = ms - ms % 3_600_000;
+        return TimeText.FromUnixMs(inclusive && hourStart == ms ? ms : hourStart + 3_600_000)[..13];
+    }
+
+    private static DeviceQuality DeviceQualityOf(Microsoft.Data.Sqlite.SqliteConnection c, int device, string since, string hoursFrom,
+        long interval, int maxGaps)
+    {
+        var pass = new QualityPass(interval);
+        using var raw = c.CreateCommand();
+        raw.CommandText = QualitySql;
+        raw.Parameters.AddWithValue("$id", device);
+        var rawSince = raw.Parameters.Add("$since", Microsoft.Data.Sqlite.SqliteType.Text);
+        var rawUntil = raw.Parameters.Add("$until", Microsoft.Data.Sqlite.SqliteType.Text);
+        void ReadRaw(string from, string until)
         {
-            while (r.Read())
-            {
-                var text = r.GetString(0);
-                var ms = TimeText.ToUnixMs(text);
-                if (total == 0) (first, firstMs) = (text, ms);
-                else if (ms - previousMs > interval * 3 / 2)
-                    gaps.Add(new GapView(previous!, text, (long)Math.Round((double)(ms - previousMs) / interval) - 1));
-                // In time order: a new day is a day that differs from the previous reading's.
-                if (previous is null || string.CompareOrdinal(previous, 0, text, 0, 10) != 0) daysActive++;
-                total++;
-                (previous, previousMs) = (text, ms);
-            }
+            rawSince.Value = from;
+            rawUntil.Value = until;
+            using var r = raw.ExecuteReader();
+            while (r.Read()) pass.Reading(r.GetString(0));
         }
-        var expected = total == 0 ? 0 : (previousMs - firstMs) / interval + 1;
-        var completeness = expected == 0 ? 0 : Math.Min(1.0, (double)total / expected);
-        return new DeviceQuality(device, total, first, previous, daysActive, Math.Round(completeness, 4),
-            gaps.OrderByDescending(g => g.Missing).ThenBy(g => g.Start, StringComparer.Ordinal).Take(maxGaps).ToList());
+
+        // The window's edge, and whatever lies before the hours the rollups count exactly: reading by reading.
+        ReadRaw(since, hoursFrom);
+        using var hours = c.CreateCommand();
+        hours.CommandText = QualityHoursSql;
+        hours.Parameters.AddWithValue("$id", device);
+        hours.Parameters.AddWithValue("$since", hoursFrom);
+        var suspect = new List<string>();
+        var rows = new List<(string Bucket, long Count, string First, string Last, long? MaxGap)>();
+        using (var r = hours.ExecuteReader())
+            while (r.Read())
+                rows.Add((r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetInt64(4)));
+        foreach (var (bucket, count, first, last, maxGap) in rows)
+        {
+            // A gap may hide inside (or the bucket's figures are not known exactly): its readings, one by one.
+            if (maxGap is not { } gap || gap > interval * 3 / 2) ReadRaw(bucket, bucket + ";");
+            else pass.Hour(count, first, last);
+        }
+        return pass.Result(device, maxGaps);
+    }
+
+    /// <summary>Readings and gap-free hours in time order, folded into a device's quality.</summary>
+    private sealed class QualityPass(long interval)
+    {
+        private long _total, _firstMs, _previousMs;
+        private string? _first, _previous;
+        private int _daysActive;
+        private readonly List<GapView> _gaps = new();
+
+        public void Reading(string text) => Span(1, text, text);
+
+        /// <summary>An hour with <paramref name="count"/> readings from first to last, and no gap between them.</summary>
+        public void Hour(long count, string first, string last) => Span(count, first, last);
+
+        private void Span(long count, string first, string last)
+        {
+            var firstMs = TimeText.ToUnixMs(first);
+            if (_total == 0) (_first, _firstMs) = (first, firstMs);
+            else if (firstMs - _previousMs > interval * 3 / 2)
+                _gaps.Add(new GapView(_previous!, first, (long)Math.Round((double)(firstMs - _previousMs) / interval) - 1));
+            // In time order: a new day is a day that differs from the previous reading's (an hour lies within one day).
+            if (_previous is null || string.CompareOrdinal(_previous, 0, first, 0, 10) != 0) _daysActive++;
+            _total += count;
+            (_previous, _previousMs) = (last, ReferenceEquals(first, last) ? firstMs : TimeText.ToUnixMs(last));
+        }
+
+        public DeviceQuality Result(int device, int maxGaps)
+        {
+            var expected = _total == 0 ? 0 : (_previousMs - _firstMs) / interval + 1;
+            var completeness = expected == 0 ? 0 : Math.Min(1.0, (double)_total / expected);
+            return new DeviceQuality(device, _total, _first, _previous, _daysActive, Math.Round(completeness, 4),
+                _gaps.OrderByDescending(g => g.Missing).ThenBy(g => g.Start, StringComparer.Ordinal).Take(maxGaps).ToList());
+        }
     }
 
     /// <summary>A device's values of one field in time order within [from, to].</summary>

@@ -13,7 +13,7 @@ public sealed class StoreVersionException(string message) : Exception(message);
 public sealed class ReadModelDatabase : IDisposable
 {
     /// <summary>The read model's layout; a file of a newer or unknown layout is refused rather than half-used.</summary>
-    public const int SchemaVersion = 3;
+    public const int SchemaVersion = 4;
 
     private readonly string _connectionString;
 
@@ -37,6 +37,7 @@ public sealed class ReadModelDatabase : IDisposable
         Execute(Writer, ReadModelSchema.Tables + Rollups.Tables);
         if (version == 1) MigrateFrom1();
         if (version is 1 or 2) MigrateTo3();
+        if (version == 3) MigrateTo4();
         Execute(Writer, $"PRAGMA user_version = {SchemaVersion}");
     }
 
@@ -102,6 +103,12 @@ public sealed class ReadModelDatabase : IDisposable
         tx.Commit();
     }
 
+    /// <summary>
+    /// Layout 4: each hourly rollup knows its longest gap between readings. Buckets from before do not (NULL): data quality
+    /// reads their raw readings, as it read every reading before.
+    /// </summary>
+    private void MigrateTo4() => Execute(Writer, "ALTER TABLE rollups ADD COLUMN max_gap_ms INTEGER");
+
     private long CheckSchemaVersion()
     {
         using var cmd = Writer.CreateCommand();
@@ -109,7 +116,7 @@ public sealed class ReadModelDatabase : IDisposable
         var version = (long)cmd.ExecuteScalar()!;
         cmd.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE name = 'sensor_readings'";
         var hasReadings = (long)cmd.ExecuteScalar()! > 0;
-        if (version is SchemaVersion or 1 or 2 || (version == 0 && !hasReadings)) return version;
+        if (version is SchemaVersion or 1 or 2 or 3 || (version == 0 && !hasReadings)) return version;
         throw new StoreVersionException(
             $"read model '{Path}' has layout {version}, this node writes layout {SchemaVersion}: stop the node, move the file away " +
             "and start again; it is rebuilt from the journal, and other members' readings are pulled again");

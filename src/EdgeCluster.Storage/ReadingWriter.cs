@@ -220,7 +220,7 @@ public sealed class ReadingWriter : IDisposable
     private void AddToRollup(Reading r)
     {
         var time = TimeText.FromUnixMs(r.DeviceTimeMs);
-        _rollup.Add(r.DeviceId, Rollups.Bucket(time, FoldedBefore), time, r.Temperature, r.Humidity);
+        _rollup.Add(r.DeviceId, Rollups.Bucket(time, FoldedBefore), time, r.DeviceTimeMs, r.Temperature, r.Humidity);
     }
 
     private (long Id, string Origin, long OriginSeq, string Time, double Temperature, double Humidity)? FindShownCopy(JournaledReading reading, long id)

@@ -22,6 +22,16 @@ public sealed class RetentionStore(ReadModelDatabase db, ReadingWriter writer)
 {
     public const string FoldedBeforeMark = "folded_before";
 
+    /// <summary>The latest device time of any raw reading that left this member's raw tier (expired, or replaced by a range's rollups).</summary>
+    public const string RawExpiredMark = "raw_expired_through";
+
+    /// <summary>Moves <see cref="RawExpiredMark"/> up to the time <paramref name="select"/> gives as <c>m</c> (none: unchanged).</summary>
+    private static string NoteRawExpired(string select) =>
+        $"""
+        INSERT INTO retention_marks (name, value) SELECT '{RawExpiredMark}', m FROM ({select}) WHERE m IS NOT NULL
+        ON CONFLICT(name) DO UPDATE SET value = MAX(value, excluded.value);
+        """;
+
     /// <summary>At most this many rollup rows travel with an expired range (a lab's 100 devices over 30 days need about 20,000).</summary>
     public const int MaxTransferRows = 50_000;
 
@@ -123,6 +133,7 @@ public sealed class RetentionStore(ReadModelDatabase db, ReadingWriter writer)
             INSERT INTO expired_rollups (origin_id, device_id, bucket, {Rollups.Columns})
             SELECT (SELECT origin_id FROM origins WHERE origin_node = $origin), * FROM ({Rollups.AggregateSql(range)}) WHERE true
             {Rollups.Combine("origin_id, device_id, bucket")};
+            {NoteRawExpired($"SELECT MAX(timestamp) AS m FROM sensor_readings WHERE {range}")}
             DELETE FROM sensor_readings WHERE {range};
             """;
         cmd.ExecuteNonQuery();
@@ -154,7 +165,7 @@ public sealed class RetentionStore(ReadModelDatabase db, ReadingWriter writer)
             $"""
             INSERT INTO rollups (device_id, bucket, {Rollups.Columns})
             SELECT device_id, substr(bucket, 1, 10) AS d, {sums} FROM rollups WHERE {hours} GROUP BY device_id, d
-            {Rollups.Combine("device_id, bucket")};
+            {Rollups.CombineRollups};
             INSERT INTO expired_rollups (origin_id, device_id, bucket, {Rollups.Columns})
             SELECT origin_id, device_id, substr(bucket, 1, 10) AS d, {sums} FROM expired_rollups WHERE {hours} GROUP BY origin_id, device_id, d
             {Rollups.Combine("origin_id, device_id, bucket")};
@@ -252,17 +263,21 @@ public sealed class RetentionStore(ReadModelDatabase db, ReadingWriter writer)
         cmd.Parameters.AddWithValue("$to", originId * ReadModelSchema.OriginSeqSpan + progress);
         cmd.Parameters.AddWithValue("$folded", writer.FoldedBefore);
         cmd.Parameters.AddWithValue("$through", range.Through);
+        // The range's readings are in the rollups and not in the raw tier: up to their latest time, raw counts are not whole.
+        cmd.Parameters.AddWithValue("$rowsThrough", range.Rows.Select(r => r.LastAt ?? Rollups.BucketEnd(r.Bucket)).Max(StringComparer.Ordinal) ?? (object)DBNull.Value);
         // Its own part of the origin leaves the sums (extremes stay: they are within the range's, which covers them).
         cmd.CommandText =
             $"""
             INSERT INTO rollups (device_id, bucket, {Rollups.Columns})
             SELECT device_id, bucket, -count, -sum_t, NULL, NULL, -sum_h, NULL, NULL, NULL, NULL FROM expired_rollups WHERE origin_id = $originId
-            {Rollups.Combine("device_id, bucket")};
+            {Rollups.CombineRollups};
             INSERT INTO rollups (device_id, bucket, {Rollups.Columns})
             SELECT device_id, b, -c, -st, NULL, NULL, -sh, NULL, NULL, NULL, NULL FROM (
                 SELECT device_id, {Rollups.BucketSql("timestamp")} AS b, COUNT(*) AS c, SUM(temperature) AS st, SUM(humidity) AS sh
                 FROM sensor_readings WHERE reading_id > $from AND reading_id <= $to AND superseded = 0 GROUP BY device_id, b) WHERE true
-            {Rollups.Combine("device_id, bucket")};
+            {Rollups.CombineRollups};
+            {NoteRawExpired("SELECT MAX(timestamp) AS m FROM sensor_readings WHERE reading_id > $from AND reading_id <= $to")}
+            {NoteRawExpired("SELECT $rowsThrough AS m")}
             DELETE FROM sensor_readings WHERE reading_id > $from AND reading_id <= $to;
             DELETE FROM expired_rollups WHERE origin_id = $originId;
             INSERT INTO origin_floor (origin_node, expired_through) VALUES ($origin, $through)
@@ -282,6 +297,7 @@ public sealed class RetentionStore(ReadModelDatabase db, ReadingWriter writer)
             """;
         insert.Parameters.AddWithValue("$originId", originId);
         foreach (var name in RollupAccumulator.Parameters) insert.Parameters.Add(new SqliteParameter { ParameterName = name });
+        insert.Parameters["$gap"].Value = DBNull.Value; // a range's readings are not here: the gaps of its buckets are not known
         foreach (var row in range.Rows)
         {
             RollupAccumulator.Bind(insert.Parameters, row);

@@ -15,8 +15,11 @@ public static class Rollups
 
     public const string Tables =
         $"""
+        -- max_gap_ms: at least the longest time between two consecutive readings inside the bucket (exact while they
+        -- arrived in time order); NULL when not known (built from sums, folded, received as an expired range, or a copy
+        -- left it). Data quality reads raw readings only where it is NULL or long enough to hold a gap.
         CREATE TABLE IF NOT EXISTS rollups (
-            device_id INTEGER NOT NULL, bucket TEXT NOT NULL, {AggregateDdl},
+            device_id INTEGER NOT NULL, bucket TEXT NOT NULL, {AggregateDdl}, max_gap_ms INTEGER,
             PRIMARY KEY (device_id, bucket)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS expired_rollups (
             origin_id INTEGER NOT NULL, device_id INTEGER NOT NULL, bucket TEXT NOT NULL, {AggregateDdl},
@@ -52,9 +55,33 @@ public static class Rollups
             last_at = MAX(COALESCE(last_at, excluded.last_at), COALESCE(excluded.last_at, last_at))
         """;
 
+    /// <summary>
+    /// <see cref="Combine"/> for <c>rollups</c> when the added rows carry no gap: the bucket's longest gap is no longer known.
+    /// </summary>
+    public static string CombineRollups => Combine("device_id, bucket") + ",\n    max_gap_ms = NULL";
+
+    /// <summary>Milliseconds from time text <paramref name="from"/> to <paramref name="to"/>, rounded up (julianday is exact to ~0.05 ms).</summary>
+    private static string MsBetween(string from, string to) => $"CAST((julianday({to}) - julianday({from})) * 86400000 + 1 AS INTEGER)";
+
+    /// <summary>
+    /// The longest gap of a bucket that gains a batch: the larger of the two buckets' own, and the time between them when
+    /// one lies wholly before the other (readings that interleave only split gaps, so the bound holds).
+    /// </summary>
+    public static readonly string CombineGap =
+        $"""
+        max_gap_ms = CASE WHEN max_gap_ms IS NULL OR excluded.max_gap_ms IS NULL OR first_at IS NULL OR excluded.first_at IS NULL THEN NULL
+            ELSE MAX(max_gap_ms, excluded.max_gap_ms,
+                CASE WHEN excluded.first_at >= last_at THEN {MsBetween("last_at", "excluded.first_at")}
+                     WHEN excluded.last_at <= first_at THEN {MsBetween("excluded.last_at", "first_at")}
+                     ELSE 0 END) END
+        """;
+
     /// <summary>The bucket of a reading's time text: its day once hours before <paramref name="foldedBefore"/> are days, else its hour.</summary>
     public static string Bucket(string time, string foldedBefore) =>
         foldedBefore.Length > 0 && string.CompareOrdinal(time, 0, foldedBefore, 0, 10) < 0 ? time[..10] : time[..13];
+
+    /// <summary>The last millisecond of a bucket (an hour or a day) as time text.</summary>
+    public static string BucketEnd(string bucket) => bucket.Length == 10 ? bucket + "T23:59:59.999Z" : bucket + ":59:59.999Z";
 
     /// <summary>The same choice in SQL, over a column of time text and a <c>$folded</c> parameter.</summary>
     public static string BucketSql(string column) =>
@@ -89,6 +116,9 @@ internal sealed class RollupAccumulator
         public double SumT, SumH;
         public double? MinT, MaxT, MinH, MaxH;
         public string? First, Last;
+        public long FirstMs, LastMs;
+        // The batch's longest gap (an upper bound once readings came out of order); null once a copy left the bucket.
+        public long? MaxGap = 0;
     }
 
     private readonly Dictionary<(int Device, string Bucket), Sums> _buckets = new();
@@ -97,9 +127,14 @@ internal sealed class RollupAccumulator
 
     public void Clear() => _buckets.Clear();
 
-    public void Add(int device, string bucket, string time, double temperature, double humidity)
+    public void Add(int device, string bucket, string time, long ms, double temperature, double humidity)
     {
         var s = Get(device, bucket);
+        // In order, or before every other: a new gap at an end. Between two others: it only splits a gap.
+        var gap = s.First is null ? 0 : ms >= s.LastMs ? ms - s.LastMs : ms < s.FirstMs ? s.FirstMs - ms : 0;
+        if (s.MaxGap is { } longest) s.MaxGap = Math.Max(longest, gap);
+        if (s.First is null || ms < s.FirstMs) s.FirstMs = ms;
+        if (s.First is null || ms > s.LastMs) s.LastMs = ms;
         s.Count++;
         s.SumT += temperature;
         s.SumH += humidity;
@@ -115,6 +150,7 @@ internal sealed class RollupAccumulator
     public void Subtract(int device, string bucket, double temperature, double humidity)
     {
         var s = Get(device, bucket);
+        s.MaxGap = null;
         s.Count--;
         s.SumT -= temperature;
         s.SumH -= humidity;
@@ -134,6 +170,7 @@ internal sealed class RollupAccumulator
         {
             if (s.Count == 0 && s.SumT == 0 && s.SumH == 0 && s.MinT is null) continue;
             Bind(p, new RollupRow(device, bucket, s.Count, s.SumT, s.MinT, s.MaxT, s.SumH, s.MinH, s.MaxH, s.First, s.Last));
+            p["$gap"].Value = s.First is not null && s.MaxGap is { } gap ? gap : DBNull.Value;
             upsert.ExecuteNonQuery();
         }
         _buckets.Clear();
@@ -155,9 +192,9 @@ internal sealed class RollupAccumulator
         p["$last"].Value = (object?)row.LastAt ?? DBNull.Value;
     }
 
-    public static readonly string[] Parameters = ["$device", "$bucket", "$count", "$sumT", "$minT", "$maxT", "$sumH", "$minH", "$maxH", "$first", "$last"];
+    public static readonly string[] Parameters = ["$device", "$bucket", "$count", "$sumT", "$minT", "$maxT", "$sumH", "$minH", "$maxH", "$first", "$last", "$gap"];
 
     public static string UpsertSql =>
-        $"INSERT INTO rollups (device_id, bucket, {Rollups.Columns}) VALUES ($device, $bucket, $count, $sumT, $minT, $maxT, $sumH, $minH, $maxH, $first, $last) "
-        + Rollups.Combine("device_id, bucket");
+        $"INSERT INTO rollups (device_id, bucket, {Rollups.Columns}, max_gap_ms) VALUES ($device, $bucket, $count, $sumT, $minT, $maxT, $sumH, $minH, $maxH, $first, $last, $gap) "
+        + Rollups.Combine("device_id, bucket") + ",\n" + Rollups.CombineGap;
 }

@@ -152,8 +152,10 @@ public static class EventsEndpoints
                     wait.CancelAfter(TimeSpan.FromSeconds(15));
                     try
                     {
+                        // Everything queued goes out in one flush: one write to the socket per wake-up, not per event.
                         var e = await channel.Reader.ReadAsync(wait.Token);
-                        await http.Response.WriteAsync($"event: {e.Type}\ndata: {e.Json}\n\n", http.RequestAborted);
+                        do await http.Response.WriteAsync($"event: {e.Type}\ndata: {e.Json}\n\n", http.RequestAborted);
+                        while (channel.Reader.TryRead(out e));
                     }
                     catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
                     {

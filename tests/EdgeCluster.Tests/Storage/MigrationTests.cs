@@ -42,4 +42,35 @@ public sealed class MigrationTests : IDisposable
         Assert.Equal(1, summary.TotalReadings);
         Assert.Equal(20, Assert.Single(buckets).AvgTemperature);
     }
+
+    [Fact]
+    public void A_read_model_of_layout_3_gains_the_rollups_gap_column_unknown_and_quality_reads_those_hours_raw()
+    {
+        var path = _dir.File("layout3.db");
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var readings = new[] { 0L, 60_000, 120_000, 600_000 }.Select((t, i) => new Reading(5, 20, 50, now - 3_600_000 + t, now, i + 1)).ToList();
+        using (var store = new ReadModelStore(path))
+            store.Writer.Apply([new ReadingsJournaled("pi-1", readings.Select((r, i) => new JournaledReading(r, "pi-1", i + 1)).ToList())], 1);
+        using (var old = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            old.Open();
+            using var cmd = old.CreateCommand();
+            cmd.CommandText = "ALTER TABLE rollups DROP COLUMN max_gap_ms; PRAGMA user_version = 3;";
+            cmd.ExecuteNonQuery();
+        }
+
+        using var migrated = new ReadModelStore(path);
+        using (var c = migrated.Database.Open())
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "SELECT COUNT(*), COUNT(max_gap_ms) FROM rollups";
+            using var r = cmd.ExecuteReader();
+            r.Read();
+            Assert.True(r.GetInt64(0) >= 1);
+            Assert.Equal(0, r.GetInt64(1));
+        }
+        var quality = Assert.Single(migrated.Analytics.Quality([5], 60, 1, now));
+        Assert.Equal(4, quality.TotalReadings);
+        Assert.Equal(7, Assert.Single(quality.Gaps).Missing);
+    }
 }
