@@ -87,6 +87,8 @@ public static class NodeHost
 
         builder.Services.AddAkka(ActorSystemName, (akka, _) => akka
             .AddHocon(hocon, HoconAddMode.Prepend)
+            .AddHocon($"akka.cluster.distributed-data.durable.sqlite.path = {System.Text.Json.JsonSerializer.Serialize(settings.ReplicatedDataPath)}",
+                HoconAddMode.Prepend)
             // Akka's lines go through Microsoft.Extensions.Logging, so they look like ASP.NET Core's and reach /api/admin/logs.
             .ConfigureLoggers(loggers =>
             {

@@ -62,6 +62,9 @@ public sealed class KeyValueActor : ReceiveActor
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var update = await _replicator.Ask<IUpdateResponse>(Dsl.Update(key, MultiValueRegister.Empty, consistency,
             register => register.Write(nodeName, put.ValueJson, now)), StrongTimeout + TimeSpan.FromSeconds(1));
+        if (update is StoreFailure)
+            return new KeyValueProtocol.NoMajority(put.Key, reachable, Membership.Majority(members), members,
+                "the write could not be stored on this member's disk (see its log); it is not acknowledged");
         if (update is not UpdateSuccess)
             return new KeyValueProtocol.NoMajority(put.Key, reachable, Membership.Majority(members), members,
                 "the write was not confirmed by a majority in time; it is kept on this member and may still spread");

@@ -17,7 +17,7 @@ public sealed record SideCounts(IReadOnlyList<string> Members, IReadOnlyDictiona
 /// <summary>Everything the checker found in a history. <see cref="Passed"/> is true only when every check holds.</summary>
 public sealed record Verdict(
     int EventualAcknowledged, int EventualLost, IReadOnlyDictionary<string, int> LostPerMember,
-    int StrongAcknowledged, int StrongLost, int StrongOnMinority, int StrongOnMinorityInTransition,
+    int StrongAcknowledged, int StrongLost, int StrongOnMinority, int StrongOnMinorityInTransition, int StrongRefusedOnMajority,
     int StrongReads, int StaleStrongReads, double? ConvergedAt,
     IReadOnlyDictionary<string, SideCounts> Sides,
     IReadOnlyDictionary<string, List<double?>> EventualAvailability,
@@ -30,7 +30,7 @@ public sealed record Verdict(
 
 /// <summary>
 /// Turns a history into a verdict, as a pure function: acknowledged writes lost, strong writes acknowledged on a
-/// minority, stale strong reads, convergence. Every check it reports is part of the verdict.
+/// minority, strong operations the majority refused during the partition, stale strong reads, convergence. Every check it reports is part of the verdict.
 /// </summary>
 public static class Checker
 {
@@ -56,6 +56,10 @@ public static class Checker
             w.Minority.Contains(o.Member) && o.InvokedAt >= w.From && o.CompletedAt <= w.To);
         bool InTransition(Op o) => windows.Any(w => o.InvokedAt >= w.From && o.InvokedAt < w.From + Transition);
         var strongOnMinority = acked.Where(OnMinority).ToList();
+        // A strong operation the majority side refused outright while the cut held (after its first second): a CP
+        // majority keeps serving while the minority is cut off, downed and removed.
+        var refusedOnMajority = history.Count(o => o.Kind is OpKind.StrongWrite or OpKind.StrongRead && o.Outcome == Outcome.Fail
+            && windows.Any(w => !w.Minority.Contains(o.Member) && o.InvokedAt >= w.From + Transition && o.InvokedAt < w.To));
 
         // A strong read is stale if it saw fewer readings than strong writes of that device acknowledged before it began.
         var strongReads = history.Where(o => o.Kind == OpKind.StrongRead && o.Outcome == Outcome.Ok).ToList();
@@ -67,6 +71,7 @@ public static class Checker
         if (strongLost > 0) failures.Add($"{strongLost} acknowledged strong readings lost");
         if (strongOnMinority.Count > 0) failures.Add($"{strongOnMinority.Count} strong writes acknowledged on a minority");
         if (stale > 0) failures.Add($"{stale} stale strong reads");
+        if (refusedOnMajority > 0) failures.Add($"{refusedOnMajority} strong operations refused on the majority side during the partition");
         if (final.ConvergedAt is null) failures.Add("members did not converge");
 
         var seconds = (int)Math.Ceiling(loadEnd);
@@ -101,6 +106,7 @@ public static class Checker
             StrongLost: strongLost,
             StrongOnMinority: strongOnMinority.Count,
             StrongOnMinorityInTransition: strongOnMinority.Count(InTransition),
+            StrongRefusedOnMajority: refusedOnMajority,
             StrongReads: strongReads.Count,
             StaleStrongReads: stale,
             ConvergedAt: final.ConvergedAt,

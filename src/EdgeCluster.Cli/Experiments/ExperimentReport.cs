@@ -43,6 +43,7 @@ public static class ExperimentReport
                 ["lost"] = v.StrongLost,
                 ["acknowledged_on_minority"] = v.StrongOnMinority,
                 ["acknowledged_on_minority_in_transition"] = v.StrongOnMinorityInTransition,
+                ["refused_on_majority"] = v.StrongRefusedOnMajority,
                 ["reads"] = v.StrongReads,
                 ["stale_reads"] = v.StaleStrongReads,
             },
@@ -72,6 +73,7 @@ public static class ExperimentReport
         md.AppendLine($"| acknowledged eventual readings lost after heal (all members) | {v.EventualLost} of {v.EventualAcknowledged} |");
         md.AppendLine($"| acknowledged strong readings lost | {v.StrongLost} of {v.StrongAcknowledged} |");
         md.AppendLine($"| strong writes acknowledged on a minority | {v.StrongOnMinority} ({v.StrongOnMinorityInTransition} of them in the {Checker.Transition:0} s after the cut) |");
+        md.AppendLine($"| strong operations refused on the majority side during the partition | {v.StrongRefusedOnMajority} |");
         md.AppendLine($"| stale strong reads | {v.StaleStrongReads} of {v.StrongReads} |");
         md.AppendLine($"| convergence after the load stopped | {(converged is { } c ? $"{c.AfterLoad:0.00} s ({c.AfterHeal:0.00} s after heal)" : "not within 90 s")} |");
         md.AppendLine($"| verdict | {(v.Passed ? "PASS" : "FAIL: " + string.Join("; ", v.Failures))} |");

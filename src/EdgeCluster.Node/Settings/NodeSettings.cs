@@ -67,6 +67,9 @@ public sealed record NodeSettings
     public string JournalPath => System.IO.Path.Combine(DataDir, "journal.db");
     public string ReadModelPath => System.IO.Path.Combine(DataDir, "readings.db");
 
+    /// <summary>The durable replicated data (key-value store, open inference tasks): cluster-config/akka.conf names the keys.</summary>
+    public string ReplicatedDataPath => System.IO.Path.Combine(DataDir, "ddata.db");
+
     /// <summary>The node's settings from appsettings.json beside the program, the environment and the switches.</summary>
     public static NodeSettings Load(string[] args, IDictionary environment, string appSettingsFile) =>
         From(NodeConfiguration.Build(args, environment, b => b.AddJsonFile(appSettingsFile, optional: true)));

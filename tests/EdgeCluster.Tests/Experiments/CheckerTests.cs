@@ -85,6 +85,21 @@ public sealed class CheckerTests
     }
 
     [Fact]
+    public void A_strong_operation_the_majority_refused_during_the_partition_fails()
+    {
+        var history = CleanHistory();
+        history.Add(Write("n1", OpKind.StrongWrite, 2000, 3, 5.4, Outcome.Fail));   // in the cut's first second: not counted
+        history.Add(Write("n1", OpKind.StrongWrite, 2000, 4, 15.5, Outcome.Fail));  // after the heal: not counted
+        Assert.True(Check(history).Passed, string.Join("; ", Check(history).Failures));
+        history.Add(Write("n2", OpKind.StrongWrite, 2000, 5, 11, Outcome.Fail));
+        history.Add(new Op(0, "n1", OpKind.StrongRead, 2000, 0, 12, 12.1, Outcome.Fail, 503, "only 1 of 2 members are reachable"));
+        var verdict = Check(history);
+        Assert.False(verdict.Passed);
+        Assert.Equal(2, verdict.StrongRefusedOnMajority);
+        Assert.Contains("2 strong operations refused on the majority side during the partition", verdict.Failures);
+    }
+
+    [Fact]
     public void A_strong_read_that_misses_an_earlier_acknowledged_strong_write_fails()
     {
         var history = CleanHistory();
