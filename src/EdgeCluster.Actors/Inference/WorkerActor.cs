@@ -67,7 +67,8 @@ public static class InferenceHosting
             builder.WithSingleton<CoordinatorActor>(CoordinatorActor.SingletonName, Props.Create(() => new CoordinatorActor(options)), singleton);
         else
             builder.WithSingletonProxy<CoordinatorActor>(CoordinatorActor.SingletonName, singleton);
-        builder.AddInferenceSubmissions(TimeSpan.FromSeconds(2));
+        // Held by this member when no coordinator answers in 2 s, up to the coordinator's own queue bound.
+        builder.AddInferenceSubmissions(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2), options.QueueCapacity);
         if (!roles.Contains("inference")) return builder;
         return builder.WithActors((system, registry, resolver) =>
         {

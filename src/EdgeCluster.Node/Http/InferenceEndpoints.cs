@@ -14,6 +14,8 @@ namespace EdgeCluster.Node.Http;
 public static class InferenceEndpoints
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
+    // A task's status: a coordinator answers in milliseconds; without one, this member says what it holds sooner.
+    private static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(60);
 
     public static void MapInferenceEndpoints(this IEndpointRouteBuilder app)
@@ -78,17 +80,24 @@ public static class InferenceEndpoints
                 {
                     var status = await StatusAsync(coordinator.ActorRef, taskId);
                     if (status is { State: "completed" or "failed" }) return Results.Ok(Describe(status));
-                    await Task.Delay(50, http.RequestAborted);
+                    await Task.Delay(status is null ? 500 : 50, http.RequestAborted);
                 }
             }
-            return TypedResults.Accepted($"/api/inference/{taskId}", new TaskQueued(taskId, "queued", priorityText));
+            var state = submitted.Result == SubmitResult.Held ? SubmissionsActor.HeldState : "queued";
+            return TypedResults.Accepted($"/api/inference/{taskId}", new TaskQueued(taskId, state, priorityText));
         });
 
-        app.MapGet("/api/inference/{task_id}", async (string task_id, IRequiredActor<CoordinatorActor> coordinator) =>
+        app.MapGet("/api/inference/{task_id}", async (string task_id, IRequiredActor<CoordinatorActor> coordinator,
+            IRequiredActor<SubmissionsActor> submissions) =>
         {
             var status = await StatusAsync(coordinator.ActorRef, task_id);
-            if (status is null) return ApiErrors.Unavailable("no inference coordinator answered");
-            return status.State == "unknown" ? ApiErrors.NotFound($"no task '{task_id}'", "task_id") : Results.Ok(Describe(status));
+            if (status is { State: not "unknown" }) return Results.Ok(Describe(status));
+            // No coordinator answered, or it does not know the task yet: this member may be holding it for the next one.
+            var held = await StatusAsync(submissions.ActorRef, task_id);
+            if (held is { State: not "unknown" }) return Results.Ok(Describe(held));
+            return status is null
+                ? ApiErrors.Unavailable("no inference coordinator answered, and this member holds no such task")
+                : ApiErrors.NotFound($"no task '{task_id}'", "task_id");
         });
     }
 
@@ -96,7 +105,7 @@ public static class InferenceEndpoints
     {
         try
         {
-            return await coordinator.Ask<InferenceProtocol.TaskStatus>(new GetTask(taskId), AskTimeout);
+            return await coordinator.Ask<InferenceProtocol.TaskStatus>(new GetTask(taskId), StatusTimeout);
         }
         catch (AskTimeoutException)
         {
