@@ -14,7 +14,14 @@ public sealed record CoordinatorStatsView(string Coordinator, int TotalWorkers, 
     IReadOnlyList<WorkerView> Workers, QueueDepth Queue, long CompletedTasks, long FailedTasks, AssignmentLatency SubmitToAssignmentMs);
 
 /// <summary>A task's state (queued, assigned, completed, failed) and, once completed, its result.</summary>
-public sealed record TaskView(string TaskId, string State, JsonElement? Result, string? Reason, string? Worker, string? Node, int Attempts);
+public sealed record TaskView(string TaskId, string State, JsonElement? Result, string? Reason, string? Worker, string? Node, int Attempts)
+{
+    /// <summary>When it ended, for a task read from the results every member keeps.</summary>
+    public string? EndedAt { get; init; }
+}
+
+/// <summary>GET /api/inference/results: ended tasks this member keeps, oldest first.</summary>
+public sealed record InferenceResultsView(int Count, IReadOnlyList<TaskView> Tasks);
 
 /// <summary>202 of POST /api/inference: accepted, not yet run.</summary>
 public sealed record TaskQueued(string TaskId, string State, string Priority);

@@ -123,6 +123,7 @@ public static class NodeHost
                 HeartbeatTimeout = TimeSpan.FromMilliseconds(settings.HeartbeatTimeoutMs),
                 QueueCapacity = settings.InferenceQueue,
                 FairShareSlack = settings.FairShareSlack,
+                ResultsKeep = TimeSpan.FromSeconds(settings.InferenceResultsKeepS),
             })
             .AddPartitionController(runtime.Partitions)
             .AddMembershipLog()

@@ -33,6 +33,10 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, IActorRef> _workers = new();
     private readonly Dictionary<string, string> _nodeOf = new();
     private readonly Dictionary<string, string> _results = new();
+    // When each result in _results ended, oldest first: results leave this coordinator's memory after the keep time.
+    private readonly Queue<(long EndedAtMs, string TaskId)> _ended = new();
+    private readonly TimeSpan _resultsKeep;
+    private sealed record Prune;
     private readonly Queue<long> _assignLatencies = new();
     private const int LatencySamples = 10_000;
     private long _completed;
@@ -40,9 +44,10 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public CoordinatorActor(CoordinatorOptions options)
+    public CoordinatorActor(CoordinatorOptions options, TimeSpan resultsKeep)
     {
         _state = new CoordinatorState(options);
+        _resultsKeep = resultsKeep;
 
         Receive<Submit>(s =>
         {
@@ -65,7 +70,11 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
                 ? _state.Complete(done.TaskId, done.WorkerId, done.ResultJson ?? "null")
                 : _state.Failed(done.TaskId, done.WorkerId, done.Error ?? "the worker failed");
             Count(outcome);
-            if (outcome is { Completed: true }) _results[done.TaskId] = done.ResultJson ?? "null";
+            if (outcome is { Completed: true })
+            {
+                _results[done.TaskId] = done.ResultJson ?? "null";
+                _ended.Enqueue((Now(), done.TaskId));
+            }
             Dispatch();
         });
         Receive<Tick>(_ =>
@@ -96,6 +105,12 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<NotFound>(_ => { });
         Receive<UpdateSuccess>(_ => { });
         Receive<UpdateTimeout>(_ => { });
+        Receive<Prune>(_ =>
+        {
+            var before = Now() - (long)_resultsKeep.TotalMilliseconds;
+            foreach (var key in InferenceResults.AllKeys) _replicator.Tell(InferenceResults.Prune(_self, key, before));
+            while (_ended.TryPeek(out var oldest) && oldest.EndedAtMs < before) _results.Remove(_ended.Dequeue().TaskId);
+        });
         Receive<GetTask>(g =>
         {
             var (state, worker, attempts) = _state.StateOf(g.TaskId);
@@ -118,6 +133,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     {
         _log.Info("Inference coordinator started on {0}; waiting for worker heartbeats", Cluster.Get(Context.System).SelfAddress);
         Timers.StartPeriodicTimer("tick", new Tick(), TimeSpan.FromMilliseconds(250));
+        Timers.StartPeriodicTimer("prune", new Prune(), TimeSpan.FromMinutes(1));
         _replicator.Tell(Dsl.Get(OpenTasksKey, new ReadMajority(TimeSpan.FromSeconds(3))));
     }
 
@@ -136,6 +152,9 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         if (outcome is null) return;
         var ended = outcome.TaskId;
         _replicator.Tell(Dsl.Update(OpenTasksKey, LWWDictionary<string, Submit>.Empty, OpenTasksWrite, d => d.Remove(_self, ended)));
+        // Kept on every member for the keep time, so the result outlives this coordinator.
+        _replicator.Tell(InferenceResults.Record(_self, new EndedTask(ended, outcome.Completed ? "completed" : "failed", outcome.Result,
+            outcome.Reason, outcome.WorkerId, outcome.WorkerId is { } w ? _nodeOf.GetValueOrDefault(w) : null, outcome.Attempts, Now())));
         if (outcome.Completed) _completed++;
         else
         {

@@ -27,6 +27,10 @@ public static class InferenceProtocol
 
     public sealed record GetStats : IInferenceMessage;
 
+    /// <summary>A task that ended (completed or failed), as every member keeps it for a while after (InferenceResults).</summary>
+    public sealed record EndedTask(string TaskId, string State, string? ResultJson, string? Reason, string? WorkerId, string? Node,
+        int Attempts, long EndedAtMs) : IInferenceMessage;
+
     public sealed record WorkerStats(string WorkerId, string Node, string Status, string[] ModelTypes, int Capacity, int Running, int Completed);
 
     /// <summary>AssignP50Ms / AssignP99Ms: submit to first assignment over the last <c>AssignSamples</c> tasks.</summary>

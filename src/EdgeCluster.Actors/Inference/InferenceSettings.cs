@@ -7,7 +7,7 @@ namespace EdgeCluster.Actors.Inference;
 /// holds every default; the node's settings start from it.
 /// </summary>
 public sealed record InferenceSettings(TimeSpan HeartbeatInterval, TimeSpan HeartbeatTimeout, int Capacity, int QueueCapacity,
-    TimeSpan TaskDeadline, int MaxAttempts, int FairShareSlack)
+    TimeSpan TaskDeadline, int MaxAttempts, int FairShareSlack, TimeSpan ResultsKeep)
 {
     public static readonly InferenceSettings Default = new(
         HeartbeatInterval: TimeSpan.FromSeconds(1),
@@ -16,7 +16,8 @@ public sealed record InferenceSettings(TimeSpan HeartbeatInterval, TimeSpan Hear
         QueueCapacity: 1_000,
         TaskDeadline: TimeSpan.FromSeconds(30),
         MaxAttempts: 3,
-        FairShareSlack: 4);
+        FairShareSlack: 4,
+        ResultsKeep: TimeSpan.FromHours(1));
 
     public static readonly IReadOnlyList<IInferenceModel> Models = [new AnomalyModel(), new ForecastModel()];
 

@@ -12,12 +12,14 @@ namespace EdgeCluster.Actors.Inference;
 /// proxy delivers what it buffered once it finds one, and every check submits the held tasks again. At most
 /// <c>holdCapacity</c> tasks are held; beyond that the answer is a full queue (429). Every few seconds it also asks the
 /// coordinator about each task handed over; a coordinator that does not know a task (it started on another member after
-/// the old one was lost) gets it again. Task ids make submitting twice harmless.
+/// the old one was lost) gets it again, unless the results every member keeps say it ended. Task ids make submitting
+/// twice harmless.
 /// </summary>
 public sealed class SubmissionsActor : ReceiveActor, IWithTimers
 {
     private sealed record Check;
     private sealed record NoAnswer(string TaskId);
+    private sealed record Looked(string TaskId, bool Ended);
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromHours(1);
 
     private readonly Dictionary<string, (Submit Task, DateTime Since)> _open = new();
@@ -29,7 +31,8 @@ public sealed class SubmissionsActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public SubmissionsActor(IActorRef coordinator, TimeSpan checkInterval, TimeSpan answerWithin, int holdCapacity)
+    /// <param name="replicator">Where the ended tasks every member keeps are read (InferenceResults); null: not consulted.</param>
+    public SubmissionsActor(IActorRef coordinator, TimeSpan checkInterval, TimeSpan answerWithin, int holdCapacity, IActorRef? replicator = null)
     {
         _checkInterval = checkInterval;
         Receive<Submit>(submit =>
@@ -85,10 +88,21 @@ public sealed class SubmissionsActor : ReceiveActor, IWithTimers
                 case "completed" or "failed":
                     _open.Remove(status.TaskId);
                     break;
-                case "unknown":
+                case "unknown" when replicator is null:
                     coordinator.Tell(open.Task);
                     break;
+                case "unknown":
+                    // A new coordinator knows nothing of tasks its predecessor ended: ask the kept results before running one again.
+                    InferenceResults.FindAsync(replicator, status.TaskId, TimeSpan.FromSeconds(1))
+                        .PipeTo(Self, success: ended => new Looked(status.TaskId, ended is not null), failure: _ => new Looked(status.TaskId, false));
+                    break;
             }
+        });
+        Receive<Looked>(looked =>
+        {
+            if (!_open.TryGetValue(looked.TaskId, out var open)) return;
+            if (looked.Ended) _open.Remove(looked.TaskId);
+            else coordinator.Tell(open.Task);
         });
     }
 
@@ -106,6 +120,7 @@ public static class SubmissionsHosting
         {
             var coordinator = registry.Get<CoordinatorActor>();
             registry.Register<SubmissionsActor>(system.ActorOf(
-                Props.Create(() => new SubmissionsActor(coordinator, checkInterval, answerWithin, holdCapacity)), "inference-submissions"));
+                Props.Create(() => new SubmissionsActor(coordinator, checkInterval, answerWithin, holdCapacity,
+                    Akka.DistributedData.DistributedData.Get(system).Replicator)), "inference-submissions"));
         });
 }

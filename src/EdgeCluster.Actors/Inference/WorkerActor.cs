@@ -64,7 +64,7 @@ public static class InferenceHosting
         var options = settings.Coordinator;
         var singleton = new ClusterSingletonOptions { Role = "coordinator" };
         if (roles.Contains("coordinator"))
-            builder.WithSingleton<CoordinatorActor>(CoordinatorActor.SingletonName, Props.Create(() => new CoordinatorActor(options)), singleton);
+            builder.WithSingleton<CoordinatorActor>(CoordinatorActor.SingletonName, Props.Create(() => new CoordinatorActor(options, settings.ResultsKeep)), singleton);
         else
             builder.WithSingletonProxy<CoordinatorActor>(CoordinatorActor.SingletonName, singleton);
         // Held by this member when no coordinator answers in 2 s, up to the coordinator's own queue bound.

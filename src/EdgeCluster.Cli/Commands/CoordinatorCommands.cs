@@ -15,9 +15,21 @@ public static class CoordinatorCommands
         var device = CommonOptions.Number("device", "device", "the device whose readings the model reads");
         var priority = CommonOptions.Choice("--priority", "high, medium (default) or low", "high", "medium", "low");
         var wait = CommonOptions.Seconds("--wait", 0, "wait up to this many seconds for the result (default: answer at once)");
+        var since = CommonOptions.Seconds("--since", 3600, "tasks that ended in the last this many seconds (default: 3600)");
 
         return new Command("coordinator", "the round-robin inference coordinator").With(
             new Command("stats", "workers (idle, busy, offline), queue depth per priority, tasks per worker").WithMember(StatsAsync),
+            new Command("results", "ended tasks with their results, as this member keeps them (they outlive the coordinator)")
+                .With(since).WithMember(async (p, client) =>
+                {
+                    var from = DateTimeOffset.UtcNow.AddSeconds(-p.GetValue(since)).ToString("yyyy-MM-ddTHH:mm:ss.fffZ");
+                    var results = await client.GetAsync<InferenceResultsView>($"/api/inference/results?since={Uri.EscapeDataString(from)}");
+                    if (p.GetValue(CommonOptions.Json)) { Output.Write(results); return 0; }
+                    Output.Table(["TASK", "STATE", "NODE", "ATTEMPTS", "ENDED", "RESULT"], results.Tasks.Select(t => (IReadOnlyList<string?>)
+                        [t.TaskId, t.State, t.Node, t.Attempts.ToString(), t.EndedAt,
+                         t.Result is { } r ? JsonSerializer.Serialize(r) : t.Reason]));
+                    return 0;
+                }),
             new Command("submit", "submit an inference task").With(model, device, priority, wait).WithMember(async (p, client) =>
             {
                 var body = new { ModelType = p.GetValue(model), DeviceId = Number(p.GetValue(device)), Priority = p.GetValue(priority) ?? "medium" };

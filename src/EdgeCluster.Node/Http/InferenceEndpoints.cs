@@ -2,6 +2,7 @@ using EdgeCluster.Contracts;
 using System.Globalization;
 using System.Text.Json;
 using Akka.Actor;
+using Akka.DistributedData;
 using Akka.Hosting;
 using EdgeCluster.Actors.Inference;
 using EdgeCluster.Domain;
@@ -10,7 +11,10 @@ using static EdgeCluster.Actors.Inference.InferenceProtocol;
 
 namespace EdgeCluster.Node.Http;
 
-/// <summary>POST /api/inference, GET /api/inference/{task_id}, GET /api/inference/stats: the coordinator through its singleton proxy.</summary>
+/// <summary>
+/// POST /api/inference, GET /api/inference/{task_id}, GET /api/inference/stats: the coordinator through its singleton proxy;
+/// GET /api/inference/results: ended tasks as every member keeps them.
+/// </summary>
 public static class InferenceEndpoints
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
@@ -87,11 +91,22 @@ public static class InferenceEndpoints
             return TypedResults.Accepted($"/api/inference/{taskId}", new TaskQueued(taskId, state, priorityText));
         });
 
+        // Ended tasks as this member's replica holds them (kept --inference-results-keep-s), oldest first.
+        app.MapGet("/api/inference/results", async (HttpRequest request, ActorSystem system) =>
+        {
+            if (!QueryArgs.TryTime(request, "since", out var since, out var sinceError)) return sinceError!;
+            var ended = await InferenceResults.SinceAsync(DistributedData.Get(system).Replicator, since ?? 0, AskTimeout);
+            return TypedResults.Ok(new InferenceResultsView(ended.Count, ended.Select(Describe).ToList()));
+        });
+
         app.MapGet("/api/inference/{task_id}", async (string task_id, IRequiredActor<CoordinatorActor> coordinator,
-            IRequiredActor<SubmissionsActor> submissions) =>
+            IRequiredActor<SubmissionsActor> submissions, ActorSystem system) =>
         {
             var status = await StatusAsync(coordinator.ActorRef, task_id);
             if (status is { State: not "unknown" }) return Results.Ok(Describe(status));
+            // Ended under a coordinator that has moved since: every member keeps the result for a while.
+            if (await InferenceResults.FindAsync(DistributedData.Get(system).Replicator, task_id, StatusTimeout) is { } ended)
+                return Results.Ok(Describe(ended));
             // No coordinator answered, or it does not know the task yet: this member may be holding it for the next one.
             var held = await StatusAsync(submissions.ActorRef, task_id);
             if (held is { State: not "unknown" }) return Results.Ok(Describe(held));
@@ -123,6 +138,12 @@ public static class InferenceEndpoints
         }
         return new TaskView(s.TaskId, s.State, result, s.Reason, s.WorkerId, s.Node, s.Attempts);
     }
+
+    private static TaskView Describe(EndedTask t) =>
+        Describe(new InferenceProtocol.TaskStatus(t.TaskId, t.State, t.ResultJson, t.Reason, t.WorkerId, t.Node, t.Attempts)) with
+        {
+            EndedAt = EdgeCluster.Storage.TimeText.FromUnixMs(t.EndedAtMs),
+        };
 
     private static bool TryWait(HttpRequest request, out TimeSpan wait, out IResult error)
     {

@@ -33,6 +33,7 @@ public static class NodeConfiguration
         ["--heartbeat-timeout-ms"] = nameof(NodeSettings.HeartbeatTimeoutMs),
         ["--inference-queue"] = nameof(NodeSettings.InferenceQueue),
         ["--fair-share-slack"] = nameof(NodeSettings.FairShareSlack),
+        ["--inference-results-keep-s"] = nameof(NodeSettings.InferenceResultsKeepS),
         ["--admin-token"] = nameof(NodeSettings.AdminToken),
         ["--mqtt-port"] = nameof(NodeSettings.MqttPort),
         ["--alert-high"] = nameof(NodeSettings.AlertHigh),

@@ -35,6 +35,8 @@ public sealed record NodeSettings
     public int InferenceQueue { get; init; } = InferenceSettings.Default.QueueCapacity;
     /// <summary>Tasks a worker may be handed beyond the least-served alive worker; 0 = plain work-conserving round-robin.</summary>
     public int FairShareSlack { get; init; } = InferenceSettings.Default.FairShareSlack;
+    /// <summary>How long every member keeps an ended task's result (GET /api/inference/{id} after the coordinator moved).</summary>
+    public int InferenceResultsKeepS { get; init; } = (int)InferenceSettings.Default.ResultsKeep.TotalSeconds;
     /// <summary>cluster-config/profiles/&lt;name&gt;/akka.conf on top of akka.conf: default, ap or cp.</summary>
     public string Profile { get; init; } = "default";
     /// <summary>Bearer token the /api/admin endpoints require; without one they answer only on loopback.</summary>

@@ -24,6 +24,7 @@ public static class SettingRules
         [nameof(NodeSettings.HeartbeatTimeoutMs)] = Positive,
         [nameof(NodeSettings.InferenceQueue)] = Positive,
         [nameof(NodeSettings.FairShareSlack)] = NonNegative,
+        [nameof(NodeSettings.InferenceResultsKeepS)] = Positive,
         [nameof(NodeSettings.Profile)] = Profile,
         [nameof(NodeSettings.AdminToken)] = (_, _) => { },
         [nameof(NodeSettings.MqttPort)] = (v, o) => Port(v, o),

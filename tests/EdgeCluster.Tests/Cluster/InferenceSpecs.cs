@@ -50,10 +50,12 @@ public sealed class InferenceSpecs
         await using var cluster = await TestCluster.StartAsync(3);
         await cluster[0].PostReadingAsync(6, 20, 50, 1);
         await WorkersAliveAsync(cluster[0], 3);
+        var done = new List<System.Text.Json.JsonElement>();
         for (var i = 0; i < 9; i++)
         {
             var r = await cluster[i % 3].Http.PostAsJsonAsync("/api/inference?wait=10s", new { model_type = "forecast", device_id = 6 });
-            Assert.Equal("completed", (await r.ReadJsonAsync()).GetProperty("state").GetString());
+            done.Add(await r.ReadJsonAsync());
+            Assert.Equal("completed", done[^1].GetProperty("state").GetString());
         }
         var stats = await StatsAsync(cluster[1]);
         Assert.Equal([3, 3, 3], stats.GetProperty("workers").EnumerateArray().Select(w => w.GetProperty("completed").GetInt32()));
@@ -69,6 +71,24 @@ public sealed class InferenceSpecs
         }, TimeSpan.FromSeconds(60));
         var after = await cluster[2].Http.PostAsJsonAsync("/api/inference?wait=10s", new { model_type = "anomaly", device_id = 6 });
         Assert.Equal("completed", (await after.ReadJsonAsync()).GetProperty("state").GetString());
+
+        // Results completed under the old coordinator outlive it: every member keeps them.
+        foreach (var task in done)
+        {
+            var id = task.GetProperty("task_id").GetString();
+            var kept = await cluster[2].Http.GetAsync($"/api/inference/{id}");
+            Assert.Equal(HttpStatusCode.OK, kept.StatusCode);
+            var view = await kept.ReadJsonAsync();
+            Assert.Equal("completed", view.GetProperty("state").GetString());
+            Assert.Equal(task.GetProperty("result").GetRawText(), view.GetProperty("result").GetRawText());
+            Assert.Equal(task.GetProperty("node").GetString(), view.GetProperty("node").GetString());
+        }
+        var results = await (await cluster[1].Http.GetAsync("/api/inference/results")).ReadJsonAsync();
+        Assert.Superset(done.Select(t => t.GetProperty("task_id").GetString()).ToHashSet(),
+            results.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("task_id").GetString()).ToHashSet());
+        var since = DateTimeOffset.UtcNow.AddMinutes(1).ToString("O");
+        Assert.Equal(0, (await (await cluster[1].Http.GetAsync($"/api/inference/results?since={Uri.EscapeDataString(since)}")).ReadJsonAsync()).GetProperty("count").GetInt32());
+        Assert.Equal("since", (await (await cluster[1].Http.GetAsync("/api/inference/results?since=yesterday")).ReadJsonAsync()).GetProperty("field").GetString());
     }
 
     [Fact]

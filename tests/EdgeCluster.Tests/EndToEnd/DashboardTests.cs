@@ -120,6 +120,16 @@ public sealed class DashboardTests(ITestOutputHelper output)
             Assert.Contains(values, new[] { "\"majority\",\"majority\",\"majority\"", "\"minority\",\"minority\",\"minority\"" });
         }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(500));
 
+        // On a phone held next to the shelf: the cluster view fits the width (no sideways scrolling), units kept.
+        await browser.SendAsync("Emulation.setDeviceMetricsOverride", new { width = 390, height = 844, deviceScaleFactor = 2, mobile = true });
+        await browser.EvaluateAsync("location.hash = '#/'");
+        await Eventually.AssertAsync(async () =>
+            Assert.Equal(3, (int)(await browser.EvaluateAsync("document.querySelectorAll('#members tbody tr').length"))!));
+        Assert.True((bool)(await browser.EvaluateAsync("document.documentElement.scrollWidth <= window.innerWidth + 1"))!,
+            $"the page is {await browser.EvaluateAsync("document.documentElement.scrollWidth")} px wide on a 390-px phone");
+        Assert.EndsWith("°C", (string?)await browser.EvaluateAsync("document.querySelector('#devices tr[data-device=\"1\"] [data-temperature]').textContent"));
+        await browser.ScreenshotAsync(Path.Combine(Shots, "phone.png"));
+
         // The one error the page may log is the browser's own line for the minority's refused strong write (503).
         var errors = browser.Errors.Where(e => !e.Contains("status of 503")).ToList();
         Assert.True(errors.Count == 0, string.Join("\n", errors));

@@ -95,6 +95,14 @@ public sealed class EdgectlTests
             var submit = await EdgectlProcess.RunAsync(N(2), "coordinator", "submit", "anomaly", "7", "--priority", "high", "--wait", "10", "--json");
             Assert.True(submit.ExitCode == 0, submit.ToString());
             Assert.Equal("completed", JsonDocument.Parse(submit.Out).RootElement.GetProperty("state").GetString());
+            var submitted = JsonDocument.Parse(submit.Out).RootElement.GetProperty("task_id").GetString()!;
+            await Eventually.AssertAsync(async () =>
+            {
+                var results = await EdgectlProcess.RunAsync(N(0), "coordinator", "results", "--since", "600");
+                Assert.True(results.ExitCode == 0, results.ToString());
+                Assert.Contains(submitted, results.Out);
+                Assert.Contains("completed", results.Out);
+            });
 
             // Wrong commands say what is wrong.
             var unknownVerb = await EdgectlProcess.RunAsync(N(0), "cluster", "explode");

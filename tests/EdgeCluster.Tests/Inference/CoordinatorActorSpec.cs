@@ -25,7 +25,7 @@ public sealed class CoordinatorActorSpec(ITestOutputHelper output) : Akka.TestKi
 
     private TestScheduler Clock => (TestScheduler)Sys.Scheduler;
 
-    private IActorRef Coordinator() => Sys.ActorOf(Props.Create(() => new CoordinatorActor(Options)));
+    private IActorRef Coordinator() => Sys.ActorOf(Props.Create(() => new CoordinatorActor(Options, TimeSpan.FromHours(1))));
 
     private static WorkerHeartbeat Beat(string worker) => new(worker, worker.Replace("/worker", ""), ["anomaly"], 1);
 

@@ -67,6 +67,7 @@ public sealed class WireFormatTests : IAsyncLifetime
         { "task status", typeof(InferenceSerializer) },
         { "get stats", typeof(InferenceSerializer) },
         { "coordinator stats", typeof(InferenceSerializer) },
+        { "ended task", typeof(InferenceSerializer) },
     };
 
     private static object Message(string name) => name switch
@@ -88,6 +89,7 @@ public sealed class WireFormatTests : IAsyncLifetime
         "get task" => new GetTask("t-1"),
         "task status" => new InferenceProtocol.TaskStatus("t-1", "completed", "{\"next\":21.7}", null, "pi-2/worker", "pi-2", 1),
         "get stats" => new GetStats(),
+        "ended task" => new EndedTask("t-1", "failed", null, "no worker for forecast", "pi-2/worker", "pi-2", 3, 1_780_000_000_000),
         "coordinator stats" => new CoordinatorStats("pi-1", [new WorkerStats("pi-2/worker", "pi-2", "idle", ["anomaly"], 2, 0, 10)], 1, 2, 3, 10, 1, 1.5, 9.25, 100),
         _ => throw new ArgumentException(name),
     };
