@@ -57,9 +57,11 @@ public static class Checker
         bool InTransition(Op o) => windows.Any(w => o.InvokedAt >= w.From && o.InvokedAt < w.From + Transition);
         var strongOnMinority = acked.Where(OnMinority).ToList();
         // A strong operation the majority side refused outright while the cut held (after its first second): a CP
-        // majority keeps serving while the minority is cut off, downed and removed.
+        // majority keeps serving while the minority is cut off, downed and removed. Only where that side is a true
+        // majority of all members (a split into equal halves leaves none).
+        bool MajoritySide(Window w, string member) => !w.Minority.Contains(member) && (targets.Count - w.Minority.Count) * 2 > targets.Count;
         var refusedOnMajority = history.Count(o => o.Kind is OpKind.StrongWrite or OpKind.StrongRead && o.Outcome == Outcome.Fail
-            && windows.Any(w => !w.Minority.Contains(o.Member) && o.InvokedAt >= w.From + Transition && o.InvokedAt < w.To));
+            && windows.Any(w => MajoritySide(w, o.Member) && o.InvokedAt >= w.From + Transition && o.InvokedAt < w.To));
 
         // A strong read is stale if it saw fewer readings than strong writes of that device acknowledged before it began.
         var strongReads = history.Where(o => o.Kind == OpKind.StrongRead && o.Outcome == Outcome.Ok).ToList();

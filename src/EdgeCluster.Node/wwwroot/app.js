@@ -111,7 +111,7 @@ function home() {
     <table id="members"><thead><tr><th>member</th><th>status</th><th>reachability</th><th class="opt">roles</th><th></th><th class="num opt">lag</th></tr></thead><tbody></tbody></table>
     <p id="cuts" class="note"></p>
     <h2>Inference <small id="coordinator"></small></h2>
-    <table id="workers"><thead><tr><th>worker</th><th>member</th><th>status</th><th class="num">running</th><th class="num">completed</th><th class="opt">models</th></tr></thead><tbody></tbody></table>
+    <table id="workers"><thead><tr><th>worker</th><th class="opt">member</th><th>status</th><th class="num">running</th><th class="num">completed</th><th class="opt">models</th></tr></thead><tbody></tbody></table>
     <h2>Devices</h2>
     <table id="devices"><thead><tr><th>id</th><th>name</th><th>status</th><th class="num">temperature</th><th class="num">humidity</th><th class="opt">last seen</th><th class="opt">24 h</th></tr></thead><tbody></tbody></table>`;
   renderMembers();
@@ -130,7 +130,7 @@ async function loadInference() {
   if (!r.ok) { $("#coordinator").textContent = "· no coordinator answered"; body.innerHTML = ""; return; }
   const s = await r.json();
   $("#coordinator").textContent = `· queued ${s.queue.high} high, ${s.queue.medium} medium, ${s.queue.low} low · ${s.completed_tasks} completed, ${s.failed_tasks} failed`;
-  body.innerHTML = s.workers.map((w) => `<tr data-worker="${esc(w.worker_id)}"><td>${esc(w.worker_id)}</td><td>${esc(w.node)}</td>
+  body.innerHTML = s.workers.map((w) => `<tr data-worker="${esc(w.worker_id)}"><td>${esc(w.worker_id)}</td><td class="opt">${esc(w.node)}</td>
     <td><span class="badge ${w.status === "offline" ? "offline" : w.status === "busy" ? "late" : "online"}">${esc(w.status)}</span></td>
     <td class="num">${w.running}</td><td class="num">${w.completed}</td><td class="opt">${esc(w.model_types.join(", "))}</td></tr>`).join("")
     || `<tr><td colspan="6">No workers yet.</td></tr>`;

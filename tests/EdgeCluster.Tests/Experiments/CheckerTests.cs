@@ -97,6 +97,13 @@ public sealed class CheckerTests
         Assert.False(verdict.Passed);
         Assert.Equal(2, verdict.StrongRefusedOnMajority);
         Assert.Contains("2 strong operations refused on the majority side during the partition", verdict.Failures);
+
+        // Four members split two and two: neither half is a majority, and refusing there is right.
+        Target[] four = [.. Members, new("n4", "a:4")];
+        Window[] halves = [new(5, 15, ["n3", "n4"], NemesisKind.Split)];
+        var split = Checker.Check(four, history, halves, ["n3", "n4"], healedAt: 15, loadEnd: 20,
+            new FinalReads(four.ToDictionary(m => m.Name, _ => history.Where(o => o.IsWrite && o.Outcome == Outcome.Ok).Select(o => (o.Device, o.Seq)).ToHashSet()), ConvergedAt: 21));
+        Assert.Equal(0, split.StrongRefusedOnMajority);
     }
 
     [Fact]
