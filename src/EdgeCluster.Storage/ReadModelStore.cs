@@ -17,6 +17,7 @@ public sealed class ReadModelStore : IDisposable
         Analytics = new AnalyticsQueries(Database);
         Health = new DeviceHealthQueries(Database);
         Retention = new RetentionStore(Database, Writer);
+        ExpiredRanges = new ExpiredRanges(Database, Writer);
     }
 
     public ReadModelDatabase Database { get; }
@@ -28,6 +29,7 @@ public sealed class ReadModelStore : IDisposable
     public AnalyticsQueries Analytics { get; }
     public DeviceHealthQueries Health { get; }
     public RetentionStore Retention { get; }
+    public ExpiredRanges ExpiredRanges { get; }
 
     public string Path => Database.Path;
 

@@ -48,7 +48,7 @@ public sealed class ReplicationSource(ReadModelDatabase db)
         {
             var vector = VectorOn(c);
             var floors = FloorsOn(c);
-            var expired = RetentionStore.RangesFor(c, floors, theirs);
+            var expired = ExpiredRanges.For(c, floors, theirs);
             return (vector, expired, ReadingsAfter(c, floors, theirs, max));
         }
         finally

@@ -64,7 +64,7 @@ public sealed class ReadModelWriterActor : ReceiveActor
         Receive<Replication.ReplicationProtocol.ApplyReplicated>(m =>
         {
             // An expired range first: the readings that follow it continue the origin's stream from its end.
-            foreach (var range in m.Expired) store.Retention.Take(range);
+            foreach (var range in m.Expired) store.ExpiredRanges.Take(range);
             var fresh = new List<JournaledReading>();
             var started = EdgeMetrics.Now();
             var inserted = store.Writer.Apply(m.Groups, journalSequenceNr: null, durable: m.Durable, fresh: fresh);

@@ -81,7 +81,7 @@ public sealed class RetentionStoreTests : IDisposable
         while (true)
         {
             var (_, expired, groups) = from.Replication.Serve(to.Replication.VersionVector(), batch);
-            foreach (var range in expired) to.Retention.Take(range);
+            foreach (var range in expired) to.ExpiredRanges.Take(range);
             if (groups.Count == 0) return;
             to.Writer.Apply(groups, null);
         }
