@@ -129,7 +129,9 @@ async function loadInference() {
   if (!body) return;
   if (!r.ok) { $("#coordinator").textContent = "· no coordinator answered"; body.innerHTML = ""; return; }
   const s = await r.json();
-  $("#coordinator").textContent = `· queued ${s.queue.high} high, ${s.queue.medium} medium, ${s.queue.low} low · ${s.completed_tasks} completed, ${s.failed_tasks} failed`;
+  // Where the coordinator runs: its member's name when this member knows it, else its address.
+  const host = state.cluster?.members.find((m) => m.address === s.coordinator)?.node_name ?? s.coordinator;
+  $("#coordinator").textContent = `· coordinator on ${host} · queued ${s.queue.high} high, ${s.queue.medium} medium, ${s.queue.low} low · ${s.completed_tasks} completed, ${s.failed_tasks} failed`;
   body.innerHTML = s.workers.map((w) => `<tr data-worker="${esc(w.worker_id)}"><td>${esc(w.worker_id)}</td><td class="opt">${esc(w.node)}</td>
     <td><span class="badge ${w.status === "offline" ? "offline" : w.status === "busy" ? "late" : "online"}">${esc(w.status)}</span></td>
     <td class="num">${w.running}</td><td class="num">${w.completed}</td><td class="opt">${esc(w.model_types.join(", "))}</td></tr>`).join("")

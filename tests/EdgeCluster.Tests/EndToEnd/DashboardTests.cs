@@ -40,6 +40,9 @@ public sealed class DashboardTests(ITestOutputHelper output)
         // Every member runs an inference worker: the coordinator's view lists the three.
         await Eventually.AssertAsync(async () =>
             Assert.Equal(3, (int)(await browser.EvaluateAsync("document.querySelectorAll('#workers tbody tr[data-worker]').length"))!), TimeSpan.FromSeconds(20));
+        // Where the coordinator runs: the oldest member, by name.
+        await Eventually.AssertAsync(async () =>
+            Assert.Contains("coordinator on node-0", (string?)await browser.EvaluateAsync("document.querySelector('#coordinator').textContent")));
 
         // A reading posted to member 2 appears on member 1's page, without a reload.
         var posted = Stopwatch.StartNew();
