@@ -46,7 +46,8 @@ function renderMembers() {
   const c = state.cluster, body = $("#members tbody");
   if (!c || !body) return;
   const unreachable = new Set(c.unreachable);
-  body.innerHTML = c.members.map((m) => {
+  const byName = [...c.members].sort((a, b) => String(a.node_name ?? a.address).localeCompare(String(b.node_name ?? b.address)));
+  body.innerHTML = byName.map((m) => {
     const me = m.address === c.self.address;
     const reach = unreachable.has(m.address) || !m.reachable ? "unreachable" : "reachable";
     const since = reach === "unreachable" && m.unreachable_since ? ` since ${time(m.unreachable_since)}` : "";

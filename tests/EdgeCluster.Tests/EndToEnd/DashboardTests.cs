@@ -37,6 +37,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
         await Eventually.AssertAsync(async () =>
             Assert.Equal(3, (int)(await browser.EvaluateAsync("document.querySelectorAll('#members tbody tr').length"))!));
         Assert.Contains("this member", (string)(await browser.EvaluateAsync("document.querySelector('#members tr.me').textContent"))!);
+        Assert.Equal("node-0,node-1,node-2", (string?)await browser.EvaluateAsync("[...document.querySelectorAll('#members tbody tr')].map(r => r.dataset.member).join()"));
         // Every member runs an inference worker: the coordinator's view lists the three.
         await Eventually.AssertAsync(async () =>
             Assert.Equal(3, (int)(await browser.EvaluateAsync("document.querySelectorAll('#workers tbody tr[data-worker]').length"))!), TimeSpan.FromSeconds(20));
