@@ -70,6 +70,16 @@ public static class CommonOptions
         },
     };
 
+    /// <summary>One reading as a board sends it, on the command line: device, temperature, humidity, and its --seq.</summary>
+    public sealed record ReadingArguments(Argument<double> Device, Argument<double> Temperature, Argument<double> Humidity, Option<long?> Seq);
+
+    /// <summary>The arguments of <c>readings post</c> and <c>mqtt pub</c>, alike in both.</summary>
+    public static ReadingArguments Reading() => new(
+        Number("device", "device", "the device id the reading is for"),
+        Number("temperature", "temperature", "°C"),
+        Number("humidity", "humidity", "% relative humidity"),
+        new Option<long?>("--seq") { Description = "the device's sequence number for this reading (a resend with the same one is stored once)" });
+
     /// <summary>A member named by node name, address or host:port; completes to the member names a session knows.</summary>
     public static Argument<string> MemberName(string name, string description)
     {

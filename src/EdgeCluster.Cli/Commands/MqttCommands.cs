@@ -15,11 +15,8 @@ public static class MqttCommands
 {
     public static Command Build()
     {
-        var device = CommonOptions.Number("device", "device", "the device id the reading is for");
-        var temperature = CommonOptions.Number("temperature", "temperature", "°C");
-        var humidity = CommonOptions.Number("humidity", "humidity", "% relative humidity");
+        var (device, temperature, humidity, seq) = CommonOptions.Reading();
         var qos = CommonOptions.Choice("--qos", "quality of service: 0, 1 (default: acknowledged once stored) or 2", "0", "1", "2");
-        var seq = new Option<long?>("--seq") { Description = "the device's sequence number (a resend with the same one is stored once)" };
         var topic = new Argument<string>("topic") { Description = "topic filter (default sensors/#; edge/# for status, alerts and errors)", Arity = ArgumentArity.ZeroOrOne, DefaultValueFactory = _ => "sensors/#" };
         var count = new Option<int?>("--count") { Description = "stop after this many messages (default: until Ctrl-C)" };
         var tailFor = CommonOptions.Seconds("--for", double.PositiveInfinity, "stop after this many seconds (default: until Ctrl-C)");

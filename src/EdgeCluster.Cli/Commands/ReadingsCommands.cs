@@ -9,10 +9,7 @@ public static class ReadingsCommands
 {
     public static Command Build()
     {
-        var device = CommonOptions.Number("device", "device", "the device id");
-        var temperature = CommonOptions.Number("temperature", "temperature", "degrees Celsius");
-        var humidity = CommonOptions.Number("humidity", "humidity", "relative humidity, %");
-        var seq = new Option<long?>("--seq") { Description = "the device's counter for this reading (a retry with the same seq is stored once)" };
+        var (device, temperature, humidity, seq) = CommonOptions.Reading();
         var consistency = CommonOptions.Consistency();
         var tailDevice = CommonOptions.Number("device", "device", "the device id");
         var tailFor = CommonOptions.Seconds("--for", double.PositiveInfinity, "stop after this many seconds (default: until Ctrl-C)");
