@@ -21,13 +21,6 @@ start() { # name http akka [seeds] [replication interval ms]
   for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$2/api/health" && return; sleep 0.2; done
   echo "node $1 did not start"; exit 1
 }
-wait_up() { # http members
-  for _ in $(seq 1 300); do
-    n=$(curl -sf "http://127.0.0.1:$1/api/cluster" | grep -o '"status":"Up"' | wc -l || true)
-    [ "$n" -ge "$2" ] && return; sleep 0.2
-  done
-  echo "cluster did not reach $2 members"; exit 1
-}
 wrk_single() { # port
   cat bench/wrk/single.lua bench/wrk/report.lua > "$WORK/single.lua"
   wrk -t2 -c50 -d"${DURATION}s" --timeout 10s -s "$WORK/single.lua" "http://127.0.0.1:$1" | grep '^RESULT' | sed 's/^RESULT //'

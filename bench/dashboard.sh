@@ -22,10 +22,7 @@ mkdir -p "$WORK"
 dotnet "$node_dll" --node-name dashboard-bench --http-host 127.0.0.1 --http-port $PORT --akka-host 127.0.0.1 --akka-port 0 \
   --mqtt-port 0 --data-dir "$WORK/node" >"$WORK/node.log" 2>&1 &
 pids+=("$!")
-for _ in $(seq 1 300); do
-  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/readyz" || true)
-  [ "$code" = "200" ] && break; sleep 0.2
-done
+wait_ready $PORT
 for d in $(seq 1 100); do
   curl -sf -o /dev/null -X POST "http://127.0.0.1:$PORT/api/devices" -H 'content-type: application/json' \
     -d "{\"device_id\":$d,\"name\":\"ESP32_$d\",\"type\":\"DHT22\",\"location\":\"Lab\"}"
@@ -67,10 +64,7 @@ for i in 1 2 3; do
     --seeds "$seeds" --mqtt-port 0 --auto-register --data-dir "$WORK/m$i" >"$WORK/m$i.log" 2>&1 &
   pids+=("$!")
 done
-for _ in $(seq 1 300); do
-  n=$(curl -sf "http://127.0.0.1:5141/api/cluster" | grep -o '"status":"Up"' | wc -l || true)
-  [ "$n" -ge 4 ] && break; sleep 0.2   # self and the three members
-done
+wait_up 5141 3
 $bench_tool load --member http://127.0.0.1:5141 --readings "$READINGS" --batch 10000 --spread-days 30
 held() { curl -sf "http://127.0.0.1:$1/api/cluster" | grep -o '"highest":[0-9]*' | cut -d: -f2 | paste -sd+ | bc; }
 for port in 5142 5143; do

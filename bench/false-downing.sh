@@ -19,10 +19,7 @@ for i in 0 1 2; do
     --akka-port "430$i" --mqtt-port 0 --data-dir "$WORK/f$i" --auto-register --seeds "$seeds" >"$WORK/f$i.log" 2>&1 &
   pids+=("$!")
 done
-for _ in $(seq 1 300); do
-  n=$(curl -sf http://127.0.0.1:5300/api/cluster | grep -o '"status":"Up"' | wc -l || true)
-  [ "$n" -ge 4 ] && break; sleep 0.2
-done
+wait_up 5300 3
 echo "machine: $(nproc) cores; f0 and stress-ng on cpu $last, f1 and f2 on cpu $others; ${DURATION}s"
 taskset -c "$last" stress-ng --cpu 2 --vm 1 --timeout "${DURATION}s" >"$WORK/stress.log" 2>&1 &
 pids+=("$!")

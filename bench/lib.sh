@@ -8,3 +8,19 @@ bench_tool="dotnet bench/EdgeCluster.Bench/bin/Release/net10.0/EdgeCluster.Bench
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "-${stop_signal:-TERM}" "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
+# wait_ready PORT: until the node on 127.0.0.1:PORT answers /readyz with 200 (at most a minute).
+wait_ready() {
+  for _ in $(seq 1 300); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/readyz" || true)" = "200" ] && return; sleep 0.2
+  done
+  echo "node on port $1 not ready after a minute"; exit 1
+}
+# wait_up PORT MEMBERS: until the node on 127.0.0.1:PORT sees MEMBERS members Up (at most a minute).
+wait_up() {
+  for _ in $(seq 1 300); do
+    n=$(curl -sf "http://127.0.0.1:$1/api/cluster" |
+      python3 -c 'import json,sys; print(sum(m["status"] == "Up" for m in json.load(sys.stdin)["members"]))' 2>/dev/null || echo 0)
+    [ "$n" -ge "$2" ] && return; sleep 0.2
+  done
+  echo "the node on port $1 did not see $2 members Up"; exit 1
+}
