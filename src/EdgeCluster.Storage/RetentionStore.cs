@@ -14,7 +14,7 @@ public sealed record ArchivedReading(long ReadingId, int DeviceId, string Timest
 /// origin's floor), so the version vector stays exact and a member asking for an expired range is told to take the
 /// range's rollups instead; hourly rollups fold into daily ones past the warm tier; rollups past the cold tier go.
 /// Reads (<see cref="NextChunk"/>, <see cref="Floors"/>, ...) use connections of their own; every write (<see cref="Expire"/>,
-/// <see cref="Fold"/>, <see cref="DropBefore"/>, <see cref="Take"/>) runs on the writer's connection, so it must be called
+/// <see cref="Fold"/>, <see cref="DropBefore"/>) runs on the writer's connection, so it must be called
 /// by the read model's one writer (the read-model writer actor), between its applies: no two writers wait on SQLite's lock.
 /// Expired ranges between members (what a member that lacks them is sent, and takes) are <see cref="ExpiredRanges"/>.
 /// What a write aggregates is read inside the transaction that deletes, so a reading applied meanwhile is counted once.
@@ -32,7 +32,6 @@ public sealed class RetentionStore(ReadModelDatabase db, ReadingWriter writer)
         INSERT INTO retention_marks (name, value) SELECT '{RawExpiredMark}', m FROM ({select}) WHERE m IS NOT NULL
         ON CONFLICT(name) DO UPDATE SET value = MAX(value, excluded.value);
         """;
-
 
     public static string? ReadMark(SqliteConnection connection, string name)
     {

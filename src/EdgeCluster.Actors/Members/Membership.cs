@@ -21,8 +21,6 @@ public static class Membership
     public static int Members(IEnumerable<MemberStatus> members) => members.Count(Counted);
 
     /// <summary>A member a majority is counted of: joining, up, or on its way out, not down or removed.</summary>
-    public static bool Counted(Member m) => Counted(m.Status);
-
     public static bool Counted(MemberStatus status) =>
         status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Joining or MemberStatus.Leaving or MemberStatus.Exiting;
 

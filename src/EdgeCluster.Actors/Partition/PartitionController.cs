@@ -71,10 +71,9 @@ public sealed class PartitionControllerActor : ReceiveActor
             {
                 if (await Throttle(link.Peer, Blackhole.Instance, errors)) _table.Add(link);
             }
-            Context.System.EventStream.Publish(new PartitionProtocol.LinksChanged(_table.Cuts, errors));
             _log.Warning("Links cut to {0} ({1})", string.Join(", ", cut.Links.Select(l => l.NodeName ?? l.Peer.ToString())),
                 cut.Links.FirstOrDefault()?.Reason);
-            Sender.Tell(new PartitionProtocol.LinksChanged(_table.Cuts, errors));
+            Answer(new PartitionProtocol.LinksChanged(_table.Cuts, errors), changed: true);
         });
         ReceiveAsync<PartitionProtocol.HealLinks>(async heal =>
         {
@@ -84,10 +83,16 @@ public sealed class PartitionControllerActor : ReceiveActor
             {
                 if (await Throttle(peer, Unthrottled.Instance, errors)) _table.Remove(peer);
             }
-            if (peers.Count > 0) Context.System.EventStream.Publish(new PartitionProtocol.LinksChanged(_table.Cuts, errors));
             if (peers.Count > 0) _log.Warning("Links healed to {0}", string.Join(", ", peers));
-            Sender.Tell(new PartitionProtocol.LinksChanged(_table.Cuts, errors));
+            Answer(new PartitionProtocol.LinksChanged(_table.Cuts, errors), changed: peers.Count > 0);
         });
+    }
+
+    /// <summary>Answers the command; a change also goes on the event stream (the dashboard's live feed follows it).</summary>
+    private void Answer(PartitionProtocol.LinksChanged result, bool changed)
+    {
+        if (changed) Context.System.EventStream.Publish(result);
+        Sender.Tell(result);
     }
 
     /// <summary>A node that comes back with a new actor system keeps the cuts nobody has healed.</summary>

@@ -30,9 +30,12 @@ public static class ClusterEndpoints
             var oldest = state.Members.Where(m => m.Status == MemberStatus.Up)
                 .Aggregate((Member?)null, (a, m) => a is null || m.IsOlderThan(a) ? m : a);
 
-            MemberView Describe(Member m) => new(m.Address.ToString(), MemberRoles.NodeName(m), MemberRoles.HttpUrl(m), m.Status.ToString(),
-                MemberRoles.Public(m), !state.Unreachable.Contains(m),
-                state.Unreachable.Contains(m) ? reachability.Since(m.Address) : null);
+            MemberView Describe(Member m)
+            {
+                var unreachable = state.Unreachable.Contains(m);
+                return new(m.Address.ToString(), MemberRoles.NodeName(m), MemberRoles.HttpUrl(m), m.Status.ToString(),
+                    MemberRoles.Public(m), !unreachable, unreachable ? reachability.Since(m.Address) : null);
+            }
 
             var vector = status.Vector.Keys.Union(status.KnownHighest.Keys).Order(StringComparer.Ordinal)
                 .ToDictionary(o => o, o =>
