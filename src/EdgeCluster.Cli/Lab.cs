@@ -7,12 +7,14 @@ using System.Text.Json.Nodes;
 namespace EdgeCluster.Cli;
 
 /// <summary>
-/// `edgectl lab up` / `lab down`: N node processes on loopback for a laptop lab, each with its own data folder
-/// and log under the lab folder (default .edgelab), the state in lab.json so that `lab down` finds them.
+/// `edgectl lab up` / `lab down` / `lab kill` / `lab start`: N node processes on loopback for a laptop lab, each with
+/// its own data folder and log under the lab folder (default .edgelab), the state in lab.json so that the other
+/// commands find them.
 /// </summary>
 public static class Lab
 {
-    public sealed record LabNode(string Name, int Pid, int HttpPort, int AkkaPort, string DataDir, string Log)
+    /// <summary>A node of the lab: its process, ports, data and log, and the switches it was started with (to start it again).</summary>
+    public sealed record LabNode(string Name, int Pid, int HttpPort, int AkkaPort, int MqttPort, string DataDir, string Log, IReadOnlyList<string> Switches)
     {
         public string Http => $"127.0.0.1:{HttpPort}";
     }
@@ -23,7 +25,8 @@ public static class Lab
     /// Starts <paramref name="count"/> nodes, n1 first (it forms the cluster), each of the others seeded with the ones
     /// before it (at most two). A base port of 0 lets the OS choose each node's port; the node's ready line says which.
     /// </summary>
-    public static async Task<LabState> UpAsync(string dir, int count, string profile, int httpBase, int akkaBase, IReadOnlyList<string> nodeArgs)
+    public static async Task<LabState> UpAsync(string dir, int count, string profile, int httpBase, int akkaBase, IReadOnlyList<string> nodeArgs,
+        int mqttBase = DefaultMqttPort)
     {
         var stateFile = Path.Combine(dir, "lab.json");
         if (File.Exists(stateFile) && Load(dir).Nodes.Any(n => Alive(n.Pid)))
@@ -45,19 +48,19 @@ public static class Lab
                     "--node-name", name, "--http-host", "127.0.0.1", "--http-port", PortFor(httpBase, i).ToString(),
                     "--akka-host", "127.0.0.1", "--akka-port", PortFor(akkaBase, i).ToString(), "--data-dir", data,
                     // MQTT on 1883, 1884, ... beside HTTP 5000, 5001, ...; off when the ports are the OS's choice.
-                    "--mqtt-port", PortFor(httpBase == 0 ? 0 : MqttBase, i).ToString(),
+                    "--mqtt-port", PortFor(httpBase == 0 ? 0 : mqttBase, i).ToString(),
                     "--profile", profile, "--auto-register", .. seeds.Count == 0 ? Array.Empty<string>() : ["--seeds", string.Join(",", seeds)],
                     .. nodeArgs,
                 ];
                 var pid = Start(dll, nodeSwitches, log);
                 var (http, akka) = await WaitReadyAsync(name, pid, log, TimeSpan.FromSeconds(60));
-                nodes.Add(new LabNode(name, pid, http, akka, data, log));
+                nodes.Add(new LabNode(name, pid, http, akka, PortFor(httpBase == 0 ? 0 : mqttBase, i), data, log, nodeSwitches));
             }
         }
         finally
         {
             // Written whatever happened, so that lab down stops what did start.
-            await File.WriteAllTextAsync(stateFile, JsonSerializer.Serialize(new LabState(profile, nodes), Output.Json));
+            await SaveAsync(dir, new LabState(profile, nodes));
         }
         foreach (var n in nodes) await WaitHealthyAsync(n, TimeSpan.FromSeconds(60));
         await WaitMembersAsync(nodes[0], count, TimeSpan.FromSeconds(60));
@@ -66,7 +69,66 @@ public static class Lab
 
     private static int PortFor(int basePort, int index) => basePort == 0 ? 0 : basePort + index;
 
-    private const int MqttBase = 1883;
+    public const int DefaultMqttPort = 1883;
+
+    /// <summary>Sends <paramref name="signal"/> (KILL, TERM, STOP, CONT) to a running node of the lab; with TERM, waits until it stopped.</summary>
+    public static async Task<LabNode> SignalAsync(string dir, string name, string signal)
+    {
+        var node = Find(Load(dir), name);
+        if (!Alive(node.Pid)) throw new CliException($"{name} is not running");
+        Signal(node.Pid, signal);
+        if (signal is "KILL" or "TERM")
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+            while (Alive(node.Pid) && DateTime.UtcNow < deadline) await Task.Delay(100);
+            if (Alive(node.Pid)) throw new CliException($"{name} (pid {node.Pid}) did not stop within 20 s");
+        }
+        return node;
+    }
+
+    /// <summary>
+    /// Starts a stopped node of the lab again with its own data, ports and switches, seeded with the other members (so
+    /// that n1 joins the cluster it formed rather than forming a new one), and waits until it answers.
+    /// </summary>
+    public static async Task<LabNode> StartAsync(string dir, string name)
+    {
+        var state = Load(dir);
+        var node = Find(state, name);
+        if (Alive(node.Pid)) throw new CliException($"{name} is running already (pid {node.Pid})");
+        var others = state.Nodes.Where(n => n.Name != name).Take(2).Select(n => $"127.0.0.1:{n.AkkaPort}").ToList();
+        var switches = WithSeeds(node.Switches, others);
+        // The ports it had, should the OS have chosen them the first time.
+        switches = WithValue(WithValue(switches, "--http-port", node.HttpPort.ToString()), "--akka-port", node.AkkaPort.ToString());
+        var started = node with { Pid = Start(NodeDll(), switches, node.Log) };
+        await SaveAsync(dir, state with { Nodes = state.Nodes.Select(n => n.Name == name ? started : n).ToList() });
+        await WaitHealthyAsync(started, TimeSpan.FromSeconds(60));
+        return started;
+    }
+
+    /// <summary>Whether the node's process is running now.</summary>
+    public static bool Running(LabNode node) => Alive(node.Pid);
+
+    private static LabNode Find(LabState state, string name) =>
+        state.Nodes.FirstOrDefault(n => n.Name == name)
+        ?? throw new CliException($"the lab has no node '{name}'; it has {string.Join(", ", state.Nodes.Select(n => n.Name))}");
+
+    private static IReadOnlyList<string> WithSeeds(IReadOnlyList<string> switches, IReadOnlyList<string> seeds)
+    {
+        var i = switches.ToList().IndexOf("--seeds");
+        var without = i < 0 ? switches.ToList() : switches.Where((_, k) => k != i && k != i + 1).ToList();
+        return seeds.Count == 0 ? without : [.. without, "--seeds", string.Join(",", seeds)];
+    }
+
+    private static IReadOnlyList<string> WithValue(IReadOnlyList<string> switches, string name, string value)
+    {
+        var list = switches.ToList();
+        var i = list.IndexOf(name);
+        if (i >= 0 && i + 1 < list.Count) list[i + 1] = value;
+        return list;
+    }
+
+    private static Task SaveAsync(string dir, LabState state) =>
+        File.WriteAllTextAsync(Path.Combine(dir, "lab.json"), JsonSerializer.Serialize(state, Output.Json));
 
     private static async Task<(int Http, int Akka)> WaitReadyAsync(string name, int pid, string log, TimeSpan within)
     {
@@ -90,7 +152,11 @@ public static class Lab
         if (!File.Exists(Path.Combine(dir, "lab.json"))) return 0;
         var state = Load(dir);
         var running = state.Nodes.Where(n => Alive(n.Pid)).ToList();
-        foreach (var n in running) Signal(n.Pid, "TERM");
+        foreach (var n in running)
+        {
+            Signal(n.Pid, "CONT"); // a paused node could not act on TERM
+            Signal(n.Pid, "TERM");
+        }
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (running.Any(n => Alive(n.Pid)) && DateTime.UtcNow < deadline) await Task.Delay(200);
         foreach (var n in running.Where(n => Alive(n.Pid)))

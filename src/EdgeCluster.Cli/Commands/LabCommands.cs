@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace EdgeCluster.Cli.Commands;
 
-/// <summary><c>edgectl lab up | down</c>: node processes on loopback for a laptop lab.</summary>
+/// <summary><c>edgectl lab up | down | kill | start</c>: node processes on loopback for a laptop lab.</summary>
 public static class LabCommands
 {
     public static Option<string> Dir(string fallback) => new("--dir")
@@ -50,6 +50,29 @@ public static class LabCommands
             return 0;
         });
 
-        return new Command("lab", "a lab of node processes on this machine").With(up, down);
+        var killDir = Dir(".edgelab");
+        var killName = new Argument<string>("node") { Description = "the node's name, like n2" };
+        var signal = CommonOptions.Choice("--signal", "kill (default: the power cord pulled), term (a clean stop), stop (paused) or cont (resumed)",
+            "kill", "term", "stop", "cont");
+        var kill = new Command("kill", "signal one node of the lab: SIGKILL by default, as if its Pi lost power").With(killName, signal, killDir);
+        kill.SetAction(async p =>
+        {
+            var chosen = (p.GetValue(signal) ?? "kill").ToUpperInvariant();
+            var node = await Lab.SignalAsync(Path.GetFullPath(p.GetValue(killDir)!), p.GetValue(killName)!, chosen);
+            Output.Out.WriteLine($"{node.Name} (pid {node.Pid}): SIG{chosen} sent" + (chosen is "KILL" or "TERM" ? "; it stopped" : ""));
+            return 0;
+        });
+
+        var startDir = Dir(".edgelab");
+        var startName = new Argument<string>("node") { Description = "the node's name, like n2" };
+        var start = new Command("start", "start a stopped node of the lab again, with its data, ports and switches").With(startName, startDir);
+        start.SetAction(async p =>
+        {
+            var node = await Lab.StartAsync(Path.GetFullPath(p.GetValue(startDir)!), p.GetValue(startName)!);
+            Output.Out.WriteLine($"{node.Name} started again (pid {node.Pid}), answering on {node.Http}");
+            return 0;
+        });
+
+        return new Command("lab", "a lab of node processes on this machine").With(up, down, kill, start);
     }
 }

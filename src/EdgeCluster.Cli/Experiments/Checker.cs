@@ -59,7 +59,9 @@ public static class Checker
         // A strong operation the majority side refused outright while the cut held (after its first second): a CP
         // majority keeps serving while the minority is cut off, downed and removed. Only where that side is a true
         // majority of all members (a split into equal halves leaves none).
-        bool MajoritySide(Window w, string member) => !w.Minority.Contains(member) && (targets.Count - w.Minority.Count) * 2 > targets.Count;
+        // Network cuts only: while a killed or paused member is being downed, strong operations may wait out their timeout.
+        bool MajoritySide(Window w, string member) => w.Nemesis.IsNetwork() && !w.Minority.Contains(member)
+            && (targets.Count - w.Minority.Count) * 2 > targets.Count;
         var refusedOnMajority = history.Count(o => o.Kind is OpKind.StrongWrite or OpKind.StrongRead && o.Outcome == Outcome.Fail
             && windows.Any(w => MajoritySide(w, o.Member) && o.InvokedAt >= w.From + Transition && o.InvokedAt < w.To));
 

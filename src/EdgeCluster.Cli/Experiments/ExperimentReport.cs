@@ -3,22 +3,26 @@ using System.Text.Json.Nodes;
 
 namespace EdgeCluster.Cli.Experiments;
 
-/// <summary>The settings of one experiment run.</summary>
+/// <summary>The settings of one experiment run; the soak's (a fault every FaultEveryMin–Max s, each held FaultHold s) too.</summary>
 public sealed record ExperimentSettings(string Profile, NemesisKind Nemesis, double Duration, int Rate, int StrongEvery, string Out,
-    string? NemesisCommand, string? HealCommand)
+    string? NemesisCommand, string? HealCommand, double FaultEveryMin = 30, double FaultEveryMax = 60, double FaultHold = 10,
+    double InferenceRate = 0, int Seed = 1)
 {
     public double StrongRate => (double)Rate / StrongEvery;
 }
 
-/// <summary>What a run leaves behind: the verdict, and its report as JSON, Markdown and an SVG plot.</summary>
-public sealed record Report(bool Passed, JsonObject Json, string Markdown, string Svg, IReadOnlyList<Op> History);
+/// <summary>What a run leaves behind: the verdict, and its report as JSON, Markdown, an SVG plot of availability and one of the processes' memory.</summary>
+public sealed record Report(bool Passed, JsonObject Json, string Markdown, string Svg, IReadOnlyList<Op> History, string? ResourcesSvg = null);
 
 /// <summary>Writes a verdict as the report's JSON and Markdown, and draws its plot.</summary>
 public static class ExperimentReport
 {
     public static Report Write(ExperimentSettings settings, IReadOnlyList<Target> targets, IReadOnlyList<Window> windows,
-        IReadOnlyList<Op> history, Verdict v, double healedAt, double loadEnd, IReadOnlyList<FinalMember> finalMembers)
+        IReadOnlyList<Op> history, Verdict v, double healedAt, double loadEnd, IReadOnlyList<FinalMember> finalMembers,
+        IReadOnlyList<ExtraCheck> extra, IReadOnlyList<ResourceSample> samples)
     {
+        var failures = v.Failures.Concat(extra.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Result}")).ToList();
+        var passed = failures.Count == 0;
         var converged = v.ConvergedAt is { } at ? (AfterLoad: Math.Round(at - loadEnd, 2), AfterHeal: Math.Round(at - healedAt, 2)) : ((double AfterLoad, double AfterHeal)?)null;
         var json = new JsonObject
         {
@@ -58,15 +62,25 @@ public static class ExperimentReport
             ["availability_per_side_per_second"] = Series(v.SideAvailability),
             ["final_members"] = Array(finalMembers.Select(m => new JsonObject
                 { ["name"] = m.Name, ["member"] = m.Member, ["incarnation"] = m.Incarnation, ["error"] = m.Error })),
-            ["failures"] = Array(v.Failures.Select(f => JsonValue.Create(f))),
-            ["passed"] = v.Passed,
+            ["checks"] = Array(extra.Select(c => new JsonObject { ["check"] = c.Name, ["result"] = c.Result, ["passed"] = c.Passed })),
+            ["resources"] = Array(ResourceCheck.Growth(samples).Select(g => new JsonObject
+            {
+                ["member"] = g.Member, ["pid"] = g.Pid, ["lived_s"] = Math.Round(g.LivedS), ["peak_rss_mib"] = Math.Round(g.PeakRssMiB, 1),
+                ["peak_fds"] = g.PeakFds, ["rss_growth"] = g.RssGrowth is { } r ? Math.Round(r, 3) : null,
+                ["fd_growth"] = g.FdGrowth is { } f ? Math.Round(f, 3) : null,
+            })),
+            ["failures"] = Array(failures.Select(f => JsonValue.Create(f))),
+            ["passed"] = passed,
         };
 
         var md = new StringBuilder();
-        md.AppendLine($"# Partition experiment: profile {settings.Profile}, nemesis {settings.Nemesis.Name()}");
+        md.AppendLine(settings.Nemesis == NemesisKind.Soak
+            ? $"# Soak: profile {settings.Profile}, a fault every {settings.FaultEveryMin:0}–{settings.FaultEveryMax:0} s (seed {settings.Seed})"
+            : $"# Partition experiment: profile {settings.Profile}, nemesis {settings.Nemesis.Name()}");
         md.AppendLine();
         md.AppendLine($"{targets.Count} members ({string.Join(", ", targets.Select(t => t.Name))}), {settings.Duration:0} s of load per member: {settings.Rate} eventual readings/s, {settings.StrongRate:0.#} strong readings/s and {settings.StrongRate:0.#} strong reads/s, each client waiting for its answers.");
-        foreach (var w in windows) md.AppendLine($"- {w.Nemesis.Name()}: {string.Join(",", w.Minority)} cut off from {w.From:0.0} s to {w.To:0.0} s");
+        if (settings.InferenceRate > 0) md.AppendLine($"Inference tasks: {settings.InferenceRate:0.##}/s round-robin over the members.");
+        foreach (var w in windows) md.AppendLine($"- {w.Nemesis.Name()}: {string.Join(",", w.Minority)} {Verb(w.Nemesis)} from {w.From:0.0} s to {w.To:0.0} s");
         md.AppendLine();
         md.AppendLine("| check | result |");
         md.AppendLine("|---|---|");
@@ -76,7 +90,8 @@ public static class ExperimentReport
         md.AppendLine($"| strong operations refused on the majority side during the partition | {v.StrongRefusedOnMajority} |");
         md.AppendLine($"| stale strong reads | {v.StaleStrongReads} of {v.StrongReads} |");
         md.AppendLine($"| convergence after the load stopped | {(converged is { } c ? $"{c.AfterLoad:0.00} s ({c.AfterHeal:0.00} s after heal)" : "not within 90 s")} |");
-        md.AppendLine($"| verdict | {(v.Passed ? "PASS" : "FAIL: " + string.Join("; ", v.Failures))} |");
+        foreach (var check in extra) md.AppendLine($"| {check.Name} | {check.Result}{(check.Passed ? "" : " (FAIL)")} |");
+        md.AppendLine($"| verdict | {(passed ? "PASS" : "FAIL: " + string.Join("; ", failures))} |");
         md.AppendLine();
         md.AppendLine("Writes per side and phase (ok / fail / indeterminate of invoked):");
         md.AppendLine();
@@ -90,9 +105,23 @@ public static class ExperimentReport
             $"{m.Name} {m.Member ?? "unknown"} (actor system {m.Incarnation?.ToString() ?? "?"}{(m.Incarnation > 1 ? ": downed and rejoined" : "")})")));
         md.AppendLine();
         md.AppendLine("![availability](availability.svg)");
+        if (samples.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("![memory](resources.svg)");
+        }
         var seconds = (int)Math.Ceiling(loadEnd);
-        return new Report(v.Passed, json, md.ToString(), AvailabilityPlot.Svg(v.EventualAvailability, v.StrongAvailability, windows, seconds), history);
+        return new Report(passed, json, md.ToString(), AvailabilityPlot.Svg(v.EventualAvailability, v.StrongAvailability, windows, seconds), history,
+            samples.Count > 0 ? AvailabilityPlot.Resources(samples, windows, seconds) : null);
     }
+
+    private static string Verb(NemesisKind kind) => kind switch
+    {
+        NemesisKind.Kill => "killed (SIGKILL) and down",
+        NemesisKind.Restart => "restarted (SIGTERM), down",
+        NemesisKind.Pause => "paused (SIGSTOP)",
+        _ => "cut off",
+    };
 
     private static JsonArray Array(IEnumerable<JsonNode?> nodes) => new(nodes.ToArray());
 

@@ -11,10 +11,12 @@ namespace EdgeCluster.Cli.Experiments;
 /// <summary>
 /// One experiment's schedule and load: clients on every member (eventual and strong readings, strong reads) from the
 /// start; after a sixth of the run the nemesis cuts the network for half of it (or flaps it), then heals; the load
-/// stops, and final reads on every member wait for convergence. Every operation goes into the history.
+/// stops, and final reads on every member wait for convergence. Every operation goes into the history. A soak
+/// (<see cref="NemesisKind.Soak"/>) instead runs a fault every 30–60 s until half a minute before the end, and adds
+/// the firmware's simulated boards, inference tasks and the processes' memory and descriptors to the load and checks.
 /// </summary>
 public sealed class ExperimentRun(ExperimentSettings settings, IReadOnlyList<Target> targets, HttpClient http, INemesis nemesis,
-    IReadOnlyList<string>? minorityOverride)
+    IReadOnlyList<string>? minorityOverride, LabFaults? faults = null, SimulatorLoad? simulator = null, IReadOnlyList<Lab.LabNode>? labNodes = null)
 {
     private readonly ConcurrentQueue<Op> _history = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -31,9 +33,10 @@ public sealed class ExperimentRun(ExperimentSettings settings, IReadOnlyList<Tar
             await RegisterAsync(targets[0], EventualDevice(i));
             await RegisterAsync(targets[0], StrongDevice(i));
         }
+        var soak = settings.Nemesis == NemesisKind.Soak;
         var minority = minorityOverride ?? (settings.Nemesis == NemesisKind.Split
             ? targets.Skip((targets.Count + 1) / 2).Select(t => t.Name).ToList()
-            : [targets[^1].Name]);
+            : soak ? [] : [targets[^1].Name]);
         var majority = targets.Select(t => t.Name).Except(minority).ToList();
         // Let the registry reach every member before the clock starts.
         await Task.Delay(TimeSpan.FromSeconds(2));
@@ -42,30 +45,97 @@ public sealed class ExperimentRun(ExperimentSettings settings, IReadOnlyList<Tar
         Progress($"load on {string.Join(", ", targets.Select(t => t.Name))}");
         using var stop = new CancellationTokenSource();
         var clients = targets.Select((t, i) => ClientAsync(i, t, stop.Token)).ToList();
-        var warmup = settings.Duration / 6;
+        var sampler = faults is null ? null : new ProcessSampler(faults.Pids, () => Now, TimeSpan.FromSeconds(5));
+        var inference = settings.InferenceRate > 0
+            ? new InferenceLoad(http, targets, targets.Select((_, i) => EventualDevice(i)).ToList(), settings.InferenceRate, () => Now)
+            : null;
+        if (labNodes is not null) simulator?.Start(labNodes, settings.Duration);
+        var background = new[] { sampler?.RunAsync(stop.Token), inference?.RunAsync(stop.Token) }.OfType<Task>().ToList();
+        var warmup = soak ? Math.Min(20, settings.Duration / 6) : settings.Duration / 6;
         var cut = settings.Duration / 2;
         await Task.Delay(TimeSpan.FromSeconds(warmup));
-        if (settings.Nemesis == NemesisKind.Flap) await FlapAsync(minority, majority, cut);
+        if (soak) await SoakAsync(settings.Duration - 30);
+        else if (settings.Nemesis == NemesisKind.Flap) await FlapAsync(minority, majority, cut);
         else await CutOnceAsync(minority, majority, cut);
         var healedAt = Now;
-        await Task.Delay(TimeSpan.FromSeconds(settings.Duration - warmup - cut));
+        await Task.Delay(TimeSpan.FromSeconds(Math.Max(0, settings.Duration - Now)));
         stop.Cancel();
-        await Task.WhenAll(clients);
+        await Task.WhenAll(clients.Concat(background));
         var loadEnd = Now;
         Progress("load stopped; final reads on every member");
 
-        var final = await ConvergeAsync(TimeSpan.FromSeconds(90));
+        var boards = simulator is null ? [] : await simulator.FinishAsync(TimeSpan.FromSeconds(180));
+        var generated = boards.SelectMany(b => b.Generated.SelectMany(d => LongRange(d.Value).Select(seq => (d.Key, seq)))).ToHashSet();
+        var final = await ConvergeAsync(generated, TimeSpan.FromSeconds(90));
         var history = _history.OrderBy(o => o.InvokedAt).ToList();
         var verdict = Checker.Check(targets, history, _windows, minority, healedAt, loadEnd, final);
-        return ExperimentReport.Write(settings, targets, _windows, history, verdict, healedAt, loadEnd, await FinalMembersAsync());
+        var soakChecks = SoakChecks.Of(targets, final, boards, inference is null ? null : await inference.SettleAsync(TimeSpan.FromSeconds(90)),
+            sampler?.Samples);
+        return ExperimentReport.Write(settings, targets, _windows, history, verdict, healedAt, loadEnd, await FinalMembersAsync(), soakChecks,
+            sampler?.Samples ?? []);
     }
 
-    private async Task CutOnceAsync(IReadOnlyList<string> minority, IReadOnlyList<string> majority, double seconds)
+    private static IEnumerable<long> LongRange(long count)
+    {
+        for (var i = 1L; i <= count; i++) yield return i;
+    }
+
+    /// <summary>
+    /// A fault every --fault-every seconds (30–60 by default) until <paramref name="until"/>, each kind in turn from a
+    /// shuffled bag: SIGKILL and start again, isolate one, split 2/3, flap, restart the coordinator's member, pause
+    /// one with SIGSTOP/SIGCONT. The process faults need a lab the experiment started.
+    /// </summary>
+    private async Task SoakAsync(double until)
+    {
+        var random = new Random(settings.Seed);
+        var kinds = new List<NemesisKind> { NemesisKind.Isolate, NemesisKind.Split, NemesisKind.Flap };
+        if (faults is not null) kinds.AddRange([NemesisKind.Kill, NemesisKind.Restart, NemesisKind.Pause]);
+        var bag = new Queue<NemesisKind>();
+        var next = Now;
+        while (true)
+        {
+            if (bag.Count == 0) foreach (var k in kinds.OrderBy(_ => random.Next())) bag.Enqueue(k);
+            var kind = bag.Dequeue();
+            var victim = targets[random.Next(targets.Count)].Name;
+            if (next + settings.FaultHold + 5 > until) return;
+            if (next > Now) await Task.Delay(TimeSpan.FromSeconds(next - Now));
+            var started = Now;
+            switch (kind)
+            {
+                case NemesisKind.Isolate:
+                case NemesisKind.Flap:
+                    var others = targets.Select(t => t.Name).Where(n => n != victim).ToList();
+                    if (kind == NemesisKind.Flap) await FlapAsync([victim], others, settings.FaultHold);
+                    else await CutOnceAsync([victim], others, settings.FaultHold, NemesisKind.Isolate);
+                    break;
+                case NemesisKind.Split:
+                    var shuffled = targets.Select(t => t.Name).OrderBy(_ => random.Next()).ToList();
+                    var small = shuffled.Take(targets.Count / 2).Order().ToList();
+                    await CutOnceAsync(small, shuffled.Except(small).ToList(), settings.FaultHold, NemesisKind.Split);
+                    break;
+                case NemesisKind.Kill:
+                    Progress($"SIGKILL {victim}, start it again in {settings.FaultHold:0} s");
+                    _windows.Add(await faults!.KillAsync(victim, () => Now));
+                    break;
+                case NemesisKind.Restart:
+                    Progress("restart the coordinator's member (SIGTERM, start again)");
+                    _windows.Add(await faults!.RestartCoordinatorAsync(targets, () => Now));
+                    break;
+                case NemesisKind.Pause:
+                    Progress($"SIGSTOP {victim} for {settings.FaultHold:0} s, then SIGCONT");
+                    _windows.Add(await faults!.PauseAsync(victim, () => Now));
+                    break;
+            }
+            next = started + settings.FaultEveryMin + random.NextDouble() * (settings.FaultEveryMax - settings.FaultEveryMin);
+        }
+    }
+
+    private async Task CutOnceAsync(IReadOnlyList<string> minority, IReadOnlyList<string> majority, double seconds, NemesisKind? kind = null)
     {
         await CutAsync(minority, majority);
         var from = Now;
         await Task.Delay(TimeSpan.FromSeconds(seconds));
-        _windows.Add(new Window(from, Now, minority, settings.Nemesis));
+        _windows.Add(new Window(from, Now, minority, kind ?? settings.Nemesis));
         await HealAsync();
     }
 
@@ -180,37 +250,46 @@ public sealed class ExperimentRun(ExperimentSettings settings, IReadOnlyList<Tar
         }
     }
 
-    /// <summary>Final reads: until every member holds every acknowledged write, or the time is up.</summary>
-    private async Task<FinalReads> ConvergeAsync(TimeSpan within)
+    /// <summary>
+    /// Final reads: until every member holds every acknowledged write (and every reading the simulated boards
+    /// generated) and all hold the same readings, or the time is up.
+    /// </summary>
+    private async Task<FinalReads> ConvergeAsync(IReadOnlySet<(int Device, long Seq)> generated, TimeSpan within)
     {
         var acked = _history.Where(o => o.Outcome == Outcome.Ok && o.IsWrite).Select(o => (o.Device, o.Seq)).ToHashSet();
+        acked.UnionWith(generated);
         var devices = acked.Select(a => a.Device)
-            .Concat(targets.SelectMany((_, i) => new[] { EventualDevice(i), StrongDevice(i) })).Distinct().ToList();
+            .Concat(targets.SelectMany((_, i) => new[] { EventualDevice(i), StrongDevice(i) }))
+            .Concat(simulator?.DeviceIds ?? []).Distinct().ToList();
         var deadline = Now + within.TotalSeconds;
         while (true)
         {
             var reads = new Dictionary<string, HashSet<(int, long)>>();
-            foreach (var t in targets) reads[t.Name] = await HeldAsync(t, devices);
-            if (reads.Values.All(h => acked.IsSubsetOf(h))) return new FinalReads(reads, Now);
-            if (Now > deadline) return new FinalReads(reads, null);
+            var duplicates = new Dictionary<string, int>();
+            foreach (var t in targets) (reads[t.Name], duplicates[t.Name]) = await HeldAsync(t, devices);
+            var same = reads.Values.All(h => h.SetEquals(reads.Values.First()));
+            if (same && reads.Values.All(h => acked.IsSubsetOf(h))) return new FinalReads(reads, Now, duplicates);
+            if (Now > deadline) return new FinalReads(reads, null, duplicates);
             await Task.Delay(250);
         }
     }
 
-    private async Task<HashSet<(int, long)>> HeldAsync(Target t, IEnumerable<int> devices)
+    /// <summary>The (device, seq) of every reading a member answers for the devices, and how many it answered twice.</summary>
+    private async Task<(HashSet<(int, long)> Held, int Duplicates)> HeldAsync(Target t, IEnumerable<int> devices)
     {
         var held = new HashSet<(int, long)>();
+        var duplicates = 0;
         try
         {
             foreach (var d in devices)
             {
                 var page = await http.GetFromJsonAsync<ReadingsPage>($"http://{t.Http}/api/readings/{d}?limit=10000", ApiJson.Options);
                 foreach (var r in page?.Readings ?? [])
-                    if (r.Seq is { } s) held.Add((d, s));
+                    if (r.Seq is { } s && !held.Add((d, s))) duplicates++;
             }
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException) { }
-        return held;
+        return (held, duplicates);
     }
 
     private async Task<List<FinalMember>> FinalMembersAsync()

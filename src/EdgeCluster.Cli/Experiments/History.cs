@@ -26,5 +26,6 @@ public sealed record Window(double From, double To, IReadOnlyList<string> Minori
 /// <summary>A member at the end of the run: its membership status and how many actor systems it has run (2+ = downed and rejoined).</summary>
 public sealed record FinalMember(string Name, string? Member, int? Incarnation, string? Error);
 
-/// <summary>What every member held at the end: (device, seq) of each reading it answered.</summary>
-public sealed record FinalReads(IReadOnlyDictionary<string, HashSet<(int Device, long Seq)>> ByMember, double? ConvergedAt);
+/// <summary>What every member held at the end: (device, seq) of each reading it answered, and how many it answered twice.</summary>
+public sealed record FinalReads(IReadOnlyDictionary<string, HashSet<(int Device, long Seq)>> ByMember, double? ConvergedAt,
+    IReadOnlyDictionary<string, int>? Duplicates = null);

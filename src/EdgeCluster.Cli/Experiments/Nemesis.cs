@@ -4,9 +4,13 @@ using System.Text.Json.Serialization;
 
 namespace EdgeCluster.Cli.Experiments;
 
-/// <summary>What the nemesis does to the network: cut one member off, split the cluster in halves, flap a cut, or run shell commands.</summary>
+/// <summary>
+/// What the nemesis does: to the network, cut one member off, split the cluster in halves, flap a cut, or run shell
+/// commands; to a lab's processes, SIGKILL one and start it again, restart the coordinator's member, pause one
+/// (SIGSTOP/SIGCONT); or all of them in turn, a soak.
+/// </summary>
 [JsonConverter(typeof(JsonStringEnumConverter<NemesisKind>))]
-public enum NemesisKind { Isolate, Split, Flap, Command }
+public enum NemesisKind { Isolate, Split, Flap, Command, Kill, Restart, Pause, Soak }
 
 public static class NemesisKinds
 {
@@ -16,10 +20,14 @@ public static class NemesisKinds
         "split" => NemesisKind.Split,
         "flap" => NemesisKind.Flap,
         "command" => NemesisKind.Command,
-        _ => throw new ArgumentOutOfRangeException(nameof(text), text, "isolate, split, flap or command"),
+        "soak" => NemesisKind.Soak,
+        _ => throw new ArgumentOutOfRangeException(nameof(text), text, "isolate, split, flap, command or soak"),
     };
 
     public static string Name(this NemesisKind kind) => kind.ToString().ToLowerInvariant();
+
+    /// <summary>Whether the fault is to the network (the checker holds the majority side to account only for those).</summary>
+    public static bool IsNetwork(this NemesisKind kind) => kind is NemesisKind.Isolate or NemesisKind.Split or NemesisKind.Flap or NemesisKind.Command;
 }
 
 /// <summary>Cuts the network between a minority and a majority, and heals it.</summary>

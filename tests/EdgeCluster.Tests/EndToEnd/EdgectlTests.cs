@@ -21,6 +21,7 @@ public sealed class EdgectlTests
         var nodes = up.ExitCode == 0 ? JsonDocument.Parse(up.Out).RootElement.GetProperty("nodes").EnumerateArray().ToList() : [];
         string N(int i) => $"127.0.0.1:{nodes[i].GetProperty("http_port").GetInt32()}";
         var akka = nodes.Count > 0 ? nodes[0].GetProperty("akka_port").GetInt32() : 0;
+        var n1Pid = nodes.Count > 0 ? nodes[0].GetProperty("pid").GetInt32() : 0;
         try
         {
             Assert.True(up.ExitCode == 0, up.ToString());
@@ -187,6 +188,33 @@ public sealed class EdgectlTests
                 var after = JsonDocument.Parse((await EdgectlProcess.RunAsync(N(0), "cluster", "show", "--json")).Out).RootElement;
                 Assert.Equal(2, after.GetProperty("members").GetArrayLength());
             });
+
+            // The lab starts n3 again on its data and ports, and it joins the members it left. n1, which formed the
+            // cluster, loses its power cord (SIGKILL) and is started again: it joins the others rather than forming a
+            // cluster of its own.
+            var start = await EdgectlProcess.RunAsync("lab", "start", "n3", "--dir", lab);
+            Assert.True(start.ExitCode == 0, start.ToString());
+            Assert.Contains("n3 started again", start.Out);
+            var again = await EdgectlProcess.RunAsync("lab", "start", "n3", "--dir", lab);
+            Assert.Equal(1, again.ExitCode);
+            Assert.Contains("n3 is running already", again.Err);
+            var kill = await EdgectlProcess.RunAsync("lab", "kill", "n1", "--dir", lab);
+            Assert.True(kill.ExitCode == 0, kill.ToString());
+            Assert.Contains("SIGKILL sent; it stopped", kill.Out);
+            Assert.True(Exited(n1Pid), "n1 still runs after SIGKILL");
+            Assert.Equal(0, (await EdgectlProcess.RunAsync("lab", "start", "n1", "--dir", lab)).ExitCode);
+            await Eventually.AssertAsync(async () =>
+            {
+                foreach (var at in new[] { N(0), N(1), N(2) })
+                {
+                    var view = JsonDocument.Parse((await EdgectlProcess.RunAsync(at, "cluster", "show", "--json")).Out).RootElement;
+                    Assert.Equal(["n1", "n2", "n3"], view.GetProperty("members").EnumerateArray()
+                        .Where(m => m.GetProperty("status").GetString() == "Up").Select(m => m.GetProperty("node_name").GetString()).Order());
+                }
+            }, TimeSpan.FromSeconds(60));
+            var unknown = await EdgectlProcess.RunAsync("lab", "kill", "n9", "--dir", lab);
+            Assert.Equal(1, unknown.ExitCode);
+            Assert.Contains("the lab has no node 'n9'", unknown.Err);
         }
         finally
         {

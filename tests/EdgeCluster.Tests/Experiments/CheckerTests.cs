@@ -133,11 +133,31 @@ public sealed class CheckerTests
         var verdict = Check(history);
         var settings = new ExperimentSettings("cp", NemesisKind.Isolate, 20, 10, 5, "out", null, null);
         var report = ExperimentReport.Write(settings, Members, Cut, history, verdict, 15, 20,
-            Members.Select(m => new FinalMember(m.Name, "Up", 1, null)).ToList());
+            Members.Select(m => new FinalMember(m.Name, "Up", 1, null)).ToList(), [], []);
         Assert.False(report.Passed);
         Assert.Contains("| verdict | FAIL: 1 stale strong reads |", report.Markdown);
         Assert.Equal(1, report.Json["strong"]!["stale_reads"]!.GetValue<int>());
         Assert.False(report.Json["passed"]!.GetValue<bool>());
         Assert.StartsWith("<svg", report.Svg);
+        Assert.Null(report.ResourcesSvg);
+    }
+
+    [Fact]
+    public void A_failed_check_of_the_soak_fails_the_report_with_the_history_clean_and_the_faults_are_named_on_the_plots()
+    {
+        var history = CleanHistory();
+        var settings = new ExperimentSettings("default", NemesisKind.Soak, 20, 10, 5, "out", null, null);
+        Window[] faults = [new(5, 15, Minority, NemesisKind.Isolate), new(16, 18, ["n1"], NemesisKind.Kill)];
+        ExtraCheck[] extra = [new("every member holds the same readings", "4 readings on each of 3 members", true),
+            new("inference tasks accepted but never ended", "1 of 9 accepted", false)];
+        var report = ExperimentReport.Write(settings, Members, faults, history, Check(history), 15, 20,
+            Members.Select(m => new FinalMember(m.Name, "Up", 1, null)).ToList(), extra, [new(1, "n1", 7, 120, 80), new(6, "n1", 7, 125, 81)]);
+        Assert.False(report.Passed);
+        Assert.Contains("| verdict | FAIL: inference tasks accepted but never ended: 1 of 9 accepted |", report.Markdown);
+        Assert.Contains("| every member holds the same readings | 4 readings on each of 3 members |", report.Markdown);
+        Assert.Contains("- kill: n1 killed (SIGKILL) and down from 16.0 s to 18.0 s", report.Markdown);
+        Assert.Contains(">kill n1</text>", report.Svg);
+        Assert.Contains(">isolate n3</text>", report.ResourcesSvg);
+        Assert.Equal(125, report.Json["resources"]![0]!["peak_rss_mib"]!.GetValue<double>());
     }
 }
