@@ -1,4 +1,6 @@
 using Akka.Actor;
+using Akka.Cluster;
+using Akka.DistributedData;
 using Akka.Hosting;
 using EdgeCluster.Domain.Inference;
 using static EdgeCluster.Actors.Inference.InferenceProtocol;
@@ -14,12 +16,19 @@ namespace EdgeCluster.Actors.Inference;
 /// coordinator about each task handed over; a coordinator that does not know a task (it started on another member after
 /// the old one was lost) gets it again, unless the results every member keeps say it ended. Task ids make submitting
 /// twice harmless.
+/// <para>
+/// What this member accepted outlives its actor system and its process: each task is written to this member's durable
+/// replicated key <c>inference-accepted-&lt;node&gt;</c> (in &lt;data-dir&gt;/ddata.db) before it goes anywhere, and
+/// taken out once it ended. A member that was downed and starts again, or was killed and started again, reads the key
+/// back and hands what it holds to the coordinator again.
+/// </para>
 /// </summary>
 public sealed class SubmissionsActor : ReceiveActor, IWithTimers
 {
     private sealed record Check;
     private sealed record NoAnswer(string TaskId);
     private sealed record Looked(string TaskId, bool Ended);
+    private sealed record Kept(Submit Task, IActorRef Asker);
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromHours(1);
 
     private readonly Dictionary<string, (Submit Task, DateTime Since)> _open = new();
@@ -31,17 +40,58 @@ public sealed class SubmissionsActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <param name="replicator">Where the ended tasks every member keeps are read (InferenceResults); null: not consulted.</param>
-    public SubmissionsActor(IActorRef coordinator, TimeSpan checkInterval, TimeSpan answerWithin, int holdCapacity, IActorRef? replicator = null)
+    private readonly IActorRef? _replicator;
+    private readonly LWWDictionaryKey<string, Submit>? _acceptedKey;
+
+    /// <summary>The durable key of the tasks a member accepted and has not seen end.</summary>
+    public static LWWDictionaryKey<string, Submit> AcceptedKey(string node) => new($"inference-accepted-{node}");
+
+    /// <param name="replicator">
+    /// Where the ended tasks every member keeps are read (InferenceResults) and this member's accepted tasks are kept
+    /// (<paramref name="node"/>'s durable key); null: neither (tests of the hand-over alone).
+    /// </param>
+    public SubmissionsActor(IActorRef coordinator, TimeSpan checkInterval, TimeSpan answerWithin, int holdCapacity, IActorRef? replicator = null,
+        string? node = null)
     {
         _checkInterval = checkInterval;
+        _replicator = replicator;
+        _acceptedKey = replicator is not null && node is not null ? AcceptedKey(node) : null;
+        var self = _acceptedKey is null ? null : Cluster.Get(Context.System).SelfUniqueAddress;
         Receive<Submit>(submit =>
         {
+            if (_acceptedKey is null) Self.Forward(new Kept(submit, Sender));
+            // On this member's disk first: acknowledged to the client only once kept.
+            else _replicator!.Tell(Dsl.Update(_acceptedKey, LWWDictionary<string, Submit>.Empty, WriteLocal.Instance,
+                new Kept(submit, Sender), d => d.SetItem(self!, submit.TaskId, submit)));
+        });
+        Receive<UpdateSuccess>(u => u.Request is Kept kept, u => Self.Tell(u.Request!));
+        Receive<IUpdateFailure>(f => f.Request is Kept, f =>
+        {
+            var kept = (Kept)f.Request!;
+            kept.Asker.Tell(new Submitted(kept.Task.TaskId, SubmitResult.NotKept, _held.Count));
+        });
+        Receive<UpdateSuccess>(_ => { });
+        Receive<IUpdateFailure>(_ => { });
+        Receive<Kept>(kept =>
+        {
+            var submit = kept.Task;
             _open[submit.TaskId] = (submit, DateTime.UtcNow);
-            _asking[submit.TaskId] = Sender;
+            _asking[submit.TaskId] = kept.Asker;
             coordinator.Tell(submit);
             Timers.StartSingleTimer("answer-" + submit.TaskId, new NoAnswer(submit.TaskId), answerWithin);
         });
+        // What this member accepted before its actor system (or its process) started again: held, and handed on at the next check.
+        Receive<GetSuccess>(got => got.Key.Equals(_acceptedKey), got =>
+        {
+            foreach (var (id, task) in got.Get(_acceptedKey!).Entries)
+            {
+                if (_open.ContainsKey(id)) continue;
+                _open[id] = (task, DateTime.UtcNow);
+                _held.Add(id);
+            }
+        });
+        Receive<NotFound>(_ => { });
+        Receive<GetFailure>(_ => { });
         Receive<Submitted>(submitted =>
         {
             Timers.Cancel("answer-" + submitted.TaskId);
@@ -49,7 +99,7 @@ public sealed class SubmissionsActor : ReceiveActor, IWithTimers
             {
                 asker.Tell(submitted);
                 // Told to retry later: the task is not this member's to keep.
-                if (submitted.Result == SubmitResult.QueueFull) _open.Remove(submitted.TaskId);
+                if (submitted.Result == SubmitResult.QueueFull) Forget(submitted.TaskId);
             }
             if (submitted.Result is SubmitResult.Accepted or SubmitResult.AlreadyKnown) _held.Remove(submitted.TaskId);
         });
@@ -58,7 +108,7 @@ public sealed class SubmissionsActor : ReceiveActor, IWithTimers
             if (!_asking.Remove(none.TaskId, out var asker)) return;
             if (_held.Count >= holdCapacity)
             {
-                _open.Remove(none.TaskId);
+                Forget(none.TaskId);
                 asker.Tell(new Submitted(none.TaskId, SubmitResult.QueueFull, _held.Count));
                 return;
             }
@@ -71,11 +121,7 @@ public sealed class SubmissionsActor : ReceiveActor, IWithTimers
         {
             foreach (var (id, (task, since)) in _open.ToList())
             {
-                if (DateTime.UtcNow - since > GiveUpAfter)
-                {
-                    _open.Remove(id);
-                    _held.Remove(id);
-                }
+                if (DateTime.UtcNow - since > GiveUpAfter) Forget(id);
                 else if (_held.Contains(id)) coordinator.Tell(task);
                 else coordinator.Tell(new GetTask(id));
             }
@@ -86,7 +132,7 @@ public sealed class SubmissionsActor : ReceiveActor, IWithTimers
             switch (status.State)
             {
                 case "completed" or "failed":
-                    _open.Remove(status.TaskId);
+                    Forget(status.TaskId);
                     break;
                 case "unknown" when replicator is null:
                     coordinator.Tell(open.Task);
@@ -101,26 +147,40 @@ public sealed class SubmissionsActor : ReceiveActor, IWithTimers
         Receive<Looked>(looked =>
         {
             if (!_open.TryGetValue(looked.TaskId, out var open)) return;
-            if (looked.Ended) _open.Remove(looked.TaskId);
+            if (looked.Ended) Forget(looked.TaskId);
             else coordinator.Tell(open.Task);
         });
+    }
+
+    /// <summary>A task this member need not keep any longer (it ended, or it was refused): out of memory and off the disk.</summary>
+    private void Forget(string taskId)
+    {
+        _open.Remove(taskId);
+        _held.Remove(taskId);
+        if (_acceptedKey is not null)
+            _replicator!.Tell(Dsl.Update(_acceptedKey, LWWDictionary<string, Submit>.Empty, WriteLocal.Instance,
+                d => d.Remove(Cluster.Get(Context.System).SelfUniqueAddress, taskId)));
     }
 
     /// <summary>The state of a task this member holds because no coordinator answered when it came.</summary>
     public const string HeldState = "queued (no coordinator yet)";
 
-    protected override void PreStart() => Timers.StartPeriodicTimer("check", new Check(), _checkInterval);
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer("check", new Check(), _checkInterval);
+        if (_acceptedKey is not null) _replicator!.Tell(Dsl.Get(_acceptedKey, ReadLocal.Instance));
+    }
 }
 
 public static class SubmissionsHosting
 {
     public static AkkaConfigurationBuilder AddInferenceSubmissions(this AkkaConfigurationBuilder builder, TimeSpan checkInterval,
-        TimeSpan answerWithin, int holdCapacity) =>
+        TimeSpan answerWithin, int holdCapacity, string node) =>
         builder.WithActors((system, registry, _) =>
         {
             var coordinator = registry.Get<CoordinatorActor>();
             registry.Register<SubmissionsActor>(system.ActorOf(
                 Props.Create(() => new SubmissionsActor(coordinator, checkInterval, answerWithin, holdCapacity,
-                    Akka.DistributedData.DistributedData.Get(system).Replicator)), "inference-submissions"));
+                    DistributedData.Get(system).Replicator, node)), "inference-submissions"));
         });
 }

@@ -68,7 +68,7 @@ public static class InferenceHosting
         else
             builder.WithSingletonProxy<CoordinatorActor>(CoordinatorActor.SingletonName, singleton);
         // Held by this member when no coordinator answers in 2 s, up to the coordinator's own queue bound.
-        builder.AddInferenceSubmissions(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2), options.QueueCapacity);
+        builder.AddInferenceSubmissions(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2), options.QueueCapacity, nodeName);
         if (!roles.Contains("inference")) return builder;
         return builder.WithActors((system, registry, resolver) =>
         {

@@ -28,7 +28,11 @@ public sealed class PartitionTable
         lock (_gate) _cuts.TryAdd(Naked(link.Peer), link with { Peer = Naked(link.Peer) });
     }
 
-    internal bool Remove(Address peer)
+    /// <summary>
+    /// Forgets the cut to a peer. A heal does this before it asks the controller to open the link, so that a heal that
+    /// reaches a member while its actor system is restarting still holds for the next one.
+    /// </summary>
+    public bool Remove(Address peer)
     {
         lock (_gate) return _cuts.Remove(Naked(peer));
     }

@@ -99,34 +99,70 @@ public sealed class ExperimentRun(ExperimentSettings settings, IReadOnlyList<Tar
             var victim = targets[random.Next(targets.Count)].Name;
             if (next + settings.FaultHold + 5 > until) return;
             if (next > Now) await Task.Delay(TimeSpan.FromSeconds(next - Now));
+            // A fault lands on a whole cluster: the members the last one downed have rejoined (or half a minute passed).
+            if (!await AllUpAsync(TimeSpan.FromSeconds(30))) Progress("not every member is Up after 30 s; the next fault goes ahead");
             var started = Now;
-            switch (kind)
+            try
             {
-                case NemesisKind.Isolate:
-                case NemesisKind.Flap:
-                    var others = targets.Select(t => t.Name).Where(n => n != victim).ToList();
-                    if (kind == NemesisKind.Flap) await FlapAsync([victim], others, settings.FaultHold);
-                    else await CutOnceAsync([victim], others, settings.FaultHold, NemesisKind.Isolate);
-                    break;
-                case NemesisKind.Split:
-                    var shuffled = targets.Select(t => t.Name).OrderBy(_ => random.Next()).ToList();
-                    var small = shuffled.Take(targets.Count / 2).Order().ToList();
-                    await CutOnceAsync(small, shuffled.Except(small).ToList(), settings.FaultHold, NemesisKind.Split);
-                    break;
-                case NemesisKind.Kill:
-                    Progress($"SIGKILL {victim}, start it again in {settings.FaultHold:0} s");
-                    _windows.Add(await faults!.KillAsync(victim, () => Now));
-                    break;
-                case NemesisKind.Restart:
-                    Progress("restart the coordinator's member (SIGTERM, start again)");
-                    _windows.Add(await faults!.RestartCoordinatorAsync(targets, () => Now));
-                    break;
-                case NemesisKind.Pause:
-                    Progress($"SIGSTOP {victim} for {settings.FaultHold:0} s, then SIGCONT");
-                    _windows.Add(await faults!.PauseAsync(victim, () => Now));
-                    break;
+                await FaultAsync(kind, victim, random);
+            }
+            catch (CliException e)
+            {
+                Progress($"{kind.Name()} not applied: {e.Message}");
             }
             next = started + settings.FaultEveryMin + random.NextDouble() * (settings.FaultEveryMax - settings.FaultEveryMin);
+        }
+    }
+
+    private async Task FaultAsync(NemesisKind kind, string victim, Random random)
+    {
+        switch (kind)
+        {
+            case NemesisKind.Isolate:
+            case NemesisKind.Flap:
+                var others = targets.Select(t => t.Name).Where(n => n != victim).ToList();
+                if (kind == NemesisKind.Flap) await FlapAsync([victim], others, settings.FaultHold);
+                else await CutOnceAsync([victim], others, settings.FaultHold, NemesisKind.Isolate);
+                break;
+            case NemesisKind.Split:
+                var shuffled = targets.Select(t => t.Name).OrderBy(_ => random.Next()).ToList();
+                var small = shuffled.Take(targets.Count / 2).Order().ToList();
+                await CutOnceAsync(small, shuffled.Except(small).ToList(), settings.FaultHold, NemesisKind.Split);
+                break;
+            case NemesisKind.Kill:
+                Progress($"SIGKILL {victim}, start it again in {settings.FaultHold:0} s");
+                _windows.Add(await faults!.KillAsync(victim, () => Now));
+                break;
+            case NemesisKind.Restart:
+                Progress("restart the coordinator's member (SIGTERM, start again)");
+                _windows.Add(await faults!.RestartCoordinatorAsync(targets, () => Now));
+                break;
+            case NemesisKind.Pause:
+                Progress($"SIGSTOP {victim} for {settings.FaultHold:0} s, then SIGCONT");
+                _windows.Add(await faults!.PauseAsync(victim, () => Now));
+                break;
+        }
+    }
+
+    /// <summary>Whether some member sees every member of the run Up, asked until <paramref name="within"/> passed.</summary>
+    private async Task<bool> AllUpAsync(TimeSpan within)
+    {
+        var deadline = Now + within.TotalSeconds;
+        var names = targets.Select(t => t.Name).ToHashSet();
+        while (true)
+        {
+            foreach (var t in targets)
+            {
+                try
+                {
+                    var view = await http.GetFromJsonAsync<ClusterView>($"http://{t.Http}/api/cluster", ApiJson.Options);
+                    var up = view?.Members.Where(m => m.Status == "Up" && m.Reachable).Select(m => m.NodeName ?? "").ToHashSet();
+                    if (up is not null && names.IsSubsetOf(up)) return true;
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException) { }
+            }
+            if (Now > deadline) return false;
+            await Task.Delay(500);
         }
     }
 

@@ -1,3 +1,4 @@
+using EdgeCluster.Contracts;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Serialization;
@@ -49,18 +50,49 @@ public sealed class AdminApiNemesis(HttpClient http, IReadOnlyList<Target> targe
             throw new CliException($"the nemesis could not cut the network: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
+    /// <summary>
+    /// Heals through the first member that answers, then makes sure: a member that missed the fan-out (it was
+    /// restarting its actor system) is asked again itself, until no member reports a cut link (at most a minute).
+    /// </summary>
     public async Task HealAsync()
     {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        IReadOnlyList<Target> pending = targets;
+        while (true)
+        {
+            foreach (var t in pending)
+            {
+                try
+                {
+                    using var response = await http.PostAsync($"http://{t.Http}/api/admin/partition/heal", null);
+                    if (response.IsSuccessStatusCode) break;
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+            }
+            pending = await StillCutAsync();
+            if (pending.Count == 0) return;
+            if (DateTime.UtcNow > deadline)
+                throw new CliException($"{string.Join(", ", pending.Select(t => t.Name))} still cut a minute after the heal; heal by hand: edgectl <member> partition heal");
+            await Task.Delay(1000);
+        }
+    }
+
+    private async Task<IReadOnlyList<Target>> StillCutAsync()
+    {
+        var cut = new List<Target>();
         foreach (var t in targets)
         {
             try
             {
-                var response = await http.PostAsync($"http://{t.Http}/api/admin/partition/heal", null);
-                if (response.IsSuccessStatusCode) return;
+                var links = await http.GetFromJsonAsync<LinksView>($"http://{t.Http}/api/admin/links", ApiJson.Options);
+                if (links is null || links.Links.Count > 0) cut.Add(t);
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+            {
+                cut.Add(t);
+            }
         }
-        throw new CliException("no member healed the partition; heal by hand: edgectl <member> partition heal");
+        return cut;
     }
 }
 

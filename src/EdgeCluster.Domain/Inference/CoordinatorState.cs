@@ -18,8 +18,11 @@ public sealed record Assignment(InferenceTask Task, string WorkerId, long Deadli
 /// <summary>How a task ended: completed with a result, or failed with the reason. Every accepted task ends as one of them.</summary>
 public sealed record TaskOutcome(string TaskId, bool Completed, string? Result, string? Reason, string? WorkerId, int Attempts);
 
-/// <summary>What became of a submitted task; <c>Held</c>: no coordinator answered, the member that took it keeps it for the next one.</summary>
-public enum SubmitResult { Accepted, AlreadyKnown, QueueFull, Held }
+/// <summary>
+/// What became of a submitted task; <c>Held</c>: no coordinator answered, the member that took it keeps it for the next
+/// one; <c>NotKept</c>: the member that took it could not write it to its disk, so nothing was accepted.
+/// </summary>
+public enum SubmitResult { Accepted, AlreadyKnown, QueueFull, Held, NotKept }
 
 /// <param name="FairShareSlack">
 /// How many tasks a worker may be handed beyond the least-served alive worker of the same model type; 0 turns the bound off

@@ -71,6 +71,8 @@ public static class InferenceEndpoints
             {
                 return ApiErrors.Unavailable("no inference coordinator answered: is a member with the coordinator role up?");
             }
+            if (submitted.Result == SubmitResult.NotKept)
+                return ApiErrors.Unavailable("this member could not write the task to its disk; nothing was accepted, submit it again");
             if (submitted.Result == SubmitResult.QueueFull)
             {
                 http.Response.Headers.RetryAfter = "5";

@@ -55,7 +55,7 @@ public static class ReadingEndpoints
         }
         if (strong && NoMajorityReachable(system) is { } refused) return refused;
 
-        var result = await Ingestion.IngestAsync(devices.ActorRef, [reading!], ingest, "http");
+        var result = await Ingestion.IngestAsync(system, devices.ActorRef, [reading!], ingest, "http");
         if (strong && result is Accepted accepted && await ConfirmAsync(replicator.ActorRef, ingest, accepted) is { } unconfirmed)
             return unconfirmed;
         return result switch
@@ -83,7 +83,7 @@ public static class ReadingEndpoints
         var count = readings!.Length;
 
         if (strong && NoMajorityReachable(system) is { } refused) return refused;
-        var result = await Ingestion.IngestAsync(devices.ActorRef, readings, ingest, "http");
+        var result = await Ingestion.IngestAsync(system, devices.ActorRef, readings, ingest, "http");
         if (strong && result is Accepted accepted && await ConfirmAsync(replicator.ActorRef, ingest, accepted) is { } unconfirmed)
             return unconfirmed;
         return result switch

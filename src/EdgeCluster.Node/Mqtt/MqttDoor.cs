@@ -23,7 +23,7 @@ namespace EdgeCluster.Node.Mqtt;
 /// device sends it again); a bad payload never reaches the journal and never costs a well-behaved device its connection.
 /// Subscribers get readings from what this member stored (<see cref="MqttFanOut"/>), not from the publishes themselves.
 /// </summary>
-public sealed class MqttDoor(MqttServer server, IRequiredActor<DeviceManagerActor> devices, IRequiredActor<ConnectionDropsActor> drops,
+public sealed class MqttDoor(MqttServer server, ActorSystem system, IRequiredActor<DeviceManagerActor> devices, IRequiredActor<ConnectionDropsActor> drops,
     ReadModelStore store, IngestSettings ingest, ILogger<MqttDoor> log)
 {
     /// <summary>The client id the node publishes its own messages (stored readings, status, alerts, errors) under.</summary>
@@ -137,7 +137,7 @@ public sealed class MqttDoor(MqttServer server, IRequiredActor<DeviceManagerActo
             return;
         }
 
-        var result = await Ingestion.IngestAsync(devices.ActorRef, readings!, ingest, "mqtt");
+        var result = await Ingestion.IngestAsync(system, devices.ActorRef, readings!, ingest, "mqtt");
         switch (result)
         {
             case Accepted:
