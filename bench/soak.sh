@@ -20,8 +20,11 @@ if [ ! -x firmware/build/edge-sim ]; then
   cmake --build firmware/build -j"$(nproc)" --target edge-sim >/dev/null
 fi
 dotnet build -c Release src/EdgeCluster.Cli >/dev/null
+# The soak runs (and restarts nodes) from a copy of the build, so a build during a long soak does not change it.
+BIN=$(dirname "$WORK")/bin
+rm -rf "$BIN"; cp -r src/EdgeCluster.Cli/bin/Release/net10.0 "$BIN"
 # Eventual readings at 4/s per member and device keep each device's final read within one page over 30 minutes.
-dotnet src/EdgeCluster.Cli/bin/Release/net10.0/edgectl.dll experiment --nemesis soak --nodes 5 --profile default \
+dotnet "$BIN/edgectl.dll" experiment --nemesis soak --nodes 5 --profile default \
   --duration "$DURATION" --rate "${RATE:-4}" --strong-every 4 --fault-every "$FAULT_EVERY" --seed "$SEED" \
   --sim firmware/build/edge-sim --sim-rate 1 --inference-rate 0.5 \
   --http-port "${HTTP_PORT:-5400}" --akka-port "${AKKA_PORT:-4400}" --mqtt-port "${MQTT_PORT:-2400}" \

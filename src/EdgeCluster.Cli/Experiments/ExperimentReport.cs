@@ -93,14 +93,18 @@ public static class ExperimentReport
         foreach (var check in extra) md.AppendLine($"| {check.Name} | {check.Result}{(check.Passed ? "" : " (FAIL)")} |");
         md.AppendLine($"| verdict | {(passed ? "PASS" : "FAIL: " + string.Join("; ", failures))} |");
         md.AppendLine();
-        md.AppendLine("Writes per side and phase (ok / fail / indeterminate of invoked):");
-        md.AppendLine();
-        md.AppendLine("| side | phase | eventual | strong |");
-        md.AppendLine("|---|---|---|---|");
-        foreach (var (side, counts) in v.Sides)
-            foreach (var (phase, (eventual, strong)) in counts.Phases)
-                md.AppendLine($"| {side} | {phase} | {Fmt(eventual)} | {Fmt(strong)} |");
-        md.AppendLine();
+        // A soak has no one minority: its faults are listed above, each with the members it struck.
+        if (settings.Nemesis != NemesisKind.Soak)
+        {
+            md.AppendLine("Writes per side and phase (ok / fail / indeterminate of invoked):");
+            md.AppendLine();
+            md.AppendLine("| side | phase | eventual | strong |");
+            md.AppendLine("|---|---|---|---|");
+            foreach (var (side, counts) in v.Sides)
+                foreach (var (phase, (eventual, strong)) in counts.Phases)
+                    md.AppendLine($"| {side} | {phase} | {Fmt(eventual)} | {Fmt(strong)} |");
+            md.AppendLine();
+        }
         md.AppendLine("Members at the end: " + string.Join(", ", finalMembers.Select(m =>
             $"{m.Name} {m.Member ?? "unknown"} (actor system {m.Incarnation?.ToString() ?? "?"}{(m.Incarnation > 1 ? ": downed and rejoined" : "")})")));
         md.AppendLine();
