@@ -5,7 +5,11 @@ namespace EdgeCluster.Contracts;
 /// <c>interval_s</c> (as registered, or learned from its recent readings) and <c>status</c> (online, late, offline).
 /// </summary>
 public sealed record DeviceView(int DeviceId, string Name, string Type, string? Location, string RegisteredAt,
-    int? IntervalS = null, string? LastSeen = null, string? Status = null);
+    int? IntervalS = null, string? LastSeen = null, string? Status = null)
+{
+    /// <summary>The device's token, in the answer that created it (registration, rotation) and never again: only its hash is kept.</summary>
+    public string? Token { get; init; }
+}
 
 /// <summary>GET /api/devices/{device_id}: the entry, its health and its latest reading.</summary>
 public sealed record DeviceDetail(int DeviceId, string Name, string Type, string? Location, string RegisteredAt, ReadingView? Latest,

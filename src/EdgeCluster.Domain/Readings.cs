@@ -20,4 +20,5 @@ public sealed record ReadingsJournaled(string OriginNode, IReadOnlyList<Journale
 }
 
 /// <summary>A device in the registry, with the lab's fields and, when it was given, how often it reports (seconds).</summary>
-public sealed record DeviceInfo(int DeviceId, string Name, string Type, string? Location, long RegisteredAtMs, int? IntervalS = null);
+/// <param name="TokenHash">SHA-256 of the device's token (<see cref="DeviceTokens"/>); null for a device without one (auto-registered).</param>
+public sealed record DeviceInfo(int DeviceId, string Name, string Type, string? Location, long RegisteredAtMs, int? IntervalS = null, string? TokenHash = null);

@@ -159,6 +159,7 @@ public static class NodeHost
         builder.Services.AddOpenApi();
         builder.AddObservability(new Observability.ReadModelReadiness());
         builder.Services.AddSingleton<LocalLinks>();
+        builder.Services.AddSingleton<DeviceAuth>();
         builder.Services.AddSingleton<AdminFanOut>();
         builder.Services.AddHttpClient(AdminFanOut.ClientName, c => c.Timeout = TimeSpan.FromSeconds(5));
         if (settings.MqttPort != 0) builder.AddMqttDoor();

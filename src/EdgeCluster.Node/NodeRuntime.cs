@@ -124,7 +124,7 @@ public static class NodeRunner
 }
 
 /// <summary>What the chosen profile (cluster-config/profiles/&lt;name&gt;/akka.conf) sets besides Akka itself.</summary>
-public sealed record ProfileSettings(string Name, bool StrongByDefault, string Downing)
+public sealed record ProfileSettings(string Name, bool StrongByDefault, string Downing, string DeviceAuth = "off")
 {
     public static ProfileSettings From(string name, string hocon)
     {
@@ -134,7 +134,11 @@ public sealed record ProfileSettings(string Name, bool StrongByDefault, string D
             throw new SettingsException($"profile '{name}': edgecluster.default-consistency '{consistency}' must be eventual or strong");
         var downing = config.GetString("akka.cluster.downing-provider-class", "");
         var strategy = config.GetString("akka.cluster.split-brain-resolver.active-strategy", "");
+        var deviceAuth = config.GetString("edgecluster.device-auth", "off");
+        if (deviceAuth is not ("off" or "tokens"))
+            throw new SettingsException($"profile '{name}': edgecluster.device-auth '{deviceAuth}' must be off or tokens");
         return new ProfileSettings(name, consistency == "strong",
-            string.IsNullOrWhiteSpace(downing) ? "none" : downing.Contains("SplitBrainResolver") ? $"split brain resolver ({strategy})" : downing);
+            string.IsNullOrWhiteSpace(downing) ? "none" : downing.Contains("SplitBrainResolver") ? $"split brain resolver ({strategy})" : downing,
+            deviceAuth);
     }
 }

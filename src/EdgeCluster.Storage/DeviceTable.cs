@@ -21,8 +21,9 @@ public sealed class DeviceTable(ReadModelDatabase db)
         using var upsert = c.CreateCommand();
         upsert.CommandText =
             """
-            INSERT INTO devices (device_id, name, type, location, registered_at, interval_s) VALUES ($id, $name, $type, $location, $registeredAt, $interval)
-            ON CONFLICT(device_id) DO UPDATE SET name = excluded.name, type = excluded.type, location = excluded.location, interval_s = excluded.interval_s
+            INSERT INTO devices (device_id, name, type, location, registered_at, interval_s, token_hash) VALUES ($id, $name, $type, $location, $registeredAt, $interval, $token)
+            ON CONFLICT(device_id) DO UPDATE SET name = excluded.name, type = excluded.type, location = excluded.location, interval_s = excluded.interval_s,
+                token_hash = excluded.token_hash
             """;
         upsert.Parameters.AddWithValue("$id", device.DeviceId);
         upsert.Parameters.AddWithValue("$name", device.Name);
@@ -30,6 +31,7 @@ public sealed class DeviceTable(ReadModelDatabase db)
         upsert.Parameters.AddWithValue("$location", (object?)device.Location ?? DBNull.Value);
         upsert.Parameters.AddWithValue("$registeredAt", TimeText.FromUnixMs(device.RegisteredAtMs));
         upsert.Parameters.AddWithValue("$interval", (object?)device.IntervalS ?? DBNull.Value);
+        upsert.Parameters.AddWithValue("$token", (object?)device.TokenHash ?? DBNull.Value);
         upsert.ExecuteNonQuery();
         tx.Commit();
         return created;
@@ -39,6 +41,10 @@ public sealed class DeviceTable(ReadModelDatabase db)
 
     public IReadOnlyList<DeviceInfo> List() => Query("", null);
 
+    /// <summary>The device whose token hashes to <paramref name="tokenHash"/>, or null.</summary>
+    public DeviceInfo? FindByTokenHash(string tokenHash) =>
+        List().FirstOrDefault(d => d.TokenHash is not null && string.Equals(d.TokenHash, tokenHash, StringComparison.Ordinal));
+
     /// <summary>The registered device of that name (the lab's MQTT publisher names devices, "sensor_room1"), or null.</summary>
     public DeviceInfo? FindByName(string name) =>
         List().FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal));
@@ -47,7 +53,7 @@ public sealed class DeviceTable(ReadModelDatabase db)
     {
         using var c = db.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT device_id, name, type, location, registered_at, interval_s FROM devices {where} ORDER BY device_id";
+        cmd.CommandText = $"SELECT device_id, name, type, location, registered_at, interval_s, token_hash FROM devices {where} ORDER BY device_id";
         if (deviceId is { } id) cmd.Parameters.AddWithValue("$id", id);
         using var reader = cmd.ExecuteReader();
         var devices = new List<DeviceInfo>();
@@ -57,5 +63,6 @@ public sealed class DeviceTable(ReadModelDatabase db)
 
     private static DeviceInfo Read(SqliteDataReader reader) =>
         new(reader.GetInt32(0), reader.GetString(1), reader.GetString(2),
-            reader.IsDBNull(3) ? null : reader.GetString(3), TimeText.ToUnixMs(reader.GetString(4)), reader.IsDBNull(5) ? null : reader.GetInt32(5));
+            reader.IsDBNull(3) ? null : reader.GetString(3), TimeText.ToUnixMs(reader.GetString(4)), reader.IsDBNull(5) ? null : reader.GetInt32(5),
+            reader.IsDBNull(6) ? null : reader.GetString(6));
 }

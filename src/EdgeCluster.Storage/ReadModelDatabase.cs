@@ -13,7 +13,7 @@ public sealed class StoreVersionException(string message) : Exception(message);
 public sealed class ReadModelDatabase : IDisposable
 {
     /// <summary>The read model's layout; a file of a newer or unknown layout is refused rather than half-used.</summary>
-    public const int SchemaVersion = 4;
+    public const int SchemaVersion = 5;
 
     private readonly string _connectionString;
 
@@ -38,6 +38,7 @@ public sealed class ReadModelDatabase : IDisposable
         if (version == 1) MigrateFrom1();
         if (version is 1 or 2) MigrateTo3();
         if (version == 3) MigrateTo4();
+        if (version is 1 or 2 or 3 or 4) MigrateTo5();
         Execute(Writer, $"PRAGMA user_version = {SchemaVersion}");
     }
 
@@ -109,6 +110,9 @@ public sealed class ReadModelDatabase : IDisposable
     /// </summary>
     private void MigrateTo4() => Execute(Writer, "ALTER TABLE rollups ADD COLUMN max_gap_ms INTEGER");
 
+    /// <summary>Layout 5: a device's token hash. Devices registered before have none (as auto-registered ones) until it is rotated.</summary>
+    private void MigrateTo5() => Execute(Writer, "ALTER TABLE devices ADD COLUMN token_hash TEXT");
+
     private long CheckSchemaVersion()
     {
         using var cmd = Writer.CreateCommand();
@@ -116,7 +120,7 @@ public sealed class ReadModelDatabase : IDisposable
         var version = (long)cmd.ExecuteScalar()!;
         cmd.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE name = 'sensor_readings'";
         var hasReadings = (long)cmd.ExecuteScalar()! > 0;
-        if (version is SchemaVersion or 1 or 2 or 3 || (version == 0 && !hasReadings)) return version;
+        if (version is SchemaVersion or 1 or 2 or 3 or 4 || (version == 0 && !hasReadings)) return version;
         throw new StoreVersionException(
             $"read model '{Path}' has layout {version}, this node writes layout {SchemaVersion}: stop the node, move the file away " +
             "and start again; it is rebuilt from the journal, and other members' readings are pulled again");

@@ -17,7 +17,9 @@ public static class ReadModelSchema
             location      TEXT,
             registered_at TEXT NOT NULL,
             -- how often the device reports, in seconds, when its registration said so
-            interval_s    INTEGER);
+            interval_s    INTEGER,
+            -- SHA-256 (hex) of the device's token; NULL for a device without one
+            token_hash    TEXT);
         -- device_id refers to devices(device_id) as in the lab; not enforced, because a reading
         -- replicated from another member may arrive before that member's registry entry.
         -- reading_id is the reading's origin and origin seq in one integer (origin_id * 2^40 +

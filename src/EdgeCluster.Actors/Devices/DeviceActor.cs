@@ -41,9 +41,20 @@ public sealed class DeviceActor : ReceiveActor
         });
         Receive<Register>(r =>
         {
-            var created = Save(r.Device);
+            var created = Save(r.Device with { TokenHash = _state.Info?.TokenHash ?? r.Device.TokenHash });
             PublishToRegistry();
             Sender.Tell(new Registered(_state.Info!, created));
+        });
+        Receive<RotateToken>(r =>
+        {
+            if (_state.Info is not { } info)
+            {
+                Sender.Tell(new NotRegistered(DeviceId));
+                return;
+            }
+            Save(info with { TokenHash = r.TokenHash });
+            PublishToRegistry();
+            Sender.Tell(new Registered(_state.Info!, false));
         });
         Receive<RegistryProtocol.RegistryUpdated>(u =>
         {
@@ -75,7 +86,7 @@ public sealed class DeviceActor : ReceiveActor
     }
 
     internal static bool SameEntry(DeviceInfo? a, DeviceInfo b) =>
-        a is not null && a.Name == b.Name && a.Type == b.Type && a.Location == b.Location && a.IntervalS == b.IntervalS;
+        a is not null && a.Name == b.Name && a.Type == b.Type && a.Location == b.Location && a.IntervalS == b.IntervalS && a.TokenHash == b.TokenHash;
 
     // An actor for an id nobody registered should not stay in memory for every id a client tries.
     private void SetIdleTimeout() => Context.SetReceiveTimeout(_state.IsRegistered ? null : IdleUnregistered);

@@ -24,10 +24,19 @@ public static class DeviceProtocol
     /// <summary>The write that held these seqs did not happen.</summary>
     public sealed record Release(int DeviceId, IReadOnlyList<long> Seqs) : IDeviceCommand;
 
+    /// <summary>
+    /// Adds or changes a device. Its <see cref="DeviceInfo.TokenHash"/> is the token offered to a device that has none
+    /// yet; a device that has one keeps it (a token changes only by <see cref="RotateToken"/>).
+    /// </summary>
     public sealed record Register(DeviceInfo Device) : IDeviceCommand
     {
         public int DeviceId => Device.DeviceId;
     }
+
+    /// <summary>Gives a registered device a new token (its hash); answered <see cref="Registered"/>, or <see cref="NotRegistered"/>.</summary>
+    public sealed record RotateToken(int DeviceId, string TokenHash) : IDeviceCommand;
+
+    public sealed record NotRegistered(int DeviceId);
 
     public sealed record Registered(DeviceInfo Device, bool Created);
 

@@ -78,6 +78,9 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
                     if (device.Location is not null) w.Write(device.Location);
                     w.Write(device.RegisteredAtMs);
                     w.Write(device.IntervalS ?? 0);
+                    // Appended: a member of an earlier version reads the fields before and ignores the rest.
+                    w.Write(device.TokenHash is not null);
+                    if (device.TokenHash is not null) w.Write(device.TokenHash);
                     break;
                 case KeyValue.MultiValueRegister register:
                     w.Write(register.Siblings.Count);
@@ -122,7 +125,9 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
                 return new KeyValue.MultiValueRegister(siblings);
             case DeviceManifest:
                 var device = new DeviceInfo(r.ReadInt32(), r.ReadString(), r.ReadString(), r.ReadBoolean() ? r.ReadString() : null, r.ReadInt64());
-                return r.ReadInt32() is > 0 and var interval ? device with { IntervalS = interval } : device;
+                if (r.ReadInt32() is > 0 and var interval) device = device with { IntervalS = interval };
+                // A member of an earlier version wrote no token hash.
+                return r.BaseStream.Position < r.BaseStream.Length && r.ReadBoolean() ? device with { TokenHash = r.ReadString() } : device;
             default:
                 throw new SerializationException($"Unknown replication manifest '{manifest}'");
         }

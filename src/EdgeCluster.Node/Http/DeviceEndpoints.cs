@@ -16,6 +16,7 @@ public static class DeviceEndpoints
     public static void MapDeviceEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/devices", Register);
+        app.MapPost("/api/devices/{device_id}/token", RotateToken);
         app.MapGet("/api/devices", (HttpRequest request, ReadModelStore store, DeviceStatus health) =>
         {
             string? status = null;
@@ -39,8 +40,13 @@ public static class DeviceEndpoints
         });
     }
 
-    private static async Task<IResult> Register(HttpContext http, IRequiredActor<DeviceManagerActor> devices)
+    /// <summary>
+    /// Adds or changes a device. A device that gets its first token here (a new one, or one registered without) has it
+    /// in the answer, once; a device that has one keeps it (rotate it with POST /api/devices/{id}/token).
+    /// </summary>
+    private static async Task<IResult> Register(HttpContext http, IRequiredActor<DeviceManagerActor> devices, DeviceAuth auth)
     {
+        if (auth.GuardAdmin(http) is { } refused) return refused;
         var body = await RequestInput.ReadJsonAsync(http.Request, http.RequestAborted);
         if (body.Error is not null) return body.Error;
         var json = body.Json!.Value;
@@ -50,13 +56,34 @@ public static class DeviceEndpoints
             RequestInput.Field(json, "type"), RequestInput.Field(json, "location"), RequestInput.Field(json, "interval_s"));
         var (device, error) = DeviceValidator.Validate(raw, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         if (error is not null) return ApiErrors.BadRequest(error.Field, error.Message);
+        var token = DeviceTokens.New();
         try
         {
-            var registered = await devices.ActorRef.Ask<Registered>(new Register(device!), TimeSpan.FromSeconds(10));
-            var reply = DeviceReply(registered.Device);
+            var registered = await devices.ActorRef.Ask<Registered>(new Register(device! with { TokenHash = DeviceTokens.Hash(token) }), TimeSpan.FromSeconds(10));
+            var reply = DeviceReply(registered.Device) with { Token = DeviceTokens.Matches(token, registered.Device.TokenHash) ? token : null };
             return registered.Created
                 ? TypedResults.Created($"/api/devices/{registered.Device.DeviceId}", reply)
                 : TypedResults.Ok(reply);
+        }
+        catch (AskTimeoutException)
+        {
+            return ApiErrors.Unavailable("device registry did not answer in time");
+        }
+    }
+
+    /// <summary>A new token for a registered device, answered once; the old one stops working as the registry change spreads.</summary>
+    private static async Task<IResult> RotateToken(string device_id, HttpContext http, IRequiredActor<DeviceManagerActor> devices, DeviceAuth auth)
+    {
+        if (auth.GuardAdmin(http) is { } refused) return refused;
+        if (!Routes.TryDeviceId(device_id, out var id, out var error)) return error;
+        var token = DeviceTokens.New();
+        try
+        {
+            return await devices.ActorRef.Ask<object>(new RotateToken(id, DeviceTokens.Hash(token)), TimeSpan.FromSeconds(10)) switch
+            {
+                Registered r => TypedResults.Ok(DeviceReply(r.Device) with { Token = token }),
+                _ => ApiErrors.NotFound($"Device {id} not found: register it with POST /api/devices", "device_id"),
+            };
         }
         catch (AskTimeoutException)
         {

@@ -19,8 +19,10 @@ public static class KeyValueEndpoints
 
     public static void MapKeyValueEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPut("/api/kv/{key}", async (string key, HttpContext http, IRequiredActor<KeyValueActor> kv) =>
+        app.MapPut("/api/kv/{key}", async (string key, HttpContext http, IRequiredActor<KeyValueActor> kv, DeviceAuth auth) =>
         {
+            // On a shared network (device tokens on) a write here is the admin's, from edgectl or the dashboard.
+            if (auth.GuardAdmin(http) is { } refused) return refused;
             if (!ValidKey(key, out var keyError)) return keyError;
             if (!RequestInput.TryConsistency(http.Request, out var strong, out var consistencyError)) return consistencyError;
             var body = await RequestInput.ReadJsonAsync(http.Request, http.RequestAborted);

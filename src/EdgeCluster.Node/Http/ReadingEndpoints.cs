@@ -24,9 +24,10 @@ public static class ReadingEndpoints
     }
 
     private static async Task<IResult> PostReading(HttpContext http, IRequiredActor<DeviceManagerActor> devices,
-        IRequiredActor<ReplicatorActor> replicator, ActorSystem system, IngestSettings ingest)
+        IRequiredActor<ReplicatorActor> replicator, ActorSystem system, IngestSettings ingest, DeviceAuth auth)
     {
         var request = http.Request;
+        if (auth.Demand(request) is { } unauthenticated) return unauthenticated;
         if (!RequestInput.TryConsistency(request, out var strong, out var consistencyError)) return consistencyError;
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         RawReading raw;
@@ -53,6 +54,7 @@ public static class ReadingEndpoints
             EdgeMetrics.Refused("http", "invalid");
             return ApiErrors.BadRequest(error.Field, error.Message);
         }
+        if (auth.Check(request, [reading!], batch: false) is { } denied) return denied;
         if (strong && NoMajorityReachable(system) is { } refused) return refused;
 
         var result = await Ingestion.IngestAsync(system, devices.ActorRef, [reading!], ingest, "http");
@@ -68,8 +70,9 @@ public static class ReadingEndpoints
     }
 
     private static async Task<IResult> PostBatch(HttpContext http, IRequiredActor<DeviceManagerActor> devices,
-        IRequiredActor<ReplicatorActor> replicator, ActorSystem system, IngestSettings ingest)
+        IRequiredActor<ReplicatorActor> replicator, ActorSystem system, IngestSettings ingest, DeviceAuth auth)
     {
+        if (auth.Demand(http.Request) is { } unauthenticated) return unauthenticated;
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         if (!RequestInput.TryConsistency(http.Request, out var strong, out var consistencyError)) return consistencyError;
         var body = await RequestInput.ReadJsonAsync(http.Request, http.RequestAborted);
@@ -81,6 +84,7 @@ public static class ReadingEndpoints
             return ApiErrors.BadRequest(problem.Field, problem.Message, problem.Index);
         }
         var count = readings!.Length;
+        if (auth.Check(http.Request, readings, batch: true) is { } denied) return denied;
 
         if (strong && NoMajorityReachable(system) is { } refused) return refused;
         var result = await Ingestion.IngestAsync(system, devices.ActorRef, readings, ingest, "http");

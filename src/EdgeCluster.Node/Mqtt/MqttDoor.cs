@@ -24,8 +24,11 @@ namespace EdgeCluster.Node.Mqtt;
 /// Subscribers get readings from what this member stored (<see cref="MqttFanOut"/>), not from the publishes themselves.
 /// </summary>
 public sealed class MqttDoor(MqttServer server, ActorSystem system, IRequiredActor<DeviceManagerActor> devices, IRequiredActor<ConnectionDropsActor> drops,
-    ReadModelStore store, IngestSettings ingest, ILogger<MqttDoor> log)
+    ReadModelStore store, IngestSettings ingest, DeviceAuth auth, NodeSettings settings, ILogger<MqttDoor> log)
 {
+    /// <summary>With device tokens on, the username of a client that logs in with the admin token: it may subscribe, not publish readings.</summary>
+    public const string AdminUser = "admin";
+    private const string DeviceKey = "edge.device";
     /// <summary>The client id the node publishes its own messages (stored readings, status, alerts, errors) under.</summary>
     public const string NodeClientId = "$edgecluster";
     private const string V5Key = "edge.mqtt5";
@@ -102,6 +105,22 @@ public sealed class MqttDoor(MqttServer server, ActorSystem system, IRequiredAct
             e.ReasonString = $"client id {NodeClientId} is the node's own";
             return Task.CompletedTask;
         }
+        if (auth.TokensRequired)
+        {
+            // Devices log in as themselves (username their id or name, password their token); the admin token lets a
+            // subscriber in (a dashboard, the lab's cloud aggregator), which may not publish readings.
+            if (e.UserName == AdminUser && settings.AdminToken is { } admin && e.Password is { Length: > 0 } given
+                && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(admin)))
+                e.SessionItems[DeviceKey] = 0;
+            else if (auth.Login(e.UserName, e.Password) is { } device) e.SessionItems[DeviceKey] = device.DeviceId;
+            else
+            {
+                e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+                e.ReasonString = "username must be a registered device's id or name and password its token";
+                log.LogInformation("MQTT client {Client} refused: bad username or password (username {User})", e.ClientId, e.UserName);
+                return Task.CompletedTask;
+            }
+        }
         // An empty client id (mosquitto_pub sends one) asks the broker for one, as MQTT allows with a clean session.
         if (string.IsNullOrEmpty(e.ClientId)) e.AssignedClientIdentifier = "edge-" + Guid.NewGuid().ToString("N")[..12];
         e.SessionItems[V5Key] = e.ProtocolVersion == MqttProtocolVersion.V500;
@@ -137,6 +156,21 @@ public sealed class MqttDoor(MqttServer server, ActorSystem system, IRequiredAct
             return;
         }
 
+        if (auth.TokensRequired && e.SessionItems[DeviceKey] is int owner)
+        {
+            var batch = readings!.Count > 1 || topic.EndsWith("/batch", StringComparison.Ordinal);
+            var other = readings.Select((r, i) => (r.DeviceId, Index: i)).FirstOrDefault(r => r.DeviceId != owner);
+            if (other != default || owner == 0)
+            {
+                EdgeMetrics.Refused("mqtt", "forbidden");
+                var index = other == default ? 0 : other.Index;
+                await RejectAsync(e, batch ? $"readings[{index}].device_id" : "device_id",
+                    owner == 0 ? "the admin login may subscribe, not publish readings"
+                        : $"this connection is device {owner}'s; it may publish only device {owner}'s readings, not device {readings[index].DeviceId}'s",
+                    MqttPubAckReasonCode.NotAuthorized);
+                return;
+            }
+        }
         var result = await Ingestion.IngestAsync(system, devices.ActorRef, readings!, ingest, "mqtt");
         switch (result)
         {

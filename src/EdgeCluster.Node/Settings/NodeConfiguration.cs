@@ -35,6 +35,7 @@ public static class NodeConfiguration
         ["--fair-share-slack"] = nameof(NodeSettings.FairShareSlack),
         ["--inference-results-keep-s"] = nameof(NodeSettings.InferenceResultsKeepS),
         ["--admin-token"] = nameof(NodeSettings.AdminToken),
+        ["--device-auth"] = nameof(NodeSettings.DeviceAuth),
         ["--mqtt-port"] = nameof(NodeSettings.MqttPort),
         ["--alert-high"] = nameof(NodeSettings.AlertHigh),
         ["--alert-low"] = nameof(NodeSettings.AlertLow),

@@ -41,6 +41,12 @@ public sealed record NodeSettings
     public string Profile { get; init; } = "default";
     /// <summary>Bearer token the /api/admin endpoints require; without one they answer only on loopback.</summary>
     public string? AdminToken { get; init; }
+    /// <summary>
+    /// off: anyone on the network may post readings (the classroom default); tokens: a reading needs its device's token
+    /// (HTTP Authorization: Bearer or token=, MQTT username and password), and registering devices the admin token.
+    /// Unset: the profile's edgecluster.device-auth (off in the profiles shipped).
+    /// </summary>
+    public string? DeviceAuth { get; init; }
     /// <summary>The MQTT door's TCP port (MQTT 3.1.1 and 5; also over WebSockets at /mqtt on the HTTP port); 0 turns the door off.</summary>
     public int MqttPort { get; init; } = 1883;
     /// <summary>A reading above this temperature (°C) is an alert on edge/alerts/{device} (the lab's subscriber: 30).</summary>

@@ -187,7 +187,7 @@ public sealed class NodeSettingsTests
             "--http-port", "0", "--akka-port", "0"]);
         var (exitCode, _, stderr) = await ProcessRun.ToExitAsync(info);
         Assert.Equal(1, exitCode);
-        Assert.Contains("has layout 0, this node writes layout 4", stderr);
+        Assert.Contains("has layout 0, this node writes layout 5", stderr);
         Assert.Single(stderr.Trim().Split('\n'));
     }
 

@@ -55,6 +55,7 @@ public sealed class WireFormatTests : IAsyncLifetime
         { "sync done", typeof(ReplicationSerializer) },
         { "device entry", typeof(ReplicationSerializer) },
         { "device entry without location", typeof(ReplicationSerializer) },
+        { "device entry with a token", typeof(ReplicationSerializer) },
         { "key-value register", typeof(ReplicationSerializer) },
         { "journal group", typeof(JournalSerializer) },
         { "journal snapshot", typeof(JournalSerializer) },
@@ -78,6 +79,7 @@ public sealed class WireFormatTests : IAsyncLifetime
         "sync done" => new SyncDone(7),
         "device entry" => new DeviceInfo(3, "ESP32_03", "DHT22", "Lab", 1_780_000_000_000, IntervalS: 300),
         "device entry without location" => new DeviceInfo(4, "ESP32_04", "DHT11", null, 1_780_000_000_000),
+        "device entry with a token" => new DeviceInfo(5, "ESP32_05", "DHT22", "Lab", 1_780_000_000_000, 60, DeviceTokens.Hash("t")),
         "key-value register" => new MultiValueRegister([new Sibling("{\"celsius\":22}", Vector, "pi-1", 1_780_000_000_000), new Sibling("21.5", new Dictionary<string, long> { ["pi-3"] = 1 }, "pi-3", 1_780_000_000_001)]),
         "journal group" => Group,
         "journal snapshot" => new JournalProtocol.JournalSnapshot("pi-1", 43),
@@ -105,6 +107,19 @@ public sealed class WireFormatTests : IAsyncLifetime
         var back = Serialization.Deserialize(serializer.ToBinary(message), serializer.Identifier, manifest);
         Assert.IsType(message.GetType(), back);
         Assert.Equal(Shape(message), Shape(back));
+    }
+
+    [Fact]
+    public void A_device_entry_written_by_a_member_of_the_version_before_tokens_reads_without_one()
+    {
+        var device = new DeviceInfo(3, "ESP32_03", "DHT22", "Lab", 1_780_000_000_000, IntervalS: 300);
+        var serializer = Serialization.FindSerializerFor(device);
+        var bytes = serializer.ToBinary(device);
+        // The earlier layout ended after the interval: version byte, id, 3 strings, a flag, time, interval; no token part.
+        var earlier = bytes[..^1];
+        Assert.Equal(0, bytes[^1]);
+        var back = (DeviceInfo)Serialization.Deserialize(earlier, serializer.Identifier, Akka.Serialization.Serialization.ManifestFor(serializer, device));
+        Assert.Equal(device, back);
     }
 
     [Fact]

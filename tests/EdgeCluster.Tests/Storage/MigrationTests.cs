@@ -24,7 +24,7 @@ public sealed class MigrationTests : IDisposable
         {
             old.Open();
             using var cmd = old.CreateCommand();
-            cmd.CommandText = "ALTER TABLE devices DROP COLUMN interval_s; DROP TABLE device_seen; DROP TABLE rollups; DROP TABLE expired_rollups; "
+            cmd.CommandText = "ALTER TABLE devices DROP COLUMN interval_s; ALTER TABLE devices DROP COLUMN token_hash; DROP TABLE device_seen; DROP TABLE rollups; DROP TABLE expired_rollups; "
                               + "DROP TABLE origin_floor; DROP TABLE retention_marks; PRAGMA user_version = 1;";
             cmd.ExecuteNonQuery();
         }
@@ -37,6 +37,11 @@ public sealed class MigrationTests : IDisposable
         Assert.Equal(TimeText.FromUnixMs(1_780_000_000_500), health.LastSeen);
         Assert.True(migrated.Devices.Upsert(device with { IntervalS = 60 }) is false);
         Assert.Equal(60, migrated.Devices.Get(5)!.IntervalS);
+        // Layout 5: a device registered before has no token until one is given.
+        Assert.Null(device.TokenHash);
+        var hash = DeviceTokens.Hash("a-token");
+        migrated.Devices.Upsert(device with { TokenHash = hash });
+        Assert.Equal(5, migrated.Devices.FindByTokenHash(hash)!.DeviceId);
         // Layout 3's rollups are built from the readings the file held.
         var (summary, buckets) = migrated.Queries.Stats(5, StatsPeriod.Hourly, 24, 1_780_000_001_000);
         Assert.Equal(1, summary.TotalReadings);
@@ -55,7 +60,7 @@ public sealed class MigrationTests : IDisposable
         {
             old.Open();
             using var cmd = old.CreateCommand();
-            cmd.CommandText = "ALTER TABLE rollups DROP COLUMN max_gap_ms; PRAGMA user_version = 3;";
+            cmd.CommandText = "ALTER TABLE rollups DROP COLUMN max_gap_ms; ALTER TABLE devices DROP COLUMN token_hash; PRAGMA user_version = 3;";
             cmd.ExecuteNonQuery();
         }
 
