@@ -29,6 +29,9 @@ public sealed class MqttDoor(MqttServer server, ActorSystem system, IRequiredAct
     /// <summary>With device tokens on, the username of a client that logs in with the admin token: it may subscribe, not publish readings.</summary>
     public const string AdminUser = "admin";
     private const string DeviceKey = "edge.device";
+
+    private static readonly System.Reflection.FieldInfo? ConnectPacket =
+        typeof(ValidatingConnectionEventArgs).GetField("_connectPacket", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance);
     /// <summary>The client id the node publishes its own messages (stored readings, status, alerts, errors) under.</summary>
     public const string NodeClientId = "$edgecluster";
     private const string V5Key = "edge.mqtt5";
@@ -105,6 +108,17 @@ public sealed class MqttDoor(MqttServer server, ActorSystem system, IRequiredAct
             e.ReasonString = $"client id {NodeClientId} is the node's own";
             return Task.CompletedTask;
         }
+        // An empty client id (mosquitto_pub without -i sends one) asks the broker for one, as MQTT 5 and 3.1.1 allow with
+        // a clean session ([MQTT-3.1.3-6]). MQTTnet 5 assigns one only to MQTT 5 clients and refuses a 3.1.1 client
+        // ("identifier rejected"), so the 3.1.1 client's CONNECT gets the assigned id itself.
+        if (string.IsNullOrEmpty(e.ClientId))
+        {
+            var assigned = "edge-" + Guid.NewGuid().ToString("N")[..12];
+            e.AssignedClientIdentifier = assigned;
+            if (e.ProtocolVersion != MqttProtocolVersion.V500 && e.CleanSession == true
+                && ConnectPacket?.GetValue(e) is MQTTnet.Packets.MqttConnectPacket packet)
+                packet.ClientId = assigned;
+        }
         if (auth.TokensRequired)
         {
             // Devices log in as themselves (username their id or name, password their token); the admin token lets a
@@ -121,8 +135,6 @@ public sealed class MqttDoor(MqttServer server, ActorSystem system, IRequiredAct
                 return Task.CompletedTask;
             }
         }
-        // An empty client id (mosquitto_pub sends one) asks the broker for one, as MQTT allows with a clean session.
-        if (string.IsNullOrEmpty(e.ClientId)) e.AssignedClientIdentifier = "edge-" + Guid.NewGuid().ToString("N")[..12];
         e.SessionItems[V5Key] = e.ProtocolVersion == MqttProtocolVersion.V500;
         return Task.CompletedTask;
     }
