@@ -77,11 +77,15 @@ public sealed class EdgeClient : IDisposable
 
     public Task<T> PostAsync<T>(string path, object? body, params HttpStatusCode[] alsoOk) => SendAsync<T>(HttpMethod.Post, path, body, alsoOk);
 
+    /// <summary>A POST that carries <paramref name="bearer"/> (a device's token) instead of the admin token.</summary>
+    public Task<T> PostAsAsync<T>(string path, object? body, string bearer) => SendAsync<T>(HttpMethod.Post, path, body, [], bearer);
+
     public Task<T> PutAsync<T>(string path, object? body, params HttpStatusCode[] alsoOk) => SendAsync<T>(HttpMethod.Put, path, body, alsoOk);
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, HttpStatusCode[] alsoOk)
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, HttpStatusCode[] alsoOk, string? bearer = null)
     {
         using var request = new HttpRequestMessage(method, path);
+        if (bearer is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
         if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: ApiJson.Options);
         HttpResponseMessage response;
         try
@@ -124,6 +128,8 @@ public sealed class EdgeClient : IDisposable
         var field = error?.Field is { } f ? $" (field {f})" : "";
         var hint = status switch
         {
+            HttpStatusCode.Unauthorized when message.Contains("device's token") || message.Contains("registered device's token") =>
+                "; pass --device-token or set EDGE_DEVICE_TOKEN (the token its registration answered)",
             HttpStatusCode.Unauthorized => "; pass --token or set EDGE_ADMIN_TOKEN",
             HttpStatusCode.Forbidden => "; run edgectl on that member, or give every node EDGE_ADMIN_TOKEN and pass --token",
             _ => "",

@@ -36,6 +36,7 @@ public static class Edgectl
             PartitionCommands.Build(),
             KeyValueCommands.Build(),
             ReadingsCommands.Build(),
+            DevicesCommands.Build(),
             CoordinatorCommands.Build(),
             UplinkCommands.Build(),
             MqttCommands.Build(),

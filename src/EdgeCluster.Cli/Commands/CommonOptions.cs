@@ -23,6 +23,13 @@ public static class CommonOptions
         Recursive = true,
     };
 
+    /// <summary>A device's own token, for what a board sends (readings over HTTP and MQTT) to members with device tokens on.</summary>
+    public static Option<string?> DeviceToken() => new("--device-token")
+    {
+        Description = "the device's token, when the members require device tokens (default: EDGE_DEVICE_TOKEN)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("EDGE_DEVICE_TOKEN") is { Length: > 0 } t ? t : null,
+    };
+
     public static readonly Option<double> Timeout = Seconds("--timeout", 30, "seconds to wait for a member's answer", recursive: true);
 
     /// <summary>Seconds as 5 or 5s.</summary>

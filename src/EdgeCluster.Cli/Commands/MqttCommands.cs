@@ -20,15 +20,17 @@ public static class MqttCommands
         var topic = new Argument<string>("topic") { Description = "topic filter (default sensors/#; edge/# for status, alerts and errors)", Arity = ArgumentArity.ZeroOrOne, DefaultValueFactory = _ => "sensors/#" };
         var count = new Option<int?>("--count") { Description = "stop after this many messages (default: until Ctrl-C)" };
         var tailFor = CommonOptions.Seconds("--for", double.PositiveInfinity, "stop after this many seconds (default: until Ctrl-C)");
+        var deviceToken = CommonOptions.DeviceToken();
 
         return new Command("mqtt", "the member's MQTT door").With(
-            new Command("pub", "publish one reading as a board does, and say how the member acknowledged it").With(device, temperature, humidity, qos, seq)
+            new Command("pub", "publish one reading as a board does, and say how the member acknowledged it").With(device, temperature, humidity, qos, seq, deviceToken)
                 .WithMember(async (p, client) =>
                 {
-                    using var mqtt = await ConnectAsync(client, "edgectl-pub");
                     var number = p.GetValue(device);
                     if (number != Math.Floor(number) || number < 1) throw CliException.Usage($"device '{number}' must be a positive whole number");
                     var id = (long)number;
+                    // With device tokens on, a board logs in as itself: username its id, password its token.
+                    using var mqtt = await ConnectAsync(client, "edgectl-pub", p.GetValue(deviceToken) is { } token ? (id.ToString(CultureInfo.InvariantCulture), token) : null);
                     var json = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object?>
                     {
                         ["device_id"] = id, ["temperature"] = p.GetValue(temperature), ["humidity"] = p.GetValue(humidity), ["seq"] = p.GetValue(seq),
@@ -72,14 +74,19 @@ public static class MqttCommands
                 }));
     }
 
-    private static async Task<IMqttClient> ConnectAsync(EdgeClient member, string clientId)
+    private static async Task<IMqttClient> ConnectAsync(EdgeClient member, string clientId, (string User, string Password)? login = null)
     {
         var mqtt = new MqttClientFactory().CreateMqttClient();
         try
         {
-            await mqtt.ConnectAsync(new MqttClientOptionsBuilder().WithClientId(clientId)
+            var options = new MqttClientOptionsBuilder().WithClientId(clientId)
                 .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
-                .WithWebSocketServer(o => o.WithUri(member.MqttWebSocket.ToString())).WithTimeout(TimeSpan.FromSeconds(15)).Build());
+                .WithWebSocketServer(o => o.WithUri(member.MqttWebSocket.ToString())).WithTimeout(TimeSpan.FromSeconds(15));
+            if (login is { } l) options = options.WithCredentials(l.User, l.Password);
+            var connected = await mqtt.ConnectAsync(options.Build());
+            if (connected.ResultCode != MqttClientConnectResultCode.Success)
+                throw new CliException($"{member.Target}: the MQTT door refused the connection: {connected.ResultCode} {connected.ReasonString}"
+                    + (connected.ResultCode == MqttClientConnectResultCode.BadUserNameOrPassword ? "; pass --device-token or set EDGE_DEVICE_TOKEN" : ""));
         }
         catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException)
         {

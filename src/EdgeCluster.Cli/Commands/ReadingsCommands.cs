@@ -11,11 +11,12 @@ public static class ReadingsCommands
     {
         var (device, temperature, humidity, seq) = CommonOptions.Reading();
         var consistency = CommonOptions.Consistency();
+        var deviceToken = CommonOptions.DeviceToken();
         var tailDevice = CommonOptions.Number("device", "device", "the device id");
         var tailFor = CommonOptions.Seconds("--for", double.PositiveInfinity, "stop after this many seconds (default: until Ctrl-C)");
 
         return new Command("readings", "post readings and follow a device").With(
-            new Command("post", "post one reading to this member").With(device, temperature, humidity, seq, consistency).WithMember(async (p, client) =>
+            new Command("post", "post one reading to this member").With(device, temperature, humidity, seq, consistency, deviceToken).WithMember(async (p, client) =>
             {
                 var body = new
                 {
@@ -25,7 +26,10 @@ public static class ReadingsCommands
                     Seq = p.GetValue(seq),
                 };
                 var level = p.GetValue(consistency);
-                var reply = await client.PostAsync<ReadingAccepted>("/api/reading" + (level is null ? "" : $"?consistency={level}"), body);
+                var path = "/api/reading" + (level is null ? "" : $"?consistency={level}");
+                var reply = p.GetValue(deviceToken) is { } token
+                    ? await client.PostAsAsync<ReadingAccepted>(path, body, token)
+                    : await client.PostAsync<ReadingAccepted>(path, body);
                 return Done(p.GetValue(CommonOptions.Json), reply,
                     $"stored: device {reply.DeviceId}, {reply.Consistency}, origin {reply.OriginNode} #{reply.OriginSeq}" +
                     (reply.Duplicate ? " (a duplicate: stored before)" : ""));

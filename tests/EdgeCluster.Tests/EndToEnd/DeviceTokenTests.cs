@@ -112,9 +112,26 @@ public sealed class DeviceTokenTests
             Assert.Equal("application/json", answer.Content.Headers.ContentType?.MediaType);
         }
 
+        // The command line: register (the token shown once), post as the board with --device-token, over HTTP and MQTT.
+        var member = $"127.0.0.1:{cluster[0].HttpPort}";
+        var register = await EdgectlProcess.RunAsync(member, "devices", "register", "3", "ESP32_03", "--token", Admin);
+        Assert.True(register.ExitCode == 0, register.ToString());
+        var token3 = register.Out.Split('\n').Single(l => l.StartsWith("token: ", StringComparison.Ordinal))["token: ".Length..].Trim();
+        var denied = await EdgectlProcess.RunAsync(member, "readings", "post", "3", "20", "50", "--seq", "1");
+        Assert.Equal(1, denied.ExitCode);
+        Assert.Contains("pass --device-token or set EDGE_DEVICE_TOKEN", denied.Err);
+        var posted = await EdgectlProcess.RunAsync(member, "readings", "post", "3", "20", "50", "--seq", "1", "--device-token", token3);
+        Assert.True(posted.ExitCode == 0, posted.ToString());
+        var published = await EdgectlProcess.RunAsync(member, "mqtt", "pub", "3", "21", "50", "--seq", "2", "--device-token", token3);
+        Assert.True(published.ExitCode == 0, published.ToString());
+        var refusedPub = await EdgectlProcess.RunAsync(member, "mqtt", "pub", "3", "21", "50", "--seq", "3", "--device-token", token1b);
+        Assert.Equal(1, refusedPub.ExitCode);
+        Assert.Contains("BadUserNameOrPassword", refusedPub.Err);
+        Assert.Equal([1L, 2L], await SeqsAsync(n1, 3));
+
         // Tokens never reach a log.
         foreach (var node in cluster.Running)
-            foreach (var token in new[] { token1, token1b, token2 })
+            foreach (var token in new[] { token1, token1b, token2, token3 })
                 Assert.DoesNotContain(token, node.Log);
     }
 
