@@ -13,6 +13,11 @@
 static byte mac[] = {0xDE, 0xAD, 0xBE, 0xEF, 0xFE, 0x01};
 static const edge::Member kMembers[] = {{"192.168.1.10", 5000}, {"192.168.1.11", 5000}, {"192.168.1.12", 5000}};
 #define DEVICE_ID 2
+// The token the device's registration answered, when the nodes run with --device-auth tokens ("" when they do not):
+// sent as one more parameter of the lab's request, &token=...
+#ifndef DEVICE_TOKEN
+#define DEVICE_TOKEN ""
+#endif
 #define DHT_PIN 2
 #define SAMPLE_INTERVAL_MS 30000UL
 #define ANSWER_TIMEOUT_MS 5000UL
@@ -48,6 +53,10 @@ static int send_reading(const edge::Member& member, const edge::Reading& r) {
   client.print(r.temperature, 1);
   client.print(F("&humidity="));
   client.print(r.humidity, 1);
+  if (DEVICE_TOKEN[0] != '\0') {
+    client.print(F("&token="));
+    client.print(F(DEVICE_TOKEN));
+  }
   client.println(F(" HTTP/1.1"));
   client.print(F("Host: "));
   client.println(member.host);

@@ -10,6 +10,11 @@
 
 // Must be registered on the cluster (POST /api/devices) unless the nodes run with --auto-register.
 #define DEVICE_ID 1
+// The token the device's registration answered (edgectl <member> devices register 1 ESP32_01), when the nodes run
+// with --device-auth tokens: the board then logs in with username DEVICE_ID and this password. "" when they do not.
+#ifndef DEVICE_TOKEN
+#define DEVICE_TOKEN ""
+#endif
 // The MQTT client id; one per board (the broker drops an older connection with the same id).
 #define MQTT_CLIENT_ID "esp32-1"
 // Longer than a member may take to acknowledge (its journal: up to 10 s), as the lab's 60.

@@ -19,9 +19,10 @@ class BoardTransport : public edge::Transport {
  public:
   BoardTransport() : mqtt_(edge::EdgeClient::kBodySize + 64), member_(0) {
     snprintf(topic_, sizeof(topic_), "sensors/%d/batch", DEVICE_ID);
+    snprintf(username_, sizeof(username_), "%d", DEVICE_ID);
   }
 
-  edge::Response post_json(const edge::Member& member, const char*, const char* body, size_t len) {
+  edge::Response post_json(const edge::Member& member, const char*, const char* body, size_t len, const char* token) {
     edge::Response response = {-1, 0, 0, 0};
     if (WiFi.status() != WL_CONNECTED) return response;
     if (member_ != &member || !mqtt_.connected()) {
@@ -30,7 +31,9 @@ class BoardTransport : public edge::Transport {
       mqtt_.setKeepAlive(MQTT_KEEPALIVE_S);
       mqtt_.setTimeout(MQTT_TIMEOUT_MS);
       member_ = &member;
-      if (!mqtt_.connect(MQTT_CLIENT_ID)) return response;
+      // With device tokens on, the board logs in as itself: username its id, password its token.
+      const bool login = token != 0 && token[0] != '\0';
+      if (!(login ? mqtt_.connect(MQTT_CLIENT_ID, username_, token) : mqtt_.connect(MQTT_CLIENT_ID))) return response;
     }
     // QoS 1: true only once the member's PUBACK arrived (the readings are in its journal).
     if (!mqtt_.publish(topic_, body, (int)len, false, 1)) {
@@ -50,6 +53,7 @@ class BoardTransport : public edge::Transport {
   MQTTClient mqtt_;
   const edge::Member* member_;
   char topic_[40];
+  char username_[12];
 };
 
 static void board_transport_loop();

@@ -10,6 +10,11 @@
 
 // Must be registered on the cluster (POST /api/devices) unless the nodes run with --auto-register.
 #define DEVICE_ID 1
+// The token the device's registration answered (edgectl <member> devices register 1 ESP32_01), when the nodes run
+// with --device-auth tokens; "" when they do not.
+#ifndef DEVICE_TOKEN
+#define DEVICE_TOKEN ""
+#endif
 
 #define DHT_PIN 4
 #define DHT_TYPE DHT22

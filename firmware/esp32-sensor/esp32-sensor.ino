@@ -13,12 +13,17 @@
 // HTTP through the ESP32's HTTPClient, keeping the answer body for the client's 400 handling.
 class BoardTransport : public edge::Transport {
  public:
-  edge::Response post_json(const edge::Member& member, const char* path, const char* body, size_t len) {
+  edge::Response post_json(const edge::Member& member, const char* path, const char* body, size_t len, const char* token) {
     edge::Response response = {-1, 0, 0, 0};
     if (WiFi.status() != WL_CONNECTED) return response;
     http_.setTimeout(HTTP_TIMEOUT_MS);
     if (!http_.begin(member.host, member.port, path)) return response;
     http_.addHeader("Content-Type", "application/json");
+    if (token != 0 && token[0] != '\0') {
+      char bearer[96];
+      snprintf(bearer, sizeof(bearer), "Bearer %s", token);
+      http_.addHeader("Authorization", bearer);
+    }
     static const char* kHeaders[] = {"Retry-After"};
     http_.collectHeaders(kHeaders, 1);
     const int code = http_.POST((uint8_t*)body, len);

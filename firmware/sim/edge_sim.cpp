@@ -3,13 +3,17 @@
 // answers, exactly as a board does.
 //   edge-sim --members http://127.0.0.1:5000,http://127.0.0.1:5001 --devices 50 --rate 2/s --duration 60s
 //   edge-sim --mqtt --members mqtt://127.0.0.1:1883,mqtt://127.0.0.1:1884 ...   (QoS 1, one connection per device)
+//   edge-sim ... --token-file tokens.txt   (a lab with device tokens on: "DEVICE_ID TOKEN" per line)
 #include <time.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <map>
 #include <memory>
+#include <sstream>
 #include <random>
 #include <string>
 #include <thread>
@@ -45,6 +49,7 @@ struct Options {
   size_t buffer = 1000;
   int timeout_ms = 2000;
   std::string report;
+  std::string token_file;
   bool mqtt = false;
 };
 
@@ -52,7 +57,7 @@ struct Options {
   fprintf(stderr, "edge-sim: %s\n", error);
   fprintf(stderr,
           "usage: edge-sim [--mqtt] --members http://HOST:PORT[,...] | mqtt://HOST:PORT[,...] [--devices N] [--first-device K] [--rate R/s]\n"
-          "                [--duration Ns] [--drain Ns] [--buffer N] [--timeout-ms N] [--report FILE]\n");
+          "                [--duration Ns] [--drain Ns] [--buffer N] [--timeout-ms N] [--report FILE] [--token-file FILE]\n");
   exit(2);
 }
 
@@ -101,11 +106,34 @@ Options parse(int argc, char** argv) {
     else if (name == "--buffer") o.buffer = static_cast<size_t>(parse_number(value, "--buffer"));
     else if (name == "--timeout-ms") o.timeout_ms = static_cast<int>(parse_number(value, "--timeout-ms"));
     else if (name == "--report") o.report = value;
+    else if (name == "--token-file") o.token_file = value;
     else usage(("unknown option " + name).c_str());
   }
   if (o.hosts.empty()) usage("--members is required");
   if (o.devices < 1 || o.first_device < 1 || o.rate <= 0 || o.buffer < 1) usage("devices, rate and buffer must be positive");
   return o;
+}
+
+// The tokens of a lab with device tokens on: one "DEVICE_ID TOKEN" per line (# starts a comment). Every simulated
+// device must have one.
+std::map<uint32_t, std::string> read_tokens(const Options& o) {
+  std::map<uint32_t, std::string> tokens;
+  if (o.token_file.empty()) return tokens;
+  std::ifstream in(o.token_file);
+  if (!in) usage(("--token-file: cannot read " + o.token_file).c_str());
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    uint32_t id = 0;
+    std::string token;
+    if (!(fields >> id >> token)) usage(("--token-file: '" + line + "' is not DEVICE_ID TOKEN").c_str());
+    tokens[id] = token;
+  }
+  for (int d = 0; d < o.devices; ++d)
+    if (tokens.count(static_cast<uint32_t>(o.first_device + d)) == 0)
+      usage(("--token-file has no token for device " + std::to_string(o.first_device + d)).c_str());
+  return tokens;
 }
 
 std::mt19937 rng(12345);
@@ -127,6 +155,7 @@ struct Device {
 
 int main(int argc, char** argv) {
   const Options o = parse(argc, argv);
+  const std::map<uint32_t, std::string> tokens = read_tokens(o);
   std::vector<edge::Member> members;
   for (size_t i = 0; i < o.hosts.size(); ++i) members.push_back(edge::Member{o.hosts[i].c_str(), o.ports[i]});
   edge::PosixTransport transport(o.timeout_ms);
@@ -147,6 +176,7 @@ int main(int argc, char** argv) {
     if (o.mqtt) dev.mqtt.reset(new edge::MosquittoTransport(dev.id, o.timeout_ms));
     dev.client.reset(new edge::EdgeClient(*dev.members, *dev.buffer, o.mqtt ? *dev.mqtt : static_cast<edge::Transport&>(transport),
                                           *dev.backoff, random32));
+    if (tokens.count(dev.id) > 0) dev.client->set_token(tokens.at(dev.id).c_str());
   }
 
   const auto start = Clock::now();

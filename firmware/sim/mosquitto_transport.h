@@ -18,7 +18,7 @@ class MosquittoTransport : public Transport {
   ~MosquittoTransport() override;
   MosquittoTransport(const MosquittoTransport&) = delete;
   MosquittoTransport& operator=(const MosquittoTransport&) = delete;
-  Response post_json(const Member& member, const char* path, const char* body, size_t body_len) override;
+  Response post_json(const Member& member, const char* path, const char* body, size_t body_len, const char* token) override;
 
   static void init();
 
@@ -30,6 +30,7 @@ class MosquittoTransport : public Transport {
 
   mosquitto* client_;
   std::string topic_;
+  std::string username_;
   int timeout_ms_;
   const Member* member_ = nullptr;
   bool connected_ = false;

@@ -75,7 +75,7 @@ bool receive_all(int fd, std::string& out, Clock::time_point deadline) {
 
 }  // namespace
 
-Response PosixTransport::post_json(const Member& member, const char* path, const char* body, size_t body_len) {
+Response PosixTransport::post_json(const Member& member, const char* path, const char* body, size_t body_len, const char* token) {
   Response response{-1, 0, nullptr, 0};
   const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms_);
   const int fd = connect_with_deadline(member, deadline);
@@ -83,7 +83,8 @@ Response PosixTransport::post_json(const Member& member, const char* path, const
 
   std::string request = std::string("POST ") + path + " HTTP/1.1\r\nHost: " + member.host + ":" +
                         std::to_string(member.port) + "\r\nContent-Type: application/json\r\nContent-Length: " +
-                        std::to_string(body_len) + "\r\nConnection: close\r\n\r\n";
+                        std::to_string(body_len) + "\r\nConnection: close\r\n" +
+                        (token != nullptr && *token != '\0' ? std::string("Authorization: Bearer ") + token + "\r\n" : std::string()) + "\r\n";
   request.append(body, body_len);
   std::string raw;
   const bool ok = send_all(fd, request.data(), request.size(), deadline) && receive_all(fd, raw, deadline);

@@ -11,7 +11,7 @@ namespace edge {
 class PosixTransport : public Transport {
  public:
   explicit PosixTransport(int timeout_ms) : timeout_ms_(timeout_ms) {}
-  Response post_json(const Member& member, const char* path, const char* body, size_t body_len) override;
+  Response post_json(const Member& member, const char* path, const char* body, size_t body_len, const char* token) override;
 
  private:
   int timeout_ms_;

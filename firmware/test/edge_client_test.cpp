@@ -23,13 +23,14 @@ class ScriptedTransport : public edge::Transport {
     std::string host;
     std::string path;
     std::string body;
+    std::string token;
   };
   std::vector<Response> script;
   std::vector<Call> calls;
   std::string answer_body;
 
-  Response post_json(const Member& member, const char* path, const char* body, size_t len) override {
-    calls.push_back({member.host, path, std::string(body, len)});
+  Response post_json(const Member& member, const char* path, const char* body, size_t len, const char* token) override {
+    calls.push_back({member.host, path, std::string(body, len), token == nullptr ? "" : token});
     Response r = script.empty() ? Response{200, 0, nullptr, 0} : script.front();
     if (!script.empty()) script.erase(script.begin());
     if (r.body == nullptr && !answer_body.empty()) {
@@ -176,6 +177,29 @@ TEST(EdgeClient, HonoursRetryAfterOn429WithoutLeavingTheMember) {
   EXPECT_FALSE(f.client.poll(30999));
   EXPECT_TRUE(f.client.poll(31000));
   EXPECT_EQ("10.0.0.1", f.transport.calls[1].host);
+}
+
+TEST(EdgeClient, SendsTheDevicesTokenAndKeepsItsReadingsWhileTheTokenIsRefused) {
+  Fixture f;
+  f.client.record(1, f.seq, 21.0f, 40.0f, 0);
+  EXPECT_TRUE(f.client.poll(0));
+  EXPECT_EQ("", f.transport.calls[0].token);  // no token set: none sent
+
+  f.client.set_token("tok-1");
+  f.transport.script = {{401, 0, nullptr, 0}, {403, 0, nullptr, 0}};
+  f.client.record(1, f.seq, 22.0f, 40.0f, 0);
+  EXPECT_FALSE(f.client.poll(1000));
+  // Refused: nothing dropped, the same member tried again after the backoff, the token on every attempt.
+  EXPECT_EQ(1u, f.buffer.size());
+  EXPECT_EQ(0u, f.client.stats().dropped);
+  EXPECT_FALSE(f.client.poll(f.client.next_attempt_ms()));
+  EXPECT_TRUE(f.client.poll(f.client.next_attempt_ms()));
+  EXPECT_TRUE(f.buffer.empty());
+  ASSERT_EQ(4u, f.transport.calls.size());
+  for (size_t i = 1; i < 4; ++i) {
+    EXPECT_EQ("tok-1", f.transport.calls[i].token);
+    EXPECT_EQ("10.0.0.1", f.transport.calls[i].host);
+  }
 }
 
 TEST(EdgeClient, DropsOnlyTheReadingA400Names) {

@@ -2,6 +2,10 @@
 // publishes, and that a reading leaves the board's buffer only on a PUBACK, failing over to the next member without one.
 #include <gtest/gtest.h>
 
+// Built twice: as the board ships (no token), and with EDGE_TEST_TOKEN as a board of a lab with device tokens on.
+#ifdef EDGE_TEST_TOKEN
+#define DEVICE_TOKEN "tok-1"
+#endif
 #include "../esp32-mqtt/esp32-mqtt.ino"
 #include "sketch_host.h"
 
@@ -18,6 +22,12 @@ TEST(Esp32MqttSketch, PublishesBatchesWithQos1ToItsDeviceTopic) {
   EXPECT_EQ("192.168.1.10", first.host);
   EXPECT_EQ(1883, first.port);
   EXPECT_EQ("esp32-1", first.client_id);
+#ifdef EDGE_TEST_TOKEN
+  EXPECT_EQ("1", first.username);  // logs in as itself: its id and its token
+  EXPECT_EQ("tok-1", first.password);
+#else
+  EXPECT_EQ("", first.username);
+#endif
   EXPECT_EQ("sensors/1/batch", first.topic);
   EXPECT_EQ(1, first.qos);
   EXPECT_EQ(0u, first.payload.find("{\"readings\":["));

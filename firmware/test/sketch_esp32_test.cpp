@@ -2,6 +2,10 @@
 // when no member answers.
 #include <gtest/gtest.h>
 
+// Built twice: as the board ships (no token), and with EDGE_TEST_TOKEN as a board of a lab with device tokens on.
+#ifdef EDGE_TEST_TOKEN
+#define DEVICE_TOKEN "tok-1"
+#endif
 #include "../esp32-sensor/esp32-sensor.ino"
 #include "sketch_host.h"
 
@@ -19,6 +23,11 @@ TEST(Esp32Sketch, PostsReadingsAndReplaysThemAfterAnOutageWithoutNewSeqs) {
   EXPECT_EQ(5000, first.port);
   EXPECT_EQ("/api/readings/batch", first.uri);
   EXPECT_EQ("application/json", first.content_type);
+#ifdef EDGE_TEST_TOKEN
+  EXPECT_EQ("Bearer tok-1", first.authorization);
+#else
+  EXPECT_EQ("", first.authorization);
+#endif
   EXPECT_NE(std::string::npos, first.body.find("\"device_id\":1,\"seq\":1,\"temperature\":22.50,\"humidity\":60.00"));
 
   // Every member down for three samples: each attempt fails, the readings wait in the buffer.

@@ -1,6 +1,10 @@
 // Runs the Arduino Ethernet sketch on the host against the Arduino shim.
 #include <gtest/gtest.h>
 
+// Built twice: as the board ships (no token), and with EDGE_TEST_TOKEN as a board of a lab with device tokens on.
+#ifdef EDGE_TEST_TOKEN
+#define DEVICE_TOKEN "tok-1"
+#endif
 #include "../arduino-ethernet/arduino-ethernet.ino"
 
 namespace {
@@ -29,7 +33,11 @@ TEST(EthernetSketch, SendsTheLabsQueryStringWithASeq) {
   run_for(100);
   ASSERT_EQ(1u, shim::ethernet_requests.size());
   const std::string& request = shim::ethernet_requests[0];
+#ifdef EDGE_TEST_TOKEN
+  EXPECT_EQ(0u, request.find("GET /api/reading?device_id=2&seq=1&temperature=22.5&humidity=60.0&token=tok-1 HTTP/1.1\r\n"));
+#else
   EXPECT_EQ(0u, request.find("GET /api/reading?device_id=2&seq=1&temperature=22.5&humidity=60.0 HTTP/1.1\r\n"));
+#endif
   EXPECT_NE(std::string::npos, request.find("Host: 192.168.1.10\r\n"));
   EXPECT_NE(std::string::npos, request.find("Connection: close\r\n\r\n"));
   EXPECT_TRUE(buffer.empty());

@@ -10,6 +10,7 @@ struct HttpExchange {
   std::string uri;
   std::string content_type;
   std::string body;
+  std::string authorization;  // the Authorization header, "" for none
 };
 struct HttpAnswer {
   int code;  // negative: the HTTPClient error codes (no connection, timeout)
@@ -26,11 +27,12 @@ extern std::vector<HttpAnswer> http_script;  // answered in order; 200 when empt
 class HTTPClient {
  public:
   bool begin(const char* host, uint16_t port, const char* uri) {
-    current_ = shim::HttpExchange{host, port, uri, "", ""};
+    current_ = shim::HttpExchange{host, port, uri, "", "", ""};
     return true;
   }
   void addHeader(const char* name, const char* value) {
     if (strcmp(name, "Content-Type") == 0) current_.content_type = value;
+    if (strcmp(name, "Authorization") == 0) current_.authorization = value;
   }
   void setTimeout(uint16_t) {}
   void collectHeaders(const char* [], size_t) {}

@@ -11,6 +11,8 @@ struct MqttPublish {
   std::string host;
   int port;
   std::string client_id;
+  std::string username;  // the login the connection used, "" for none
+  std::string password;
   std::string topic;
   std::string payload;
   int qos;
@@ -29,9 +31,12 @@ class MQTTClient {
   }
   void setKeepAlive(int) {}
   void setTimeout(int) {}
-  bool connect(const char* client_id) {
+  bool connect(const char* client_id) { return connect(client_id, "", ""); }
+  bool connect(const char* client_id, const char* username, const char* password) {
     ++shim::mqtt_connects;
     client_id_ = client_id;
+    username_ = username;
+    password_ = password;
     connected_ = shim::wifi_status == WL_CONNECTED;
     return connected_;
   }
@@ -43,7 +48,7 @@ class MQTTClient {
   bool loop() { return connected_; }
   bool publish(const char* topic, const char* payload, int length, bool, int qos) {
     if (!connected_ || length > buffer_size_) return false;
-    shim::mqtt_sent.push_back({host_, port_, client_id_, topic, std::string(payload, static_cast<size_t>(length)), qos});
+    shim::mqtt_sent.push_back({host_, port_, client_id_, username_, password_, topic, std::string(payload, static_cast<size_t>(length)), qos});
     const bool acked = shim::mqtt_acks.empty() ? true : shim::mqtt_acks.front();
     if (!shim::mqtt_acks.empty()) shim::mqtt_acks.erase(shim::mqtt_acks.begin());
     return acked;
@@ -54,5 +59,7 @@ class MQTTClient {
   std::string host_;
   int port_ = 0;
   std::string client_id_;
+  std::string username_;
+  std::string password_;
   bool connected_ = false;
 };

@@ -129,9 +129,25 @@ public sealed class DeviceTokenTests
         Assert.Contains("BadUserNameOrPassword", refusedPub.Err);
         Assert.Equal([1L, 2L], await SeqsAsync(n1, 3));
 
+        // The firmware's simulator with --token-file, over HTTP (devices 4, 5) and MQTT (6, 7): every reading stored.
+        var tokens = new Dictionary<int, string>();
+        foreach (var id in new[] { 4, 5, 6, 7 }) tokens[id] = await RegisterAsync(n1, id, $"sim-{id}");
+        var tokenFile = cluster.File("tokens.txt");
+        await File.WriteAllLinesAsync(tokenFile, ["# device token", .. tokens.Select(t => $"{t.Key} {t.Value}")]);
+        var http = SimAsync("--members", $"http://127.0.0.1:{cluster[0].HttpPort},http://127.0.0.1:{cluster[1].HttpPort}", "--first-device", "4", "--token-file", tokenFile);
+        var overMqtt = SimAsync("--members", $"mqtt://127.0.0.1:{mqtt[0]},mqtt://127.0.0.1:{mqtt[1]}", "--first-device", "6", "--token-file", tokenFile);
+        foreach (var run in await Task.WhenAll(http, overMqtt)) Assert.True(run.ExitCode == 0, run.ToString());
+        await Eventually.AssertAsync(async () =>
+        {
+            foreach (var id in tokens.Keys) Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), await SeqsAsync(n2, id));
+        });
+        var missing = await SimAsync("--members", $"http://127.0.0.1:{cluster[0].HttpPort}", "--first-device", "8", "--token-file", tokenFile);
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("--token-file has no token for device 8", missing.Err);
+
         // Tokens never reach a log.
         foreach (var node in cluster.Running)
-            foreach (var token in new[] { token1, token1b, token2, token3 })
+            foreach (var token in new[] { token1, token1b, token2, token3 }.Concat(tokens.Values))
                 Assert.DoesNotContain(token, node.Log);
     }
 
@@ -168,6 +184,14 @@ public sealed class DeviceTokenTests
     private static async Task<List<long>> SeqsAsync(HttpClient http, int device) =>
         (await (await http.GetAsync($"/api/readings/{device}?limit=100")).ReadJsonAsync()).GetProperty("readings").EnumerateArray()
         .Select(r => r.GetProperty("seq").GetInt64()).Order().ToList();
+
+    /// <summary>edge-sim, two boards from --first-device, 5 readings a second for 2 s.</summary>
+    private static Task<ProcessRun.Ended> SimAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("EDGE_SIM") is { Length: > 0 } sim ? sim : Repository.File("firmware", "build", "edge-sim"));
+        foreach (var a in (string[])[.. args, "--devices", "2", "--rate", "5/s", "--duration", "2s", "--drain", "30s"]) info.ArgumentList.Add(a);
+        return ProcessRun.ToExitAsync(info, TimeSpan.FromSeconds(60));
+    }
 
     private static Task<ProcessRun.Ended> MosquittoPubAsync(string port, string? user, string? password, string topic, string message)
     {

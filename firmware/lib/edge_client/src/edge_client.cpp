@@ -149,7 +149,7 @@ long find_error_index(const char* body, size_t len) {
 EdgeClient::EdgeClient(MemberList& members, ReadingBuffer& buffer, Transport& transport, Backoff& backoff,
                        uint32_t (*random32)(), LogFn log)
     : members_(members), buffer_(buffer), transport_(transport), backoff_(backoff), random32_(random32), log_(log),
-      next_attempt_ms_(0), has_failed_(false), failed_in_buffer_(0), round_failures_(0) {
+      next_attempt_ms_(0), has_failed_(false), failed_in_buffer_(0), round_failures_(0), token_(0) {
   memset(&stats_, 0, sizeof(stats_));
 }
 
@@ -182,7 +182,7 @@ bool EdgeClient::poll(uint32_t now_ms) {
   while (len == 0 && count > 1) len = encode_batch(buffer_, --count, body_, sizeof(body_));
   if (len == 0) return false;
 
-  const Response response = transport_.post_json(members_.preferred(), "/api/readings/batch", body_, len);
+  const Response response = transport_.post_json(members_.preferred(), "/api/readings/batch", body_, len, token_);
   if (response.status >= 200 && response.status < 300) {
     const size_t replayed = failed_in_buffer_ < count ? failed_in_buffer_ : count;
     stats_.sent += static_cast<uint32_t>(count);
@@ -207,6 +207,8 @@ bool EdgeClient::poll(uint32_t now_ms) {
     return false;
   }
   failed_in_buffer_ = buffer_.size();
+  // A refused token: every member would say the same. The readings stay until the token is put right.
+  if (response.status == 401 || response.status == 403) log("device token refused (401/403): check DEVICE_TOKEN; readings kept");
   // No answer or a server error: another member may answer. 429 and 404: the member is fine, wait.
   const bool fail_over = response.status < 0 || response.status >= 500;
   failed(now_ms, response.retry_after_s, fail_over);

@@ -106,10 +106,12 @@ struct Response {
 };
 
 // The board's HTTP stack: WiFiClient/HTTPClient on an ESP32, POSIX sockets in the simulator.
+// token: the device's token when the cluster requires device tokens (HTTP: Authorization: Bearer; MQTT: the
+// password, the device id the username); null or empty when it does not.
 class Transport {
  public:
   virtual ~Transport() {}
-  virtual Response post_json(const Member& member, const char* path, const char* body, size_t body_len) = 0;
+  virtual Response post_json(const Member& member, const char* path, const char* body, size_t body_len, const char* token) = 0;
 };
 
 // Writes readings as the batch endpoint takes them, into a caller's buffer, without the heap.
@@ -144,6 +146,8 @@ class EdgeClient {
   // was acknowledged.
   bool poll(uint32_t now_ms);
   const ClientStats& stats() const { return stats_; }
+  // The device's token (kept by pointer: a string literal or a buffer that lives as long as the client); null: none.
+  void set_token(const char* token) { token_ = token; }
   uint32_t next_attempt_ms() const { return next_attempt_ms_; }
   bool waiting() const { return has_failed_; }
 
@@ -162,6 +166,7 @@ class EdgeClient {
   bool has_failed_;
   size_t failed_in_buffer_;  // how many of the oldest readings have failed at least once
   size_t round_failures_;    // members tried in a row without an answer
+  const char* token_;
   char body_[kBodySize];
 };
 

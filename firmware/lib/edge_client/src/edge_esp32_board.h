@@ -79,6 +79,7 @@ void setup() {
   const bool warm = rtc_magic == kRtcMagic && rtc_count <= BUFFER_CAPACITY;
   static edge::ReadingBuffer rtc_buffer(store, warm ? rtc_head : 0, warm ? rtc_count : 0);
   static edge::EdgeClient edge_client(members, rtc_buffer, transport, backoff, random32, log_line);
+  edge_client.set_token(DEVICE_TOKEN);
   buffer = &rtc_buffer;
   client = &edge_client;
   Serial.printf("[edge] device %d, next seq %u, %u readings waiting\n", DEVICE_ID, (unsigned)next_seq,
