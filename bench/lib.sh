@@ -4,6 +4,9 @@
 dotnet build -c Release src/EdgeCluster.Node >/dev/null
 dotnet build -c Release bench/EdgeCluster.Bench >/dev/null
 node_dll=src/EdgeCluster.Node/bin/Release/net10.0/EdgeCluster.Node.dll
+# The benchmarks measure what a node can take from one load generator on loopback: the ingest rate limits (per client
+# address and per device, docs/security.md) are off unless a script sets them (bench/flood.sh measures them).
+export EDGE_LIMIT_PER_ADDRESS=${EDGE_LIMIT_PER_ADDRESS:-0} EDGE_LIMIT_PER_DEVICE=${EDGE_LIMIT_PER_DEVICE:-0}
 bench_tool="dotnet bench/EdgeCluster.Bench/bin/Release/net10.0/EdgeCluster.Bench.dll"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "-${stop_signal:-TERM}" "$p" 2>/dev/null || true; done; }

@@ -32,6 +32,9 @@ public static class NodeHost
     public const string QueryPluginId = "akka.persistence.query.journal.sql";
     public const long MaxBodyBytes = 1024 * 1024;
 
+    /// <summary>Open connections a node takes at most, HTTP and MQTT together (Kestrel's limit; more wait in the backlog).</summary>
+    public const int MaxConnections = 1000;
+
     /// <param name="http">The process's HTTP socket, kept open across actor systems (see <see cref="SharedListenSocket"/>);
     /// without one Kestrel binds the port itself.</param>
     /// <param name="mqtt">The process's MQTT socket, kept the same way; without one (and with --mqtt-port not 0) Kestrel binds it.</param>
@@ -60,6 +63,16 @@ public static class NodeHost
         {
             k.Limits.MaxRequestBodySize = 2 * MaxBodyBytes;
             k.AddServerHeader = false;
+            // So that slow or many clients cannot hold a Pi's sockets (docs/security.md): connections (HTTP, MQTT, SSE and
+            // WebSockets together; the unit file allows 4096 descriptors), headers within 10 s, at least 240 bytes/s of
+            // a request body after 5 s, idle keep-alive connections closed after a minute, headers at most 16 KB.
+            k.Limits.MaxConcurrentConnections = MaxConnections;
+            k.Limits.MaxConcurrentUpgradedConnections = MaxConnections / 2;
+            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+            k.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(240, TimeSpan.FromSeconds(5));
+            k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(60);
+            k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+            k.Limits.MaxRequestHeaderCount = 64;
             if (http is not null) k.ListenHandle(http.Duplicate());
             if (mqtt is not null) k.ListenHandle(mqtt.Duplicate(), l => l.UseMqtt());
             // Without a shared socket (not Linux or macOS, or a host name): bound as Kestrel binds the HTTP URL's host.
@@ -160,6 +173,7 @@ public static class NodeHost
         builder.AddObservability(new Observability.ReadModelReadiness());
         builder.Services.AddSingleton<LocalLinks>();
         builder.Services.AddSingleton<DeviceAuth>();
+        builder.Services.AddSingleton<IngestLimits>();
         builder.Services.AddSingleton<AdminFanOut>();
         builder.Services.AddHttpClient(AdminFanOut.ClientName, c => c.Timeout = TimeSpan.FromSeconds(5));
         if (settings.MqttPort != 0) builder.AddMqttDoor();

@@ -54,7 +54,12 @@ public sealed class ExperimentRun(ExperimentSettings settings, IReadOnlyList<Tar
         var warmup = soak ? Math.Min(20, settings.Duration / 6) : settings.Duration / 6;
         var cut = settings.Duration / 2;
         await Task.Delay(TimeSpan.FromSeconds(warmup));
-        if (soak) await SoakAsync(settings.Duration - 30);
+        if (soak)
+        {
+            await SoakAsync(settings.Duration - 30);
+            // Whatever the last fault left (a heal a member missed), the load ends on a whole network.
+            await HealAsync();
+        }
         else if (settings.Nemesis == NemesisKind.Flap) await FlapAsync(minority, majority, cut);
         else await CutOnceAsync(minority, majority, cut);
         var healedAt = Now;
@@ -108,7 +113,7 @@ public sealed class ExperimentRun(ExperimentSettings settings, IReadOnlyList<Tar
             }
             catch (CliException e)
             {
-                Progress($"{kind.Name()} not applied: {e.Message}");
+                Progress($"{kind.Name()} not applied everywhere: {e.Message}");
             }
             next = started + settings.FaultEveryMin + random.NextDouble() * (settings.FaultEveryMax - settings.FaultEveryMin);
         }
@@ -168,7 +173,7 @@ public sealed class ExperimentRun(ExperimentSettings settings, IReadOnlyList<Tar
 
     private async Task CutOnceAsync(IReadOnlyList<string> minority, IReadOnlyList<string> majority, double seconds, NemesisKind? kind = null)
     {
-        await CutAsync(minority, majority);
+        await CutAsync(minority, majority, kind ?? settings.Nemesis);
         var from = Now;
         await Task.Delay(TimeSpan.FromSeconds(seconds));
         _windows.Add(new Window(from, Now, minority, kind ?? settings.Nemesis));
@@ -181,7 +186,7 @@ public sealed class ExperimentRun(ExperimentSettings settings, IReadOnlyList<Tar
         var until = Now + seconds;
         while (Now < until)
         {
-            await CutAsync(minority, majority);
+            await CutAsync(minority, majority, NemesisKind.Flap);
             var start = Now;
             await Task.Delay(TimeSpan.FromSeconds(Math.Max(0, Math.Min(4, until - Now))));
             _windows.Add(new Window(start, Now, minority, NemesisKind.Flap));
@@ -190,10 +195,24 @@ public sealed class ExperimentRun(ExperimentSettings settings, IReadOnlyList<Tar
         }
     }
 
-    private Task CutAsync(IReadOnlyList<string> minority, IReadOnlyList<string> majority)
+    /// <summary>
+    /// Cuts; a cut only partly applied (a member did not answer in time, the others did) still isolates the minority, so
+    /// it is healed everywhere and counted as a fault from its start before the failure is passed on.
+    /// </summary>
+    private async Task CutAsync(IReadOnlyList<string> minority, IReadOnlyList<string> majority, NemesisKind kind)
     {
         Progress($"cut: {string.Join(",", minority)} | {string.Join(",", majority)}");
-        return nemesis.CutAsync(minority, majority);
+        var from = Now;
+        try
+        {
+            await nemesis.CutAsync(minority, majority);
+        }
+        catch (CliException)
+        {
+            await HealAsync();
+            _windows.Add(new Window(from, Now, minority, kind));
+            throw;
+        }
     }
 
     private Task HealAsync()

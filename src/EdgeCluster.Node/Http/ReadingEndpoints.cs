@@ -17,6 +17,23 @@ public static class ReadingEndpoints
 {
     public const int MaxBatch = 10_000;
 
+    /// <summary>429 before the body is read when this client address sent more than its share; counted as refused.</summary>
+    private static IResult? SenderLimited(HttpContext http, IngestLimits limits)
+    {
+        if (limits.Sender(http.Connection.RemoteIpAddress?.ToString() ?? "unknown") is not { } wait) return null;
+        EdgeMetrics.Refused("http", "rate_limited");
+        return IngestLimits.TooMany(http, wait, $"this address sent more than {limits.PerSender} requests a second; retry after the Retry-After seconds", null);
+    }
+
+    /// <summary>429 when a device of the request sent more readings than its share; nothing of the request is stored.</summary>
+    private static IResult? DeviceLimited(HttpContext http, IngestLimits limits, IReadOnlyList<Reading> readings)
+    {
+        if (limits.Devices(readings) is not { } limited) return null;
+        EdgeMetrics.Refused("http", "rate_limited");
+        return IngestLimits.TooMany(http, limited.Wait,
+            $"device {limited.Device} sent more than {limits.PerDevice} readings a second; nothing was stored, retry after the Retry-After seconds", "device_id");
+    }
+
     public static void MapReadingEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapMethods("/api/reading", ["GET", "POST"], PostReading);
@@ -24,9 +41,10 @@ public static class ReadingEndpoints
     }
 
     private static async Task<IResult> PostReading(HttpContext http, IRequiredActor<DeviceManagerActor> devices,
-        IRequiredActor<ReplicatorActor> replicator, ActorSystem system, IngestSettings ingest, DeviceAuth auth)
+        IRequiredActor<ReplicatorActor> replicator, ActorSystem system, IngestSettings ingest, DeviceAuth auth, IngestLimits limits)
     {
         var request = http.Request;
+        if (SenderLimited(http, limits) is { } busy) return busy;
         if (auth.Demand(request) is { } unauthenticated) return unauthenticated;
         if (!RequestInput.TryConsistency(request, out var strong, out var consistencyError)) return consistencyError;
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -55,6 +73,7 @@ public static class ReadingEndpoints
             return ApiErrors.BadRequest(error.Field, error.Message);
         }
         if (auth.Check(request, [reading!], batch: false) is { } denied) return denied;
+        if (DeviceLimited(http, limits, [reading!]) is { } limited) return limited;
         if (strong && NoMajorityReachable(system) is { } refused) return refused;
 
         var result = await Ingestion.IngestAsync(system, devices.ActorRef, [reading!], ingest, "http");
@@ -70,8 +89,9 @@ public static class ReadingEndpoints
     }
 
     private static async Task<IResult> PostBatch(HttpContext http, IRequiredActor<DeviceManagerActor> devices,
-        IRequiredActor<ReplicatorActor> replicator, ActorSystem system, IngestSettings ingest, DeviceAuth auth)
+        IRequiredActor<ReplicatorActor> replicator, ActorSystem system, IngestSettings ingest, DeviceAuth auth, IngestLimits limits)
     {
+        if (SenderLimited(http, limits) is { } busy) return busy;
         if (auth.Demand(http.Request) is { } unauthenticated) return unauthenticated;
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         if (!RequestInput.TryConsistency(http.Request, out var strong, out var consistencyError)) return consistencyError;
@@ -85,6 +105,7 @@ public static class ReadingEndpoints
         }
         var count = readings!.Length;
         if (auth.Check(http.Request, readings, batch: true) is { } denied) return denied;
+        if (DeviceLimited(http, limits, readings) is { } limited) return limited;
 
         if (strong && NoMajorityReachable(system) is { } refused) return refused;
         var result = await Ingestion.IngestAsync(system, devices.ActorRef, readings, ingest, "http");

@@ -24,7 +24,7 @@ namespace EdgeCluster.Node.Mqtt;
 /// Subscribers get readings from what this member stored (<see cref="MqttFanOut"/>), not from the publishes themselves.
 /// </summary>
 public sealed class MqttDoor(MqttServer server, ActorSystem system, IRequiredActor<DeviceManagerActor> devices, IRequiredActor<ConnectionDropsActor> drops,
-    ReadModelStore store, IngestSettings ingest, DeviceAuth auth, NodeSettings settings, ILogger<MqttDoor> log)
+    ReadModelStore store, IngestSettings ingest, DeviceAuth auth, IngestLimits limits, NodeSettings settings, ILogger<MqttDoor> log)
 {
     /// <summary>With device tokens on, the username of a client that logs in with the admin token: it may subscribe, not publish readings.</summary>
     public const string AdminUser = "admin";
@@ -182,6 +182,21 @@ public sealed class MqttDoor(MqttServer server, ActorSystem system, IRequiredAct
                     MqttPubAckReasonCode.NotAuthorized);
                 return;
             }
+        }
+        // A client (or a device) over its share: MQTT 5 hears "quota exceeded"; a 3.1.1 client, which cannot be told, gets no
+        // PUBACK (the connection closes) and sends it again later. Nothing of the publish is stored.
+        var wait = limits.Sender(e.ClientId) ?? limits.Devices(readings!)?.Wait;
+        if (wait is not null)
+        {
+            EdgeMetrics.Refused("mqtt", "rate_limited");
+            Interlocked.Increment(ref _refused);
+            if (IsV5(e))
+            {
+                e.Response.ReasonCode = MqttPubAckReasonCode.QuotaExceeded;
+                e.Response.ReasonString = $"rate limited: more than {limits.PerSender} publishes a second from this client or {limits.PerDevice} readings a second from a device; not stored, send it again in {Math.Ceiling(wait.Value.TotalSeconds)} s";
+            }
+            else e.CloseConnection = true;
+            return;
         }
         var result = await Ingestion.IngestAsync(system, devices.ActorRef, readings!, ingest, "mqtt");
         switch (result)

@@ -36,6 +36,8 @@ public static class NodeConfiguration
         ["--inference-results-keep-s"] = nameof(NodeSettings.InferenceResultsKeepS),
         ["--admin-token"] = nameof(NodeSettings.AdminToken),
         ["--device-auth"] = nameof(NodeSettings.DeviceAuth),
+        ["--limit-per-address"] = nameof(NodeSettings.LimitPerAddress),
+        ["--limit-per-device"] = nameof(NodeSettings.LimitPerDevice),
         ["--mqtt-port"] = nameof(NodeSettings.MqttPort),
         ["--alert-high"] = nameof(NodeSettings.AlertHigh),
         ["--alert-low"] = nameof(NodeSettings.AlertLow),

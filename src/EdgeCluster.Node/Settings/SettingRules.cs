@@ -27,6 +27,8 @@ public static class SettingRules
         [nameof(NodeSettings.InferenceResultsKeepS)] = Positive,
         [nameof(NodeSettings.Profile)] = Profile,
         [nameof(NodeSettings.AdminToken)] = (_, _) => { },
+        [nameof(NodeSettings.LimitPerAddress)] = NonNegative,
+        [nameof(NodeSettings.LimitPerDevice)] = NonNegative,
         [nameof(NodeSettings.DeviceAuth)] = (v, o) => { if (v is not ("off" or "tokens")) throw new SettingsException($"{o} '{v}' must be off or tokens"); },
         [nameof(NodeSettings.MqttPort)] = (v, o) => Port(v, o),
         [nameof(NodeSettings.AlertHigh)] = Number,
