@@ -95,6 +95,8 @@ public static class NodeRunner
             runtime.RejoinRequested = false;
             var app = NodeHost.Build(current, runtime: runtime, http: http, mqtt: mqtt);
             var store = app.Services.GetRequiredService<EdgeCluster.Storage.ReadModelStore>();
+            ActorSystem? system = null;
+            app.Lifetime.ApplicationStarted.Register(() => system = app.Services.GetService<ActorSystem>());
             try
             {
                 await app.RunAsync(stop);
@@ -103,6 +105,8 @@ public static class NodeRunner
             {
                 await app.DisposeAsync();
                 store.Dispose();
+                // The actor system that ran is gone; so must be what it left on the pool threads, or the next one piles up.
+                if (system is not null) ActorSystemLeftovers.Release(system);
             }
             if (!runtime.RejoinRequested || stop.IsCancellationRequested) return;
             runtime.Incarnation++;
