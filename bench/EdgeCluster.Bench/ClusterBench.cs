@@ -64,6 +64,36 @@ public static class ClusterBench
     /// Acknowledgment on one member to visibility on every member: posts one reading at a time
     /// (round-robin over members) and polls the others until each returns it.
     /// </summary>
+    /// <summary>
+    /// Boards posting as a lab's do: each its own device, one reading every 1/rate s, waiting for its answer; the
+    /// latency of every post and how many were not 2xx.
+    /// </summary>
+    public static async Task<int> BoardsAsync(string member, int boards, double rate, int seconds, int firstDevice)
+    {
+        var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+        var refused = 0;
+        var until = DateTime.UtcNow.AddSeconds(seconds);
+        await Task.WhenAll(Enumerable.Range(firstDevice, boards).Select(async device =>
+        {
+            var seq = DateTime.UtcNow.Ticks / 10_000;
+            var next = Stopwatch.GetTimestamp();
+            while (DateTime.UtcNow < until)
+            {
+                var sw = Stopwatch.StartNew();
+                using var response = await Http.PostAsJsonAsync($"{member}/api/reading", new { device_id = device, temperature = 20.0, humidity = 50.0, seq = ++seq });
+                latencies.Add(sw.Elapsed.TotalMilliseconds);
+                if (!response.IsSuccessStatusCode) Interlocked.Increment(ref refused);
+                next += (long)(Stopwatch.Frequency / rate);
+                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+                if (wait > TimeSpan.Zero) await Task.Delay(wait);
+            }
+        }));
+        var sorted = latencies.Order().ToList();
+        Console.WriteLine($"boards={boards} rate={rate}/s posts={sorted.Count} refused={refused} p50_ms={sorted[sorted.Count / 2]:F1} " +
+                          $"p99_ms={sorted[(int)(sorted.Count * 0.99)]:F1} max_ms={sorted[^1]:F1}");
+        return 0;
+    }
+
     public static async Task<int> VisibilityAsync(string[] members, int samples)
     {
         var times = new List<double>();

@@ -22,6 +22,8 @@ return args.FirstOrDefault() switch
     "visibility" => await ClusterBench.VisibilityAsync(Arg("--members", "http://127.0.0.1:5100,http://127.0.0.1:5101,http://127.0.0.1:5102").Split(','), int.Parse(Arg("--samples", "200"))),
     "uplink-drain" => await UplinkBench.DrainAsync(Arg("--member", "http://127.0.0.1:5100"), long.Parse(Arg("--readings", "1000000"))),
     "uplink-lag" => await UplinkBench.LagAsync(Arg("--member", "http://127.0.0.1:5100"), Arg("--cloud", ""), int.Parse(Arg("--samples", "200"))),
+    "boards" => await ClusterBench.BoardsAsync(Arg("--member", "http://127.0.0.1:5100"), int.Parse(Arg("--boards", "20")),
+        double.Parse(Arg("--rate", "2"), System.Globalization.CultureInfo.InvariantCulture), int.Parse(Arg("--seconds", "20")), int.Parse(Arg("--first-device", "1"))),
     "mqtt-latency" => await MqttBench.LatencyAsync(int.Parse(Arg("--publish-port", "1883")), int.Parse(Arg("--subscribe-port", "1884")), int.Parse(Arg("--samples", "200"))),
     _ => Usage(),
 };

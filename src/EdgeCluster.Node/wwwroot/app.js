@@ -232,9 +232,27 @@ function lab() {
 // A number, object or quoted string is JSON; anything else is taken as text.
 function parseValue(text) { try { return JSON.parse(text); } catch { return text; } }
 
+// On a lab with device tokens on, the dashboard's writes need the admin token: asked once when a write is refused
+// with 401, kept for this tab only (sessionStorage), sent as a bearer token.
+async function adminFetch(url, init) {
+  const withToken = () => {
+    const token = sessionStorage.getItem("edge.admin-token");
+    return token ? { ...init, headers: { ...init.headers, Authorization: `Bearer ${token}` } } : init;
+  };
+  let r = await fetch(url, withToken());
+  if (r.status === 401) {
+    const token = window.prompt("This lab needs the admin token for writes (EDGE_ADMIN_TOKEN):");
+    if (token) {
+      sessionStorage.setItem("edge.admin-token", token);
+      r = await fetch(url, withToken());
+    }
+  }
+  return r;
+}
+
 async function labWrite(key, value, consistency) {
   state.lab = key;
-  const r = await fetch(`/api/kv/${encodeURIComponent(key)}?consistency=${consistency}`,
+  const r = await adminFetch(`/api/kv/${encodeURIComponent(key)}?consistency=${consistency}`,
     { method: "PUT", headers: { "Content-Type": "application/json", Accept: "application/json" }, body: JSON.stringify({ value }) });
   const body = await r.json();
   const out = $("#kv-outcome");

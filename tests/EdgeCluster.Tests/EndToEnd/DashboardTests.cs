@@ -159,4 +159,41 @@ public sealed class DashboardTests(ITestOutputHelper output)
             return status;
         }
     }
+
+    [Fact]
+    public async Task With_device_tokens_on_the_consistency_labs_write_asks_for_the_admin_token_and_sends_it()
+    {
+        using var dir = new TempDir();
+        await using var node = await TestNode.StartAsync(dir.Path, adminToken: "lab-admin", configure: s => s with { DeviceAuth = "tokens" });
+        await using var browser = await Browser.StartAsync();
+        await browser.NavigateAsync(node.Http.BaseAddress!.ToString() + "#/lab");
+        await Eventually.AssertAsync(async () => Assert.True((bool)(await browser.EvaluateAsync("!!document.querySelector('#kv-form')"))!));
+
+        // What the user would type into the prompt; then a write from the form.
+        async Task<string?> WriteAsync(string typed)
+        {
+            await browser.EvaluateAsync($$"""
+                (() => {
+                  window.prompt = () => '{{typed}}';
+                  document.querySelector('#kv-key').value = 'door';
+                  document.querySelector('#kv-value').value = '"open"';
+                  document.querySelector('#kv-consistency').value = 'eventual';
+                  document.querySelector('#kv-outcome').dataset.status = '';
+                  document.querySelector('#kv-form').requestSubmit();
+                })()
+                """);
+            string? status = null;
+            await Eventually.AssertAsync(async () =>
+                Assert.NotEqual("", status = (string?)await browser.EvaluateAsync("document.querySelector('#kv-outcome').dataset.status")),
+                TimeSpan.FromSeconds(15));
+            return status;
+        }
+
+        Assert.Equal("401", await WriteAsync("not-the-token"));
+        Assert.Contains("refused (401)", (string?)await browser.EvaluateAsync("document.querySelector('#kv-outcome').textContent"));
+        await browser.EvaluateAsync("sessionStorage.clear()");
+        Assert.Equal("200", await WriteAsync("lab-admin"));
+        var stored = await (await node.Http.GetAsync("/api/kv/door")).ReadJsonAsync();
+        Assert.Equal("open", stored.GetProperty("value").GetString());
+    }
 }
