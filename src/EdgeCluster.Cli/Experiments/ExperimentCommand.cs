@@ -81,7 +81,8 @@ public static class ExperimentCommand
 
     private static (double Min, double Max)? FaultRange(string? text)
     {
-        var parts = (text ?? "").Split('-');
+        if (string.IsNullOrEmpty(text)) return (30, 60); // not given: the default
+        var parts = text.Split('-');
         return parts.Length == 2 && double.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out var min)
             && double.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var max) && min > 0 && max >= min
             ? (min, max) : null;
