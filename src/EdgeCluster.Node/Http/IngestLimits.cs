@@ -8,7 +8,7 @@ namespace EdgeCluster.Node.Http;
 /// Rate limits on the ingest doors, so that one runaway board (or one address flooding) cannot starve the others:
 /// token buckets (System.Threading.RateLimiting, ASP.NET Core's limiter) per client address (HTTP) or client id
 /// (MQTT), in requests a second with a burst of twice that, and per device, in readings a second with a burst of ten
-/// times that (a board replaying its buffer in 50-reading batches goes through at once). 0 turns a limit off.
+/// times that (a board replaying its buffer, or the lab's batch-insert exercise, goes through at once). 0 turns a limit off.
 /// </summary>
 public sealed class IngestLimits : IDisposable
 {

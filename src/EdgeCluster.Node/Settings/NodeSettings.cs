@@ -50,7 +50,7 @@ public sealed record NodeSettings
     /// <summary>Requests a second one client address (HTTP) or MQTT client may send to the ingest doors (burst: twice that); 0: no limit.</summary>
     public int LimitPerAddress { get; init; } = 2000;
     /// <summary>Readings a second one device may send (burst: ten times that); 0: no limit.</summary>
-    public int LimitPerDevice { get; init; } = 1000;
+    public int LimitPerDevice { get; init; } = 5000;
     /// <summary>The MQTT door's TCP port (MQTT 3.1.1 and 5; also over WebSockets at /mqtt on the HTTP port); 0 turns the door off.</summary>
     public int MqttPort { get; init; } = 1883;
     /// <summary>A reading above this temperature (°C) is an alert on edge/alerts/{device} (the lab's subscriber: 30).</summary>
