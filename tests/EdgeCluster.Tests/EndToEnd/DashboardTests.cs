@@ -140,24 +140,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
         Assert.Single(browser.Errors, e => e.Contains("status of 503"));
         output.WriteLine($"screenshots in {Shots}");
 
-        // Writes the value (a JSON string) with the consistency from the lab's form; the status of the answer.
-        async Task<string?> LabWrite(string value, string consistency)
-        {
-            await browser.EvaluateAsync($$"""
-                (() => {
-                  document.querySelector('#kv-key').value = 'setpoint';
-                  document.querySelector('#kv-value').value = '"{{value}}"';
-                  document.querySelector('#kv-consistency').value = '{{consistency}}';
-                  document.querySelector('#kv-outcome').dataset.status = '';
-                  document.querySelector('#kv-form').requestSubmit();
-                })()
-                """);
-            string? status = null;
-            await Eventually.AssertAsync(async () =>
-                Assert.NotEqual("", status = (string?)await browser.EvaluateAsync("document.querySelector('#kv-outcome').dataset.status")),
-                TimeSpan.FromSeconds(15));
-            return status;
-        }
+        Task<string?> LabWrite(string value, string consistency) => LabWriteAsync(browser, "setpoint", value, consistency);
     }
 
     [Fact]
@@ -170,24 +153,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
         await Eventually.AssertAsync(async () => Assert.True((bool)(await browser.EvaluateAsync("!!document.querySelector('#kv-form')"))!));
 
         // What the user would type into the prompt; then a write from the form.
-        async Task<string?> WriteAsync(string typed)
-        {
-            await browser.EvaluateAsync($$"""
-                (() => {
-                  window.prompt = () => '{{typed}}';
-                  document.querySelector('#kv-key').value = 'door';
-                  document.querySelector('#kv-value').value = '"open"';
-                  document.querySelector('#kv-consistency').value = 'eventual';
-                  document.querySelector('#kv-outcome').dataset.status = '';
-                  document.querySelector('#kv-form').requestSubmit();
-                })()
-                """);
-            string? status = null;
-            await Eventually.AssertAsync(async () =>
-                Assert.NotEqual("", status = (string?)await browser.EvaluateAsync("document.querySelector('#kv-outcome').dataset.status")),
-                TimeSpan.FromSeconds(15));
-            return status;
-        }
+        Task<string?> WriteAsync(string typed) => LabWriteAsync(browser, "door", "open", "eventual", typed);
 
         Assert.Equal("401", await WriteAsync("not-the-token"));
         Assert.Contains("refused (401)", (string?)await browser.EvaluateAsync("document.querySelector('#kv-outcome').textContent"));
@@ -195,5 +161,28 @@ public sealed class DashboardTests(ITestOutputHelper output)
         Assert.Equal("200", await WriteAsync("lab-admin"));
         var stored = await (await node.Http.GetAsync("/api/kv/door")).ReadJsonAsync();
         Assert.Equal("open", stored.GetProperty("value").GetString());
+    }
+
+    /// <summary>
+    /// Writes the value (a JSON string) to the key with the consistency from the consistency lab's form, typing
+    /// <paramref name="typedIntoPrompt"/> should the page ask for the admin token; the status of the answer.
+    /// </summary>
+    private static async Task<string?> LabWriteAsync(Browser browser, string key, string value, string consistency, string? typedIntoPrompt = null)
+    {
+        await browser.EvaluateAsync($$"""
+            (() => {
+              {{(typedIntoPrompt is null ? "" : $"window.prompt = () => '{typedIntoPrompt}';")}}
+              document.querySelector('#kv-key').value = '{{key}}';
+              document.querySelector('#kv-value').value = '"{{value}}"';
+              document.querySelector('#kv-consistency').value = '{{consistency}}';
+              document.querySelector('#kv-outcome').dataset.status = '';
+              document.querySelector('#kv-form').requestSubmit();
+            })()
+            """);
+        string? status = null;
+        await Eventually.AssertAsync(async () =>
+            Assert.NotEqual("", status = (string?)await browser.EvaluateAsync("document.querySelector('#kv-outcome').dataset.status")),
+            TimeSpan.FromSeconds(15));
+        return status;
     }
 }
