@@ -77,12 +77,8 @@ public static class Lab
         var node = Find(Load(dir), name);
         if (!Alive(node.Pid)) throw new CliException($"{name} is not running");
         Signal(node.Pid, signal);
-        if (signal is "KILL" or "TERM")
-        {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-            while (Alive(node.Pid) && DateTime.UtcNow < deadline) await Task.Delay(100);
-            if (Alive(node.Pid)) throw new CliException($"{name} (pid {node.Pid}) did not stop within 20 s");
-        }
+        if (signal is "KILL" or "TERM" && !await StoppedAsync([node.Pid], TimeSpan.FromSeconds(20)))
+            throw new CliException($"{name} (pid {node.Pid}) did not stop within 20 s");
         return node;
     }
 
@@ -103,6 +99,19 @@ public static class Lab
         await SaveAsync(dir, state with { Nodes = state.Nodes.Select(n => n.Name == name ? started : n).ToList() });
         await WaitHealthyAsync(started, TimeSpan.FromSeconds(60));
         return started;
+    }
+
+    /// <summary>Waits until none of the processes runs; false when one still does after <paramref name="within"/>.</summary>
+    private static async Task<bool> StoppedAsync(IEnumerable<int> pids, TimeSpan within)
+    {
+        var list = pids.ToList();
+        var deadline = DateTime.UtcNow + within;
+        while (list.Any(Alive))
+        {
+            if (DateTime.UtcNow >= deadline) return false;
+            await Task.Delay(100);
+        }
+        return true;
     }
 
     /// <summary>Whether the node's process is running now.</summary>
@@ -157,8 +166,7 @@ public static class Lab
             Signal(n.Pid, "CONT"); // a paused node could not act on TERM
             Signal(n.Pid, "TERM");
         }
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (running.Any(n => Alive(n.Pid)) && DateTime.UtcNow < deadline) await Task.Delay(200);
+        await StoppedAsync(running.Select(n => n.Pid), TimeSpan.FromSeconds(20));
         foreach (var n in running.Where(n => Alive(n.Pid)))
         {
             try { Process.GetProcessById(n.Pid).Kill(); } catch (ArgumentException) { }

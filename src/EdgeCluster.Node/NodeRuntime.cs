@@ -139,7 +139,7 @@ public sealed record ProfileSettings(string Name, bool StrongByDefault, string D
         var downing = config.GetString("akka.cluster.downing-provider-class", "");
         var strategy = config.GetString("akka.cluster.split-brain-resolver.active-strategy", "");
         var deviceAuth = config.GetString("edgecluster.device-auth", "off");
-        if (deviceAuth is not ("off" or "tokens"))
+        if (!Http.DeviceAuth.IsMode(deviceAuth))
             throw new SettingsException($"profile '{name}': edgecluster.device-auth '{deviceAuth}' must be off or tokens");
         return new ProfileSettings(name, consistency == "strong",
             string.IsNullOrWhiteSpace(downing) ? "none" : downing.Contains("SplitBrainResolver") ? $"split brain resolver ({strategy})" : downing,

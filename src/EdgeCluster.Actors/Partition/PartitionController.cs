@@ -46,8 +46,8 @@ public static class PartitionProtocol
     /// <summary>Cut this node's links to the peers (both directions, everything dropped).</summary>
     public sealed record CutLinks(IReadOnlyList<CutLink> Links);
 
-    /// <summary>Heal this node's links to the peers, or to every peer it has cut when Peers is null.</summary>
-    public sealed record HealLinks(IReadOnlyList<Address>? Peers);
+    /// <summary>Heal this node's links to the peers.</summary>
+    public sealed record HealLinks(IReadOnlyList<Address> Peers);
 
     /// <summary>The answer to a cut or heal, also published on the event stream (what the dashboard's live feed follows).</summary>
     public sealed record LinksChanged(IReadOnlyList<CutLink> Cut, IReadOnlyList<string> Errors);
@@ -82,7 +82,7 @@ public sealed class PartitionControllerActor : ReceiveActor
         ReceiveAsync<PartitionProtocol.HealLinks>(async heal =>
         {
             var errors = new List<string>();
-            var peers = heal.Peers ?? _table.Cuts.Select(c => c.Peer).ToList();
+            var peers = heal.Peers;
             foreach (var peer in peers)
             {
                 if (await Throttle(peer, Unthrottled.Instance, errors)) _table.Remove(peer);

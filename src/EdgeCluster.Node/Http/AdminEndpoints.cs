@@ -145,6 +145,10 @@ public static class AdminEndpoints
     }
 
 
+    /// <summary>Whether <paramref name="given"/> is the admin token, compared in constant time (HTTP bearer, MQTT password).</summary>
+    internal static bool IsAdminToken(string admin, string given) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(admin));
+
     /// <summary>null when the caller may use the management API; otherwise the refusal (401 or 403).</summary>
     internal static IResult? Guard(HttpContext http)
     {
@@ -159,7 +163,7 @@ public static class AdminEndpoints
         }
         var header = http.Request.Headers.Authorization.ToString();
         var given = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..] : "";
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(token))
+        return IsAdminToken(token, given)
             ? null
             : Results.Json(new ApiError("the management API needs \"Authorization: Bearer <EDGE_ADMIN_TOKEN>\"", "Authorization"),
                 statusCode: StatusCodes.Status401Unauthorized);

@@ -15,6 +15,12 @@ public sealed class DeviceAuth(NodeSettings settings, ProfileSettings profile, R
 {
     public const string QueryParameter = "token";
 
+    /// <summary>Whether a setting's text is a mode the node knows: off or tokens.</summary>
+    public static bool IsMode(string text) => text is "off" or "tokens";
+
+    // Compared against when the username names no device, so that a wrong name takes as long as a wrong password.
+    private static readonly string NoDevice = new('0', 64);
+
     public string Mode { get; } = settings.DeviceAuth ?? profile.DeviceAuth;
 
     public bool TokensRequired => Mode == "tokens";
@@ -72,8 +78,7 @@ public sealed class DeviceAuth(NodeSettings settings, ProfileSettings profile, R
         var device = int.TryParse(username, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
             ? store.Devices.Get(id)
             : store.Devices.FindByName(username);
-        // The hash is compared even for an unknown device, so that a wrong name and a wrong password take as long.
-        var matches = DeviceTokens.Matches(password, device?.TokenHash ?? new string('0', 64));
+        var matches = DeviceTokens.Matches(password, device?.TokenHash ?? NoDevice);
         return matches && device is not null ? device : null;
     }
 

@@ -27,7 +27,7 @@ public sealed class LocalLinks(NodeRuntime runtime, NodeSettings settings, Membe
         // answer (this member is restarting its actor system), and the next one starts with the links open.
         var heal = (change.HealAll ? runtime.Partitions.Cuts.Select(c => c.Peer) : []).Concat((change.Heal ?? []).Select(Parse)).Distinct().ToList();
         foreach (var peer in heal) runtime.Partitions.Remove(peer);
-        if (heal.Count > 0 || change.HealAll) errors.AddRange(await AskAsync(new HealLinks(heal)));
+        if (heal.Count > 0) errors.AddRange(await AskAsync(new HealLinks(heal)));
         var cut = (change.Cut ?? []).Select(t => new CutLink(Parse(t.Address), t.NodeName, t.HttpUrl, DateTimeOffset.UtcNow, change.Reason ?? "cut by hand")).ToList();
         if (cut.Count > 0) errors.AddRange(await AskAsync(new CutLinks(cut)));
         return errors;

@@ -124,7 +124,7 @@ public sealed class MqttDoor(MqttServer server, ActorSystem system, IRequiredAct
             // Devices log in as themselves (username their id or name, password their token); the admin token lets a
             // subscriber in (a dashboard, the lab's cloud aggregator), which may not publish readings.
             if (e.UserName == AdminUser && settings.AdminToken is { } admin && e.Password is { Length: > 0 } given
-                && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(admin)))
+                && AdminEndpoints.IsAdminToken(admin, given))
                 e.SessionItems[DeviceKey] = 0;
             else if (auth.Login(e.UserName, e.Password) is { } device) e.SessionItems[DeviceKey] = device.DeviceId;
             else
@@ -183,19 +183,13 @@ public sealed class MqttDoor(MqttServer server, ActorSystem system, IRequiredAct
                 return;
             }
         }
-        // A client (or a device) over its share: MQTT 5 hears "quota exceeded"; a 3.1.1 client, which cannot be told, gets no
-        // PUBACK (the connection closes) and sends it again later. Nothing of the publish is stored.
+        // A client (or a device) over its share: nothing of the publish is stored; MQTT 5 hears "quota exceeded".
         var wait = limits.Sender(e.ClientId) ?? limits.Devices(readings!)?.Wait;
         if (wait is not null)
         {
             EdgeMetrics.Refused("mqtt", "rate_limited");
-            Interlocked.Increment(ref _refused);
-            if (IsV5(e))
-            {
-                e.Response.ReasonCode = MqttPubAckReasonCode.QuotaExceeded;
-                e.Response.ReasonString = $"rate limited: more than {limits.PerSender} publishes a second from this client or {limits.PerDevice} readings a second from a device; not stored, send it again in {Math.Ceiling(wait.Value.TotalSeconds)} s";
-            }
-            else e.CloseConnection = true;
+            NotStored(e, MqttPubAckReasonCode.QuotaExceeded,
+                $"rate limited: more than {limits.PerSender} publishes a second from this client or {limits.PerDevice} readings a second from a device; not stored, send it again in {Math.Ceiling(wait.Value.TotalSeconds)} s");
             return;
         }
         var result = await Ingestion.IngestAsync(system, devices.ActorRef, readings!, ingest, "mqtt");
@@ -211,21 +205,29 @@ public sealed class MqttDoor(MqttServer server, ActorSystem system, IRequiredAct
                 await RejectAsync(e, field, $"Device {nf.DeviceId} not found: register it with POST /api/devices", MqttPubAckReasonCode.ImplementationSpecificError);
                 break;
             case Unavailable u:
-                // Not stored (or not known to be): the device must send it again. MQTT 5 says so with a reason code; an
-                // MQTT 3.1.1 client, which cannot be told, gets no PUBACK: the connection closes and it resends on reconnect.
-                Interlocked.Increment(ref _refused);
+                // Not stored (or not known to be): the device must send it again.
                 log.LogWarning("MQTT publish of {Client} on {Topic} not stored: {Reason}", e.ClientId, topic, u.Reason);
-                if (IsV5(e))
-                {
-                    e.Response.ReasonCode = MqttPubAckReasonCode.UnspecifiedError;
-                    e.Response.ReasonString = $"journal unavailable: {u.Reason}; not stored, send it again";
-                }
-                else e.CloseConnection = true;
+                NotStored(e, MqttPubAckReasonCode.UnspecifiedError, $"journal unavailable: {u.Reason}; not stored, send it again");
                 break;
         }
     }
 
     private static bool IsV5(InterceptingPublishEventArgs e) => e.SessionItems[V5Key] is true;
+
+    /// <summary>
+    /// A publish not stored, which the device must send again: MQTT 5 hears it in the PUBACK's reason code; an MQTT 3.1.1
+    /// client, which cannot be told, gets no PUBACK (the connection closes) and resends on reconnect.
+    /// </summary>
+    private void NotStored(InterceptingPublishEventArgs e, MqttPubAckReasonCode code, string reason)
+    {
+        Interlocked.Increment(ref _refused);
+        if (IsV5(e))
+        {
+            e.Response.ReasonCode = code;
+            e.Response.ReasonString = reason;
+        }
+        else e.CloseConnection = true;
+    }
 
     /// <summary>A publish refused for what it holds: MQTT 5 hears why in its PUBACK; MQTT 3.1.1 gets its PUBACK and the reason on edge/errors/{client}.</summary>
     private async Task RejectAsync(InterceptingPublishEventArgs e, string field, string message, MqttPubAckReasonCode code)

@@ -29,7 +29,7 @@ public static class SettingRules
         [nameof(NodeSettings.AdminToken)] = (_, _) => { },
         [nameof(NodeSettings.LimitPerAddress)] = NonNegative,
         [nameof(NodeSettings.LimitPerDevice)] = NonNegative,
-        [nameof(NodeSettings.DeviceAuth)] = (v, o) => { if (v is not ("off" or "tokens")) throw new SettingsException($"{o} '{v}' must be off or tokens"); },
+        [nameof(NodeSettings.DeviceAuth)] = (v, o) => { if (!Http.DeviceAuth.IsMode(v)) throw new SettingsException($"{o} '{v}' must be off or tokens"); },
         [nameof(NodeSettings.MqttPort)] = (v, o) => Port(v, o),
         [nameof(NodeSettings.AlertHigh)] = Number,
         [nameof(NodeSettings.AlertLow)] = Number,
