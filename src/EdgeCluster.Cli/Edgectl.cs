@@ -12,7 +12,7 @@ namespace EdgeCluster.Cli;
 /// </summary>
 public static class Edgectl
 {
-    private static readonly string[] Groups = ["cluster", "partition", "kv", "readings", "coordinator", "uplink", "mqtt", "log", "lab", "experiment"];
+    private static readonly string[] Groups = ["cluster", "partition", "kv", "readings", "coordinator", "uplink", "mqtt", "log", "lab", "experiment", "certs"];
 
     public static RootCommand Build()
     {
@@ -23,6 +23,7 @@ public static class Edgectl
               edgectl <host:port> <command> ...   talk to a member (any member's HTTP address)
               edgectl <host:port>                 an interactive session on that member
               edgectl lab | experiment ...        a lab on this machine
+              edgectl certs ...                   certificates for a lab on a shared network
 
             A member is named by node name, address or host:port. Exit codes: 0 done, 1 the cluster refused or
             could not be reached, 2 a wrong command.
@@ -43,7 +44,8 @@ public static class Edgectl
             LogCommands.Build(),
             EventsCommand.Build(),
             LabCommands.Build(),
-            ExperimentCommand.Build());
+            ExperimentCommand.Build(),
+            CertsCommands.Build());
         return root;
     }
 

@@ -29,29 +29,30 @@ public static class NodeHost
     public const string ActorSystemName = "edgecluster";
     /// <summary>Every node loads the throttler adapter (cluster-config/akka.conf), so addresses read akka.trttl.tcp.</summary>
     public const string AkkaProtocol = "akka.trttl.tcp";
+    /// <summary>The same over TLS (--tls-dir).</summary>
+    public const string AkkaTlsProtocol = "akka.trttl.ssl.tcp";
     public const string QueryPluginId = "akka.persistence.query.journal.sql";
     public const long MaxBodyBytes = 1024 * 1024;
 
     /// <summary>Open connections a node takes at most, HTTP and MQTT together (Kestrel's limit; more wait in the backlog).</summary>
     public const int MaxConnections = 1000;
 
-    /// <param name="http">The process's HTTP socket, kept open across actor systems (see <see cref="SharedListenSocket"/>);
-    /// without one Kestrel binds the port itself.</param>
-    /// <param name="mqtt">The process's MQTT socket, kept the same way; without one (and with --mqtt-port not 0) Kestrel binds it.</param>
+    /// <param name="listeners">The process's listening sockets, kept open across actor systems (see <see cref="SharedListenSocket"/>);
+    /// without them the node opens its own for this host, and Kestrel binds a port that has no socket.</param>
     public static WebApplication Build(NodeSettings settings, Action<ILoggingBuilder>? logging = null, NodeRuntime? runtime = null,
-        SharedListenSocket? http = null, SharedListenSocket? mqtt = null)
+        NodeListeners? listeners = null)
     {
         runtime ??= new NodeRuntime();
         var hocon = LoadHocon(settings);
+        var tls = Security.NodeTls.From(settings);
         var profile = ProfileSettings.From(settings.Profile, hocon);
         Directory.CreateDirectory(settings.DataDir);
         PrepareJournalFile(settings.JournalPath);
 
         // The HTTP port is bound before the actor system starts, so the member's HTTP URL can travel in its join.
-        var owned = http is null ? SharedListenSocket.TryOpen(settings) : null;
-        http ??= owned;
-        var ownedMqtt = mqtt is null ? SharedListenSocket.TryOpenMqtt(settings) : null;
-        mqtt ??= ownedMqtt;
+        var owned = listeners is null ? NodeListeners.Open(settings) : null;
+        listeners ??= owned!;
+        var http = listeners.Http;
         var self = new SelfInfo(settings.NodeName) { HttpUrl = http is null ? "" : PublicHttpUrl(settings, http.Port) };
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
@@ -74,12 +75,16 @@ public static class NodeHost
             k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
             k.Limits.MaxRequestHeaderCount = 64;
             if (http is not null) k.ListenHandle(http.Duplicate());
-            if (mqtt is not null) k.ListenHandle(mqtt.Duplicate(), l => l.UseMqtt());
-            // Without a shared socket (not Linux or macOS, or a host name): bound as Kestrel binds the HTTP URL's host.
-            else if (settings.MqttPort != 0 && System.Net.IPAddress.TryParse(settings.HttpHost, out var address))
-                k.Listen(address, settings.MqttPort, l => l.UseMqtt());
-            else if (settings.MqttPort != 0 && settings.HttpHost == "localhost") k.ListenLocalhost(settings.MqttPort, l => l.UseMqtt());
-            else if (settings.MqttPort != 0) k.ListenAnyIP(settings.MqttPort, l => l.UseMqtt());
+            Listen(k, settings, listeners.Mqtt, settings.MqttPort, l => l.UseMqtt());
+            if (tls is not null)
+            {
+                Listen(k, settings, listeners.Https, settings.HttpsPort, l => l.UseHttps(tls.Certificate));
+                Listen(k, settings, listeners.MqttTls, settings.MqttTlsPort, l =>
+                {
+                    l.UseHttps(tls.Certificate);
+                    l.UseMqtt();
+                });
+            }
         });
         if (http is null) builder.WebHost.UseUrls($"http://{(settings.HttpHost == "0.0.0.0" ? "*" : settings.HttpHost)}:{settings.HttpPort}");
 
@@ -113,11 +118,13 @@ public static class NodeHost
                 HostName = settings.AkkaHost,
                 PublicHostName = settings.AkkaPublicHost ?? PublicHostFor(settings.AkkaHost),
                 Port = settings.AkkaPort,
+                EnableSsl = tls is not null,
+                Ssl = tls?.RemotingSsl() ?? new SslOptions(),
             })
             .WithClustering(new ClusterOptions
             {
                 Roles = settings.Roles.Concat(MemberRoles.For(settings.NodeName, self.HttpUrl)).ToArray(),
-                SeedNodes = settings.Seeds.Select(s => $"{AkkaProtocol}://{ActorSystemName}@{s}").ToArray(),
+                SeedNodes = settings.Seeds.Select(s => $"{(tls is null ? AkkaProtocol : AkkaTlsProtocol)}://{ActorSystemName}@{s}").ToArray(),
             })
             .WithSqlPersistence(
                 connectionString: $"Data Source={settings.JournalPath};Default Timeout=30",
@@ -144,6 +151,7 @@ public static class NodeHost
             .AddNodeHealthChecks()
             .AddStartup((system, _) =>
             {
+                runtime.System = system;
                 var journal = system.Settings.Config.GetConfig("akka.persistence.journal.sql");
                 system.Log.Info("Reading journal on {0}, parallelism {1}, reads {2}", settings.JournalPath, journal.GetInt("parallelism"), journal.GetString("read-isolation-level"));
                 // With no seeds a node is a one-member cluster: it joins itself.
@@ -185,8 +193,21 @@ public static class NodeHost
         if (http is null)
             app.Lifetime.ApplicationStarted.Register(() => self.HttpUrl = PublicHttpUrl(settings, BoundPort(app)));
         if (owned is not null) app.Lifetime.ApplicationStopped.Register(owned.Dispose);
-        if (ownedMqtt is not null) app.Lifetime.ApplicationStopped.Register(ownedMqtt.Dispose);
         return app;
+    }
+
+    /// <summary>
+    /// One more port (MQTT, HTTPS, MQTT over TLS): the process's shared socket, or without one (not Linux or macOS, or a
+    /// host name) bound as Kestrel binds the HTTP URL's host. Port 0: off.
+    /// </summary>
+    private static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions k, NodeSettings settings,
+        SharedListenSocket? socket, int port, Action<Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions> configure)
+    {
+        if (socket is not null) k.ListenHandle(socket.Duplicate(), configure);
+        else if (port == 0) return;
+        else if (System.Net.IPAddress.TryParse(settings.HttpHost, out var address)) k.Listen(address, port, configure);
+        else if (settings.HttpHost == "localhost") k.ListenLocalhost(port, configure);
+        else k.ListenAnyIP(port, configure);
     }
 
     /// <summary>

@@ -29,6 +29,12 @@ public sealed class NodeRuntime
 
     internal bool RejoinRequested { get; set; }
 
+    /// <summary>The actor system of the current incarnation, once it exists.</summary>
+    internal ActorSystem? System { get; set; }
+
+    /// <summary>How long a node waits before it starts again after a failed TLS handshake (a refused node retries at this pace).</summary>
+    internal static readonly TimeSpan TlsRetryDelay = TimeSpan.FromSeconds(5);
+
     /// <summary>host:port of every other member this process has seen, across its actor systems.</summary>
     public IReadOnlyList<string> KnownPeers
     {
@@ -87,31 +93,60 @@ public static class NodeRunner
     {
         runtime ??= new NodeRuntime();
         // Opened before the first actor system and kept until the process ends, so a restart refuses no connection.
-        using var http = SharedListenSocket.TryOpen(settings);
-        using var mqtt = SharedListenSocket.TryOpenMqtt(settings);
+        using var listeners = NodeListeners.Open(settings);
         var current = settings;
         while (true)
         {
             runtime.RejoinRequested = false;
-            var app = NodeHost.Build(current, runtime: runtime, http: http, mqtt: mqtt);
+            runtime.System = null;
+            var app = NodeHost.Build(current, runtime: runtime, listeners: listeners);
             var store = app.Services.GetRequiredService<EdgeCluster.Storage.ReadModelStore>();
-            ActorSystem? system = null;
-            app.Lifetime.ApplicationStarted.Register(() => system = app.Services.GetService<ActorSystem>());
+            var log = app.Services.GetRequiredService<ILogger<NodeRuntime>>();
+            var tlsFailed = false;
             try
             {
                 await app.RunAsync(stop);
+                tlsFailed = await TlsHandshakeFailedAsync(runtime.System, log);
+            }
+            catch (Exception) when (!stop.IsCancellationRequested)
+            {
+                // The actor system stopped while the node was still starting: its hosted services were cancelled or timed out.
+                if (!await TlsHandshakeFailedAsync(runtime.System, log)) throw;
+                tlsFailed = true;
             }
             finally
             {
                 await app.DisposeAsync();
                 store.Dispose();
                 // The actor system that ran is gone; so must be what it left on the pool threads, or the next one piles up.
-                if (system is not null) ActorSystemLeftovers.Release(system);
+                if (runtime.System is { } system) ActorSystemLeftovers.Release(system);
+            }
+            if (tlsFailed && !stop.IsCancellationRequested)
+            {
+                await Task.Delay(NodeRuntime.TlsRetryDelay, stop);
+                runtime.RejoinRequested = true;
             }
             if (!runtime.RejoinRequested || stop.IsCancellationRequested) return;
             runtime.Incarnation++;
             current = settings with { Seeds = RejoinSeeds(settings, runtime) };
         }
+    }
+
+    /// <summary>
+    /// Akka.Remote stops the whole actor system when an outbound TLS handshake fails (a misconfigured member should not
+    /// run half-connected). A node should not end for that: a member reached while it restarts, or a node of another lab,
+    /// must not take this one down for good. So the node starts again, as after a downing; a node whose certificate the
+    /// lab refuses keeps trying at <see cref="NodeRuntime.TlsRetryDelay"/>, and the members log why each time.
+    /// </summary>
+    private static async Task<bool> TlsHandshakeFailedAsync(ActorSystem? system, ILogger log)
+    {
+        if (system is null) return false;
+        await system.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { });
+        var reason = CoordinatedShutdown.Get(system).ShutdownReason;
+        if (reason is null || reason.GetType().Name != "TlsHandshakeFailureReason") return false;
+        log.LogWarning("Remoting TLS: {Reason} (see the line before); Akka stops an actor system for that, so this node starts again in {Delay} s",
+            reason, NodeRuntime.TlsRetryDelay.TotalSeconds);
+        return true;
     }
 
     /// <summary>Every member seen and every configured seed, except this node: joining itself would start a second cluster.</summary>

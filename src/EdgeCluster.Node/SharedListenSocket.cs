@@ -20,9 +20,9 @@ public sealed class SharedListenSocket : IDisposable
 
     public static SharedListenSocket? TryOpen(NodeSettings settings) => TryOpen(settings.HttpHost, settings.HttpPort, "HTTP", "--http-port");
 
-    /// <summary>The MQTT door's TCP port, on the HTTP host's interfaces; null when the door is off (port 0).</summary>
-    public static SharedListenSocket? TryOpenMqtt(NodeSettings settings) =>
-        settings.MqttPort == 0 ? null : TryOpen(settings.HttpHost, settings.MqttPort, "MQTT", "--mqtt-port");
+    /// <summary>A port on the HTTP host's interfaces; null when it is off (port 0).</summary>
+    public static SharedListenSocket? TryOpen(NodeSettings settings, int port, string what, string option) =>
+        port == 0 ? null : TryOpen(settings.HttpHost, port, what, option);
 
     private static SharedListenSocket? TryOpen(string host, int port, string what, string option)
     {
@@ -86,4 +86,38 @@ public sealed class SharedListenSocket : IDisposable
     private static extern int Dup(int fd);
 
     public void Dispose() => _socket.Dispose();
+}
+
+/// <summary>
+/// The node's listening sockets, opened once per process (<see cref="SharedListenSocket"/>): HTTP, and when their
+/// ports are set, the MQTT door, HTTPS and MQTT over TLS. A null member: Kestrel binds that port itself.
+/// </summary>
+public sealed record NodeListeners(SharedListenSocket? Http, SharedListenSocket? Mqtt, SharedListenSocket? Https, SharedListenSocket? MqttTls)
+    : IDisposable
+{
+    public static NodeListeners Open(NodeSettings settings)
+    {
+        var opened = new List<SharedListenSocket?>();
+        try
+        {
+            opened.Add(SharedListenSocket.TryOpen(settings));
+            opened.Add(SharedListenSocket.TryOpen(settings, settings.MqttPort, "MQTT", "--mqtt-port"));
+            opened.Add(SharedListenSocket.TryOpen(settings, settings.HttpsPort, "HTTPS", "--https-port"));
+            opened.Add(SharedListenSocket.TryOpen(settings, settings.MqttTlsPort, "MQTT TLS", "--mqtt-tls-port"));
+            return new NodeListeners(opened[0], opened[1], opened[2], opened[3]);
+        }
+        catch
+        {
+            foreach (var socket in opened) socket?.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        Http?.Dispose();
+        Mqtt?.Dispose();
+        Https?.Dispose();
+        MqttTls?.Dispose();
+    }
 }

@@ -13,7 +13,9 @@ namespace EdgeCluster.Node.Logging;
 /// </summary>
 public sealed class AkkaLogBridge : ReceiveActor, Akka.Dispatch.IRequiresMessageQueue<ILoggerMessageQueueSemantics>
 {
+    private static readonly System.Text.RegularExpressions.Regex RemotePeer = new(@"->(\S+?)\]\(Id=");
     private readonly ConcurrentDictionary<string, ILogger> _loggers = new();
+    private readonly Dictionary<string, DateTime> _plainPeersLogged = new();
     private readonly ILoggerFactory _factory;
 
     public AkkaLogBridge()
@@ -35,8 +37,27 @@ public sealed class AkkaLogBridge : ReceiveActor, Akka.Dispatch.IRequiresMessage
             _ => MsLogLevel.Error,
         };
         if (!logger.IsEnabled(level)) return;
+        var message = e.Message?.ToString() ?? "";
 #pragma warning disable CA2254 // the message is Akka's, already formatted
-        logger.Log(level, e.Cause, e.Message?.ToString() ?? "");
+        logger.Log(level, e.Cause, message);
 #pragma warning restore CA2254
+        ExplainPlainRemoting(logger, message);
+    }
+
+    /// <summary>
+    /// A member with remoting over TLS that a plain-remoting node connects to logs only DotNetty's "not an SSL/TLS
+    /// record"; this adds the line that says what it means (at most once a minute per peer address).
+    /// </summary>
+    private void ExplainPlainRemoting(ILogger logger, string message)
+    {
+        if (!message.StartsWith("TLS handshake failed on channel", StringComparison.Ordinal)
+            || !message.Contains("not an SSL/TLS record", StringComparison.Ordinal)) return;
+        var peer = RemotePeer.Match(message) is { Success: true } m ? m.Groups[1].Value : "a peer";
+        var host = peer.LastIndexOf(':') is var colon and > 0 ? peer[..colon] : peer;
+        var now = DateTime.UtcNow;
+        if (_plainPeersLogged.TryGetValue(host, out var last) && now - last < TimeSpan.FromMinutes(1)) return;
+        _plainPeersLogged[host] = now;
+        logger.LogError("Remoting TLS: refused {Peer}: it does not speak TLS (a node started without --tls-dir?). Only machines " +
+                        "with a certificate from this lab's CA may join (make one with: edgectl certs add --ca <CA folder> <node>)", peer);
     }
 }

@@ -46,14 +46,18 @@ public static class NodeConfiguration
         ["--uplink-rate"] = nameof(NodeSettings.UplinkRate),
         ["--uplink-batch"] = nameof(NodeSettings.UplinkBatch),
         ["--retention"] = nameof(NodeSettings.Retention),
+        ["--tls-dir"] = nameof(NodeSettings.TlsDir),
+        ["--tls-validate-hostname"] = nameof(NodeSettings.TlsValidateHostname),
+        ["--https-port"] = nameof(NodeSettings.HttpsPort),
+        ["--mqtt-tls-port"] = nameof(NodeSettings.MqttTlsPort),
     };
 
     /// <summary>Switches that take no value (--auto-register means --auto-register=true).</summary>
-    private static readonly HashSet<string> Flags = ["--auto-register"];
+    private static readonly HashSet<string> Flags = ["--auto-register", "--tls-validate-hostname"];
 
     /// <summary>A flag's value as the binder reads it: 1, yes and on are true; 0, no and off are false.</summary>
     internal static string Normalize(string key, string value) =>
-        key != nameof(NodeSettings.AutoRegister) ? value : value.ToLowerInvariant() switch
+        !Flags.Contains(SwitchOf(key)) ? value : value.ToLowerInvariant() switch
         {
             "1" or "yes" or "on" => "true",
             "0" or "no" or "off" => "false",
@@ -81,6 +85,10 @@ public static class NodeConfiguration
         var nodeName = first[nameof(NodeSettings.NodeName)] is { Length: > 0 } name ? name : Dns.GetHostName();
         return Layers(labFile, nodeName).Build().GetSection(Section);
     }
+
+    /// <summary>The switch that sets a setting.</summary>
+    internal static string SwitchOf(string key) =>
+        Switches.First(kv => string.Equals(kv.Value, key, StringComparison.OrdinalIgnoreCase)).Key;
 
     /// <summary>The final value of every setting given (lists given as JSON arrays joined by commas).</summary>
     public static IReadOnlyDictionary<string, string> Values(IConfigurationSection section) =>

@@ -67,6 +67,18 @@ public sealed record NodeSettings
     public int UplinkBatch { get; init; } = 20_000;
     /// <summary>Tiered retention: off (everything kept), on (the lab's tiers) or hot=24h,warm=7d,cold=30d,archive=parquet|off,every=1m.</summary>
     public string Retention { get; init; } = "off";
+    /// <summary>
+    /// A folder made by <c>edgectl certs init</c>: with it, remoting runs over TLS with mutual authentication against the
+    /// folder's lab CA (<c>ca.crt</c>, and this node's <c>&lt;node-name&gt;.pfx</c>); only nodes with a certificate of that
+    /// CA can join. Unset: plain remoting (the classroom default).
+    /// </summary>
+    public string? TlsDir { get; init; }
+    /// <summary>Remoting TLS also checks that a member's certificate names the host it was reached at (off: the CA alone decides).</summary>
+    public bool TlsValidateHostname { get; init; }
+    /// <summary>HTTPS with the node's certificate from --tls-dir, beside plain HTTP; 0: off.</summary>
+    public int HttpsPort { get; init; }
+    /// <summary>MQTT over TLS (8883 by convention) with the node's certificate from --tls-dir, beside plain MQTT; 0: off.</summary>
+    public int MqttTlsPort { get; init; }
     /// <summary>A lab file (cluster-config/labs/*.json) whose shared and per-node settings this node takes.</summary>
     public string? Lab { get; init; }
 
@@ -106,7 +118,10 @@ public sealed record NodeSettings
             AdminToken = string.IsNullOrEmpty(settings.AdminToken) ? null : settings.AdminToken,
             Uplink = string.IsNullOrEmpty(settings.Uplink) ? null : settings.Uplink,
             UplinkPasswordFile = string.IsNullOrEmpty(settings.UplinkPasswordFile) ? null : settings.UplinkPasswordFile,
+            TlsDir = string.IsNullOrEmpty(settings.TlsDir) ? null : settings.TlsDir,
         };
+        if (settings.TlsDir is null && (settings.HttpsPort != 0 || settings.MqttTlsPort != 0))
+            throw new SettingsException($"--{(settings.HttpsPort != 0 ? "https-port" : "mqtt-tls-port")} needs --tls-dir (the certificates it serves; make them with: edgectl certs init)");
         // Read now, so a URL or password file that cannot work stops the node at start with one line.
         _ = settings.UplinkTarget();
         if (settings.AlertLow >= settings.AlertHigh)

@@ -38,20 +38,21 @@ public static class SettingRules
         [nameof(NodeSettings.UplinkRate)] = NonNegative,
         [nameof(NodeSettings.UplinkBatch)] = Positive,
         [nameof(NodeSettings.Retention)] = (v, o) => Retention.RetentionPolicy.Parse(v, o),
+        [nameof(NodeSettings.TlsDir)] = (_, _) => { },
+        [nameof(NodeSettings.TlsValidateHostname)] = Flag,
+        [nameof(NodeSettings.HttpsPort)] = (v, o) => Port(v, o),
+        [nameof(NodeSettings.MqttTlsPort)] = (v, o) => Port(v, o),
     };
 
     public static void Check(IReadOnlyDictionary<string, string> values)
     {
         foreach (var (key, value) in values)
-            if (Rules.TryGetValue(key, out var rule)) rule(value, SwitchOf(key));
+            if (Rules.TryGetValue(key, out var rule)) rule(value, NodeConfiguration.SwitchOf(key));
     }
 
     /// <summary>A comma-separated list as the settings take seeds and roles.</summary>
     public static IReadOnlyList<string> List(string value) =>
         value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-
-    private static string SwitchOf(string key) =>
-        NodeConfiguration.Switches.First(kv => string.Equals(kv.Value, key, StringComparison.OrdinalIgnoreCase)).Key;
 
     private static void NodeName(string value, string option)
     {
