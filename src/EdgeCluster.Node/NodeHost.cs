@@ -93,6 +93,7 @@ public static class NodeHost
         builder.Services.AddSingleton(runtime);
         builder.Services.AddSingleton(profile);
         builder.Services.AddSingleton(ingest);
+        if (tls is not null) builder.Services.AddSingleton(tls);
         // Opened here, not on first use, so that a file the node cannot use stops it at start with one line.
         builder.Services.AddSingleton(new ReadModelStore(settings.ReadModelPath));
         builder.Services.AddSingleton(self);

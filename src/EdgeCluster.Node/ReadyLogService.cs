@@ -19,15 +19,17 @@ public static class ReadyLine
 
 /// <summary>Once the node serves, one line with what a user needs: who it is, where it answers, its data, its profile, its seeds.</summary>
 internal sealed class ReadyLogService(NodeSettings settings, SelfInfo self, ActorSystem system, ProfileSettings profile, NodeRuntime runtime,
-    IHostApplicationLifetime lifetime, ILogger<ReadyLogService> log) : IHostedService
+    IHostApplicationLifetime lifetime, ILogger<ReadyLogService> log, Security.NodeTls? tls = null) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         lifetime.ApplicationStarted.Register(() => log.LogInformation(
-            "Node {Node} ready{Incarnation}: HTTP {Http}, Akka {Akka}, MQTT {Mqtt}, data {Data}, profile {Profile} ({Downing}), {Seeds}",
+            "Node {Node} ready{Incarnation}: HTTP {Http}, Akka {Akka}, MQTT {Mqtt}, TLS {Tls}, data {Data}, profile {Profile} ({Downing}), {Seeds}",
             settings.NodeName, runtime.Incarnation > 1 ? $" (actor system {runtime.Incarnation}, rejoining)" : "",
             string.IsNullOrEmpty(self.HttpUrl) ? $"port {settings.HttpPort}" : self.HttpUrl, Cluster.Get(system).SelfAddress,
             settings.MqttPort == 0 ? "off" : $"port {settings.MqttPort} and {Mqtt.MqttHosting.WebSocketPath} (WebSockets)",
+            tls is null ? "off" : $"remoting with mutual authentication (lab CA '{tls.Trust.Ca.Subject}'), HTTPS "
+                + (settings.HttpsPort == 0 ? "off" : $"port {settings.HttpsPort}") + ", MQTT over TLS " + (settings.MqttTlsPort == 0 ? "off" : $"port {settings.MqttTlsPort}"),
             Path.GetFullPath(settings.DataDir), profile.Name, profile.Downing,
             settings.Seeds.Count == 0 ? "no seeds: a cluster of its own" : "seeds " + string.Join(", ", settings.Seeds)));
         return Task.CompletedTask;

@@ -38,6 +38,23 @@ public sealed class NodeProcess : IDisposable
     /// </summary>
     public static async Task<NodeProcess> StartAsync(string dataDir, string nodeName, int httpPort = 0, int akkaPort = 0, params string[] extraArgs)
     {
+        var node = Launch(dataDir, nodeName, httpPort, akkaPort, extraArgs);
+        try
+        {
+            await node.WaitUntilReadyAsync(nodeName);
+            await node.WaitUntilServingAsync();
+        }
+        catch
+        {
+            node.Dispose();
+            throw;
+        }
+        return node;
+    }
+
+    /// <summary>Starts a node process and returns at once, without waiting for it to serve (one that is expected never to join).</summary>
+    public static NodeProcess Launch(string dataDir, string nodeName, int httpPort = 0, int akkaPort = 0, params string[] extraArgs)
+    {
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -50,18 +67,7 @@ public sealed class NodeProcess : IDisposable
                      "--http-port", httpPort.ToString(), "--akka-host", "127.0.0.1", "--akka-port", akkaPort.ToString(), "--data-dir", dataDir,
                  }.Concat(extraArgs.Contains("--mqtt-port") ? [] : ["--mqtt-port", "0"]).Concat(extraArgs))
             info.ArgumentList.Add(arg);
-        var node = new NodeProcess(Process.Start(info)!);
-        try
-        {
-            await node.WaitUntilReadyAsync(nodeName);
-            await node.WaitUntilServingAsync();
-        }
-        catch
-        {
-            node.Dispose();
-            throw;
-        }
-        return node;
+        return new NodeProcess(Process.Start(info)!);
     }
 
     /// <summary>Reads the bound ports from the node's ready line.</summary>
