@@ -126,6 +126,24 @@ public static class ClusterBench
         return 0;
     }
 
+    /// <summary>Strong writes one after another on one member (each acknowledged once a majority has it): latency p50/p99.</summary>
+    public static async Task<int> StrongAsync(string member, int samples)
+    {
+        const int device = 102;  // a device of its own: the load scripts use 1..100, visibility 101
+        var times = new List<double>();
+        for (var i = 0; i < samples + 20; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            var response = await Http.PostAsJsonAsync($"{member}/api/reading?consistency=strong",
+                new { device_id = device, temperature = 20.0, humidity = 50.0, seq = DateTime.UtcNow.Ticks });
+            response.EnsureSuccessStatusCode();
+            if (i >= 20) times.Add(sw.Elapsed.TotalMilliseconds);  // the first 20 warm the connections up
+        }
+        times.Sort();
+        Console.WriteLine($"strong writes samples={samples} p50_ms={times[samples / 2]:F1} p99_ms={times[(int)(samples * 0.99)]:F1} max_ms={times[^1]:F1}");
+        return 0;
+    }
+
     /// <summary>
     /// Submits N equal tasks over the members with C in flight, then waits until the coordinator
     /// counts them completed: tasks/s, submit-to-result latency, and fairness (max/min tasks per worker).

@@ -19,6 +19,7 @@ return args.FirstOrDefault() switch
     "catchup" => await ClusterBench.CatchUpAsync(Arg("--member", "http://127.0.0.1:5102"), long.Parse(Arg("--readings", "1000000"))),
     "inference" => await ClusterBench.InferenceAsync(Arg("--members", "http://127.0.0.1:5100,http://127.0.0.1:5101,http://127.0.0.1:5102").Split(','), int.Parse(Arg("--tasks", "10000")), int.Parse(Arg("--concurrency", "16"))),
     "failover" => await ClusterBench.CoordinatorFailoverAsync(Arg("--member", "http://127.0.0.1:5101"), Arg("--old", "")),
+    "strong" => await ClusterBench.StrongAsync(Arg("--member", "http://127.0.0.1:5100"), int.Parse(Arg("--samples", "500"))),
     "visibility" => await ClusterBench.VisibilityAsync(Arg("--members", "http://127.0.0.1:5100,http://127.0.0.1:5101,http://127.0.0.1:5102").Split(','), int.Parse(Arg("--samples", "200"))),
     "uplink-drain" => await UplinkBench.DrainAsync(Arg("--member", "http://127.0.0.1:5100"), long.Parse(Arg("--readings", "1000000"))),
     "uplink-lag" => await UplinkBench.LagAsync(Arg("--member", "http://127.0.0.1:5100"), Arg("--cloud", ""), int.Parse(Arg("--samples", "200"))),
