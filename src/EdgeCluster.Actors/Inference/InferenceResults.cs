@@ -32,6 +32,15 @@ public static class InferenceResults
     public static Update Record(UniqueAddress self, EndedTask task) =>
         Dsl.Update(KeyOf(task.TaskId), LWWDictionary<string, EndedTask>.Empty, WriteLocal.Instance, d => d.SetItem(self, task.TaskId, task));
 
+    /// <summary>
+    /// The same ended task written again, to a majority of members: what a member that accepted a task waits for before
+    /// it forgets the task (see <see cref="SubmissionsActor"/>). A member that the cluster downed without knowing it yet
+    /// cannot reach a majority, so what ended only there is not taken for ended.
+    /// </summary>
+    public static Update Confirm(UniqueAddress self, EndedTask task, object request) =>
+        Dsl.Update(KeyOf(task.TaskId), LWWDictionary<string, EndedTask>.Empty, new WriteMajority(TimeSpan.FromSeconds(3)), request,
+            d => d.SetItem(self, task.TaskId, task));
+
     /// <summary>Removes every entry of the key that ended before <paramref name="beforeMs"/>.</summary>
     public static Update Prune(UniqueAddress self, LWWDictionaryKey<string, EndedTask> key, long beforeMs) =>
         Dsl.Update(key, LWWDictionary<string, EndedTask>.Empty, WriteLocal.Instance, d =>

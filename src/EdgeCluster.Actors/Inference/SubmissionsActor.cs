@@ -15,7 +15,8 @@ namespace EdgeCluster.Actors.Inference;
 /// <c>holdCapacity</c> tasks are held; beyond that the answer is a full queue (429). Every few seconds it also asks the
 /// coordinator about each task handed over; a coordinator that does not know a task (it started on another member after
 /// the old one was lost) gets it again, unless the results every member keeps say it ended. Task ids make submitting
-/// twice harmless.
+/// twice harmless. A task is forgotten only once its end is written to a majority of members: a member the cluster
+/// downed while it was paused runs on, unaware, until it hears so; what ended there alone would be lost with it.
 /// <para>
 /// What this member accepted outlives its actor system and its process: each task is written to this member's durable
 /// replicated key <c>inference-accepted-&lt;node&gt;</c> (in &lt;data-dir&gt;/ddata.db) before it goes anywhere, and
@@ -27,7 +28,8 @@ public sealed class SubmissionsActor : ReceiveActor, IWithTimers
 {
     private sealed record Check;
     private sealed record NoAnswer(string TaskId);
-    private sealed record Looked(string TaskId, bool Ended);
+    private sealed record Looked(string TaskId, EndedTask? Ended, bool SubmitIfNotEnded);
+    private sealed record Confirmed(string TaskId);
     private sealed record Kept(Submit Task, IActorRef Asker);
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromHours(1);
 
@@ -65,6 +67,8 @@ public sealed class SubmissionsActor : ReceiveActor, IWithTimers
                 new Kept(submit, Sender), d => d.SetItem(self!, submit.TaskId, submit)));
         });
         Receive<UpdateSuccess>(u => u.Request is Kept kept, u => Self.Tell(u.Request!));
+        // The task's end is on a majority of members now: this member may forget it.
+        Receive<UpdateSuccess>(u => u.Request is Confirmed, u => Forget(((Confirmed)u.Request!).TaskId));
         Receive<IUpdateFailure>(f => f.Request is Kept, f =>
         {
             var kept = (Kept)f.Request!;
@@ -131,26 +135,34 @@ public sealed class SubmissionsActor : ReceiveActor, IWithTimers
             if (!_open.TryGetValue(status.TaskId, out var open)) return;
             switch (status.State)
             {
-                case "completed" or "failed":
+                case "completed" or "failed" when replicator is null:
                     Forget(status.TaskId);
+                    break;
+                case "completed" or "failed":
+                    // Forgotten only once its end is on a majority: a coordinator on a member the cluster has downed (and
+                    // that does not know it yet) can end a task whose result no other member will ever take.
+                    Look(replicator, status.TaskId, submitIfNotEnded: false);
                     break;
                 case "unknown" when replicator is null:
                     coordinator.Tell(open.Task);
                     break;
                 case "unknown":
                     // A new coordinator knows nothing of tasks its predecessor ended: ask the kept results before running one again.
-                    InferenceResults.FindAsync(replicator, status.TaskId, TimeSpan.FromSeconds(1))
-                        .PipeTo(Self, success: ended => new Looked(status.TaskId, ended is not null), failure: _ => new Looked(status.TaskId, false));
+                    Look(replicator, status.TaskId, submitIfNotEnded: true);
                     break;
             }
         });
         Receive<Looked>(looked =>
         {
             if (!_open.TryGetValue(looked.TaskId, out var open)) return;
-            if (looked.Ended) Forget(looked.TaskId);
-            else coordinator.Tell(open.Task);
+            if (looked.Ended is { } ended) _replicator!.Tell(InferenceResults.Confirm(Cluster.Get(Context.System).SelfUniqueAddress, ended, new Confirmed(looked.TaskId)));
+            else if (looked.SubmitIfNotEnded) coordinator.Tell(open.Task);
         });
     }
+
+    private void Look(IActorRef replicator, string taskId, bool submitIfNotEnded) =>
+        InferenceResults.FindAsync(replicator, taskId, TimeSpan.FromSeconds(1))
+            .PipeTo(Self, success: ended => new Looked(taskId, ended, submitIfNotEnded), failure: _ => new Looked(taskId, null, submitIfNotEnded));
 
     /// <summary>A task this member need not keep any longer (it ended, or it was refused): out of memory and off the disk.</summary>
     private void Forget(string taskId)

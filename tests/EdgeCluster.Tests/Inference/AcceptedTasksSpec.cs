@@ -53,7 +53,52 @@ public sealed class AcceptedTasksSpec(ITestOutputHelper output) : Akka.TestKit.X
         Assert.Equal(task, await coordinator.FishForMessageAsync(m => m is Submit, TimeSpan.FromSeconds(5)));
         coordinator.Reply(new Submitted("t-9", SubmitResult.Accepted, 1));
         await coordinator.FishForMessageAsync(m => m is GetTask, TimeSpan.FromSeconds(5));
+        // The coordinator recorded the end (here: a one-member cluster, so this member is the majority).
+        Replicator.Tell(InferenceResults.Record(cluster.SelfUniqueAddress, new EndedTask("t-9", "completed", "{}", null, "pi-2/worker", "pi-2", 1, 1)));
         coordinator.Reply(new InferenceProtocol.TaskStatus("t-9", "completed", "{}", null, "pi-2/worker", "pi-2", 1));
         await AwaitAssertAsync(async () => Assert.Empty(await KeptAsync()), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task A_task_is_forgotten_only_once_its_end_is_written_to_a_majority()
+    {
+        var cluster = Akka.Cluster.Cluster.Get(Sys);
+        await cluster.JoinAsync(cluster.SelfAddress);
+        var coordinator = CreateTestProbe();
+        // The replicator as the member sees it: it answers as a member would whose majority is out of reach (one the
+        // cluster downed while it was paused, which has not heard so yet), then as one that reaches it.
+        var replicator = CreateTestProbe();
+        var accepted = SubmissionsActor.AcceptedKey("pi-1");
+        var results = InferenceResults.KeyOf("t-7");
+        var submissions = Sys.ActorOf(Props.Create(() => new SubmissionsActor(coordinator.Ref, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), 10, replicator.Ref, "pi-1")));
+        await replicator.ExpectMsgAsync<Get>(g => g.Key.Equals(accepted));
+        submissions.Tell(new Submit("t-7", "anomaly", 3, Priority.Medium, "pi-1"), TestActor);
+        var keep = await replicator.ExpectMsgAsync<Update>(u => u.Key.Equals(accepted));
+        replicator.Reply(new UpdateSuccess(accepted, keep.Request));
+        await coordinator.ExpectMsgAsync<Submit>(s => s.TaskId == "t-7");
+        coordinator.Reply(new Submitted("t-7", SubmitResult.Accepted, 1));
+        Assert.Equal(SubmitResult.Accepted, (await ExpectMsgAsync<Submitted>()).Result);
+
+        var ended = new EndedTask("t-7", "completed", "{}", null, "pi-1/worker", "pi-1", 1, 1);
+        async Task<Update> CoordinatorSaysCompletedAsync()
+        {
+            await coordinator.FishForMessageAsync(m => m is GetTask, TimeSpan.FromSeconds(5));
+            coordinator.Reply(new InferenceProtocol.TaskStatus("t-7", "completed", "{}", null, "pi-1/worker", "pi-1", 1));
+            await replicator.ExpectMsgAsync<Get>(g => g.Key.Equals(results));
+            replicator.Reply(new GetSuccess(results, null, LWWDictionary<string, EndedTask>.Empty.SetItem(cluster.SelfUniqueAddress, "t-7", ended)));
+            var confirm = await replicator.ExpectMsgAsync<Update>(u => u.Key.Equals(results));
+            Assert.IsType<WriteMajority>(confirm.Consistency);
+            return confirm;
+        }
+
+        // No majority took it: the task stays this member's (nothing is taken off its key), and it asks again.
+        var first = await CoordinatorSaysCompletedAsync();
+        replicator.Reply(new UpdateTimeout(results, first.Request));
+        var second = await CoordinatorSaysCompletedAsync();
+        // A majority took it: now it is forgotten (taken off the member's key).
+        replicator.Reply(new UpdateSuccess(results, second.Request));
+        var forget = await replicator.FishForMessageAsync<Update>(u => u.Key.Equals(accepted), TimeSpan.FromSeconds(5));
+        Assert.Empty(((LWWDictionary<string, Submit>)forget.Modify(
+            LWWDictionary<string, Submit>.Empty.SetItem(cluster.SelfUniqueAddress, "t-7", new Submit("t-7", "anomaly", 3, Priority.Medium, "pi-1")))).Entries);
     }
 }
