@@ -34,6 +34,8 @@ public static class EdgeMetrics
         "Time to apply one transaction of readings to the read model, by source (journal, replication)");
     private static readonly Counter<long> Pulled = Meter.CreateCounter<long>("edge.replication.pulled", "{reading}",
         "Readings this member pulled from other members and did not hold");
+    private static readonly Counter<long> PushedIn = Meter.CreateCounter<long>("edge.replication.pushed", "{reading}",
+        "Readings other members pushed to this member as they journaled them, and this member did not hold");
     private static readonly Counter<long> Expired = Meter.CreateCounter<long>("edge.retention.expired", "{reading}",
         "Raw readings that left the hot tier");
 
@@ -83,6 +85,11 @@ public static class EdgeMetrics
 
     public static void ReadModelApply(string source, TimeSpan took) =>
         ApplySeconds.Record(took.TotalSeconds, new KeyValuePair<string, object?>("source", source));
+
+    public static void ReadingsPushed(long count)
+    {
+        if (count > 0) PushedIn.Add(count);
+    }
 
     public static void ReadingsPulled(long count)
     {

@@ -23,6 +23,7 @@ public sealed class ReadingWriter : IDisposable
     private readonly SqliteCommand _originId;
     private readonly SqliteCommand _upsertRollup;
     private readonly SqliteCommand _markJournal;
+    private readonly SqliteCommand _highestOf;
     private readonly Dictionary<string, long> _originIds = new();
     private readonly RollupAccumulator _rollup = new();
 
@@ -45,6 +46,7 @@ public sealed class ReadingWriter : IDisposable
             INSERT INTO origin_progress (origin_node, highest_seq) VALUES ($origin, $highest)
             ON CONFLICT(origin_node) DO UPDATE SET highest_seq = MAX(highest_seq, excluded.highest_seq)
             """, "$origin", "$highest");
+        _highestOf = Prepare("SELECT highest_seq FROM origin_progress WHERE origin_node = $origin", "$origin");
         _findShownCopy = Prepare(
             """
             SELECT reading_id, origin_node, origin_seq, timestamp, temperature, humidity FROM sensor_readings
@@ -79,7 +81,7 @@ public sealed class ReadingWriter : IDisposable
     public string FoldedBefore { get; internal set; }
 
     private SqliteCommand[] Commands =>
-        [_insertReading, _saveOffset, _saveProgress, _findShownCopy, _supersede, _noteDevice, _noteSeen, _originId, _upsertRollup, _markJournal];
+        [_insertReading, _saveOffset, _saveProgress, _findShownCopy, _supersede, _noteDevice, _noteSeen, _originId, _upsertRollup, _markJournal, _highestOf];
 
     private SqliteCommand Prepare(string sql, params string[] parameters)
     {
@@ -96,14 +98,20 @@ public sealed class ReadingWriter : IDisposable
     /// </summary>
     /// <param name="durable">A strong write is confirmed only once its copy here survives a power cut: this commit fsyncs.</param>
     /// <param name="fresh">When given, receives each reading new to this member (not a copy of one it already shows).</param>
+    /// <param name="gapped">
+    /// When given, a group that does not continue what this member holds of its origin (it starts past the held prefix,
+    /// as a pushed group can when an earlier one was lost) is not applied but added here: the version vector says "all
+    /// of the origin up to N", so a group past a gap must wait for the gap (a pull fills it).
+    /// </param>
     /// <returns>How many readings became visible.</returns>
-    public int Apply(IEnumerable<ReadingsJournaled> groups, long? journalSequenceNr, bool durable = false, List<JournaledReading>? fresh = null)
+    public int Apply(IEnumerable<ReadingsJournaled> groups, long? journalSequenceNr, bool durable = false, List<JournaledReading>? fresh = null,
+        List<ReadingsJournaled>? gapped = null)
     {
         var raiseSync = durable && !_db.SynchronousFull;
         if (raiseSync) ReadModelDatabase.Execute(_db.Writer, "PRAGMA synchronous=FULL");
         try
         {
-            return ApplyInTransaction(groups, journalSequenceNr, fresh);
+            return ApplyInTransaction(groups, journalSequenceNr, fresh, gapped);
         }
         catch
         {
@@ -118,7 +126,8 @@ public sealed class ReadingWriter : IDisposable
         }
     }
 
-    private int ApplyInTransaction(IEnumerable<ReadingsJournaled> groups, long? journalSequenceNr, List<JournaledReading>? fresh)
+    private int ApplyInTransaction(IEnumerable<ReadingsJournaled> groups, long? journalSequenceNr, List<JournaledReading>? fresh,
+        List<ReadingsJournaled>? gapped)
     {
         using var tx = _db.Writer.BeginTransaction();
         foreach (var command in Commands) command.Transaction = tx;
@@ -129,6 +138,11 @@ public sealed class ReadingWriter : IDisposable
         foreach (var group in groups)
         {
             if (group.Readings.Count == 0) continue;
+            if (gapped is not null && group.FirstOriginSeq > HighestOf(group.OriginNode) + 1)
+            {
+                gapped.Add(group);
+                continue;
+            }
             var originBase = OriginId(group.OriginNode) * ReadModelSchema.OriginSeqSpan;
             foreach (var reading in group.Readings)
             {
@@ -168,6 +182,13 @@ public sealed class ReadingWriter : IDisposable
         tx.Commit();
         Volatile.Write(ref _lastAppliedAt, Environment.TickCount64);
         return shown;
+    }
+
+    /// <summary>The highest origin seq of the prefix held of <paramref name="origin"/>, in the open transaction (0: none).</summary>
+    private long HighestOf(string origin)
+    {
+        _highestOf.Parameters["$origin"].Value = origin;
+        return _highestOf.ExecuteScalar() is long highest ? highest : 0;
     }
 
     /// <summary>Stores one reading, shown or superseded; 1 when it is the shown copy of a reading new here.</summary>

@@ -17,6 +17,9 @@ public static class ReadModelProtocol
     /// </summary>
     public sealed record ReadingsStored(IReadOnlyList<JournaledReading> Readings);
 
+    /// <summary>Published on the event stream once a group of this member's own journal is in the read model: the replicator pushes it.</summary>
+    public sealed record GroupJournaled(ReadingsJournaled Group);
+
     /// <summary>
     /// Local only: another part's write to the read model (retention's expiry, folding, dropping), run by the writer between
     /// its applies so that the file has one writer; answered with <see cref="Written"/> (or a failure).
@@ -54,6 +57,7 @@ public sealed class ReadModelWriterActor : ReceiveActor
             store.Writer.Apply([m.Group], m.JournalSequenceNr, fresh: fresh);
             EdgeMetrics.ReadModelApply("journal", EdgeMetrics.Since(started));
             if (fresh.Count > 0) events.Publish(new ReadModelProtocol.ReadingsStored(fresh));
+            events.Publish(new ReadModelProtocol.GroupJournaled(m.Group));
             foreach (var w in m.Waiters)
             {
                 var slice = new JournaledReading[w.Count];
@@ -67,10 +71,15 @@ public sealed class ReadModelWriterActor : ReceiveActor
             foreach (var range in m.Expired) store.ExpiredRanges.Take(range);
             var fresh = new List<JournaledReading>();
             var started = EdgeMetrics.Now();
-            var inserted = store.Writer.Apply(m.Groups, journalSequenceNr: null, durable: m.Durable, fresh: fresh);
-            EdgeMetrics.ReadModelApply("replication", EdgeMetrics.Since(started));
+            var gapped = m.Pushed ? new List<ReadingsJournaled>() : null;
+            var inserted = store.Writer.Apply(m.Groups, journalSequenceNr: null, durable: m.Durable, fresh: fresh, gapped: gapped);
+            EdgeMetrics.ReadModelApply(m.Pushed ? "push" : "replication", EdgeMetrics.Since(started));
             if (fresh.Count > 0) events.Publish(new ReadModelProtocol.ReadingsStored(fresh));
-            m.ReplyTo.Tell(new Replication.ReplicationProtocol.ReplicatedApplied(m.Groups.Sum(g => g.Readings.Count), inserted, m.Source));
+            m.ReplyTo.Tell(new Replication.ReplicationProtocol.ReplicatedApplied(m.Groups.Sum(g => g.Readings.Count), inserted, m.Source)
+            {
+                Pushed = m.Pushed,
+                Gapped = gapped?.Sum(g => g.Readings.Count) ?? 0,
+            });
         });
     }
 }

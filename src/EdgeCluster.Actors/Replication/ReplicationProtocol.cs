@@ -27,9 +27,24 @@ public static class ReplicationProtocol
     public sealed record ApplyReplicated(IReadOnlyList<ReadingsJournaled> Groups, IActorRef ReplyTo, Address Source, bool Durable)
     {
         public IReadOnlyList<ExpiredRange> Expired { get; init; } = [];
+
+        /// <summary>Pushed rather than pulled: a group that does not continue what this member holds is left for a pull.</summary>
+        public bool Pushed { get; init; }
     }
 
-    public sealed record ReplicatedApplied(int Received, int Inserted, Address Source);
+    public sealed record ReplicatedApplied(int Received, int Inserted, Address Source)
+    {
+        public bool Pushed { get; init; }
+
+        /// <summary>Readings of pushed groups left out because an earlier part of their origin's stream is missing here.</summary>
+        public int Gapped { get; init; }
+    }
+
+    /// <summary>
+    /// Cross-node: groups the sender's journal just wrote, offered at once to every reachable member (anti-entropy's pulls
+    /// stay, and repair whatever a push missed).
+    /// </summary>
+    public sealed record Pushed(IReadOnlyList<ReadingsJournaled> Groups);
 
     /// <summary>Local: confirm that a majority of all members holds this member's stream up to <paramref name="UpTo"/>.</summary>
     public sealed record ConfirmMajority(string OriginNode, long UpTo, TimeSpan Timeout);

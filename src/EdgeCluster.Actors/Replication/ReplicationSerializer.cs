@@ -23,6 +23,7 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
     private const string RegisterManifest = "MV";
     private const string SyncRequestManifest = "SQ";
     private const string SyncDoneManifest = "SD";
+    private const string PushedManifest = "PU";
     // 2: members' names and HTTP URLs no longer ride on replication messages (they travel in cluster roles).
     // 3: a device entry carries its reporting interval.
     // 4: a pull's result carries the expired ranges (rollups in place of readings that left the sender's raw tier).
@@ -36,6 +37,7 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
     {
         Pull => PullManifest,
         PullResult => ResultManifest,
+        Pushed => PushedManifest,
         DeviceInfo => DeviceManifest,
         SyncRequest => SyncRequestManifest,
         SyncDone => SyncDoneManifest,
@@ -61,6 +63,10 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
                     foreach (var group in result.Groups) JournalSerializer.WriteGroup(w, group);
                     w.Write(result.Expired.Count);
                     foreach (var range in result.Expired) WriteRange(w, range);
+                    break;
+                case Pushed pushed:
+                    w.Write(pushed.Groups.Count);
+                    foreach (var group in pushed.Groups) JournalSerializer.WriteGroup(w, group);
                     break;
                 case SyncRequest sync:
                     w.Write(sync.OriginNode);
@@ -115,6 +121,10 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
                 var expired = new ExpiredRange[r.ReadInt32()];
                 for (var i = 0; i < expired.Length; i++) expired[i] = ReadRange(r);
                 return new PullResult(vector, groups) { Expired = expired };
+            case PushedManifest:
+                var pushed = new ReadingsJournaled[r.ReadInt32()];
+                for (var i = 0; i < pushed.Length; i++) pushed[i] = JournalSerializer.ReadGroup(r);
+                return new Pushed(pushed);
             case SyncRequestManifest:
                 return new SyncRequest(r.ReadString(), r.ReadInt64(), r.ReadInt64());
             case SyncDoneManifest:
@@ -197,6 +207,6 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
 public static class ReplicationSerializerHosting
 {
     public static AkkaConfigurationBuilder AddReplicationSerializer(this AkkaConfigurationBuilder builder) =>
-        builder.WithCustomSerializer("edge-replication", [typeof(Pull), typeof(PullResult), typeof(SyncRequest), typeof(SyncDone), typeof(DeviceInfo), typeof(KeyValue.MultiValueRegister)],
+        builder.WithCustomSerializer("edge-replication", [typeof(Pull), typeof(PullResult), typeof(Pushed), typeof(SyncRequest), typeof(SyncDone), typeof(DeviceInfo), typeof(KeyValue.MultiValueRegister)],
             system => new ReplicationSerializer(system));
 }

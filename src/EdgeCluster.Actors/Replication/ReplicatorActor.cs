@@ -18,7 +18,9 @@ public sealed record ReplicationSettings(TimeSpan Interval, int MaxBatch)
 }
 
 /// <summary>
-/// Anti-entropy for readings. Every interval the member sends its version vector to one random
+/// Replication of readings: push, with anti-entropy behind it. Each group this member's journal writes is offered at
+/// once to every reachable member, which applies it when it continues what it holds of that origin (a group past a gap
+/// waits for a pull). Every interval the member sends its version vector to one random
 /// reachable member and applies, through the read-model writer, the runs of each origin's stream
 /// that it lacks; when a pull came back full it pulls again at once. It answers other members'
 /// pulls from its read model. An unreachable member is simply not chosen, so replication pauses
@@ -48,6 +50,7 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
     private Address? _pullingFrom;
     private long _attempt;
     private long _pulled;
+    private long _pushed;
     private long _nextConfirmId;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -58,6 +61,16 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         _writer = writer;
         _settings = settings;
 
+        Receive<ReadModel.ReadModelProtocol.GroupJournaled>(journaled =>
+        {
+            var push = new Pushed([journaled.Group]);
+            foreach (var peer in ReachablePeers()) Replicator(peer.Address).Tell(push);
+        });
+        Receive<Pushed>(pushed =>
+        {
+            Learn(pushed.Groups.GroupBy(g => g.OriginNode).ToDictionary(g => g.Key, g => g.Max(x => x.LastOriginSeq)));
+            _writer.Tell(new ApplyReplicated(pushed.Groups, Self, Sender.Path.Address, Durable: false) { Pushed = true });
+        });
         Receive<Tick>(_ =>
         {
             // A requester that is gone no longer waits: its strong write timed out long ago.
@@ -177,10 +190,26 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
             new Dictionary<string, long>(_knownHighest), _pulled)));
     }
 
-    protected override void PreStart() => Timers.StartPeriodicTimer("tick", new Tick(), _settings.Interval);
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer("tick", new Tick(), _settings.Interval);
+        Context.System.EventStream.Subscribe(Self, typeof(ReadModel.ReadModelProtocol.GroupJournaled));
+    }
+
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
 
     private void Applied(ReplicatedApplied applied)
     {
+        if (applied.Pushed)
+        {
+            _pushed += applied.Inserted;
+            EdgeMetrics.ReadingsPushed(applied.Inserted);
+            // A strong write elsewhere may be waiting for this member to hold what the push brought.
+            AnswerSyncs();
+            // A push past a gap: the gap is filled by pulling from the member that pushed, now rather than at the next tick.
+            if (applied.Gapped > 0 && _pullingFrom is null) PullFrom(applied.Source);
+            return;
+        }
         _pulled += applied.Inserted;
         EdgeMetrics.ReadingsPulled(applied.Inserted);
         EdgeMetrics.ReplicationLag(_store.Replication.VersionVector(), _knownHighest);
@@ -244,10 +273,14 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         if (_pullingFrom is not null) return;
         var peers = ReachablePeers();
         if (peers.Count == 0) return;
-        var peer = peers[_random.Next(peers.Count)];
-        _pullingFrom = peer.Address;
+        PullFrom(peers[_random.Next(peers.Count)].Address);
+    }
+
+    private void PullFrom(Address peer)
+    {
+        _pullingFrom = peer;
         _attempt++;
-        Replicator(peer.Address).Tell(new Pull(_store.Replication.VersionVector(), _settings.MaxBatch));
+        Replicator(peer).Tell(new Pull(_store.Replication.VersionVector(), _settings.MaxBatch));
         Timers.StartSingleTimer("pull-timeout", new PullTimedOut(_attempt), _settings.PullTimeout);
     }
 

@@ -57,6 +57,18 @@ public sealed class ReplicationSpecs
     }
 
     [Fact]
+    public async Task A_journaled_reading_is_pushed_to_every_member_without_waiting_for_a_pull()
+    {
+        // Pulls every ten minutes: within this test only the push can carry readings.
+        await using var cluster = await TestCluster.StartAsync(3, replicationIntervalMs: 600_000);
+        for (var seq = 1; seq <= 30; seq++)
+            await cluster[seq % 3].PostReadingAsync(7, 21, 50, seq);
+        await AllHoldAsync(cluster.Running, 7, Enumerable.Range(1, 30).Select(i => (long)i), TimeSpan.FromSeconds(10));
+        var pushed = await cluster[0].Http.GetStringAsync("/metrics");
+        Assert.Matches(@"edge_replication_pushed_(readings_)?total\S* [1-9]", pushed);
+    }
+
+    [Fact]
     public async Task A_member_that_was_away_catches_up_with_its_data_after_a_restart()
     {
         await using var cluster = await TestCluster.StartAsync(3);

@@ -51,6 +51,7 @@ public sealed class WireFormatTests : IAsyncLifetime
     {
         { "pull", typeof(ReplicationSerializer) },
         { "pull result", typeof(ReplicationSerializer) },
+        { "pushed groups", typeof(ReplicationSerializer) },
         { "sync request", typeof(ReplicationSerializer) },
         { "sync done", typeof(ReplicationSerializer) },
         { "device entry", typeof(ReplicationSerializer) },
@@ -75,6 +76,7 @@ public sealed class WireFormatTests : IAsyncLifetime
     {
         "pull" => new Pull(Vector, 5000),
         "pull result" => new PullResult(Vector, [Group]),
+        "pushed groups" => new Pushed([Group, Group]),
         "sync request" => new SyncRequest("pi-1", 43, 7),
         "sync done" => new SyncDone(7),
         "device entry" => new DeviceInfo(3, "ESP32_03", "DHT22", "Lab", 1_780_000_000_000, IntervalS: 300),

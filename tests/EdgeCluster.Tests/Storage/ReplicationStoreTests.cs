@@ -27,6 +27,24 @@ public sealed class ReplicationStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_pushed_group_past_a_gap_is_left_for_a_pull_and_the_vector_stays_a_prefix()
+    {
+        var b = NewStore("b");
+        var gapped = new List<ReadingsJournaled>();
+        // Origin pi-a's groups 1-2 and 3-4 arrive; 5-6 was lost on the way, 7-8 arrives.
+        b.Writer.Apply([Group("pi-a", 1, (1, 1, 20), (1, 2, 21)), Group("pi-a", 3, (1, 3, 20), (1, 4, 21)), Group("pi-a", 7, (1, 7, 20), (1, 8, 21))],
+            null, gapped: gapped);
+        Assert.Equal(new Dictionary<string, long> { ["pi-a"] = 4 }, b.Replication.VersionVector());
+        Assert.Equal([7L], gapped.Select(g => g.FirstOriginSeq));
+        Assert.Equal(4, b.Queries.CountReadings());
+        // A group that overlaps what is held continues it; a repeated one changes nothing.
+        b.Writer.Apply([Group("pi-a", 4, (1, 4, 21), (1, 5, 22), (1, 6, 23)), Group("pi-a", 1, (1, 1, 20))], null, gapped: gapped);
+        Assert.Equal(new Dictionary<string, long> { ["pi-a"] = 6 }, b.Replication.VersionVector());
+        Assert.Equal(6, b.Queries.CountReadings());
+        Assert.Single(gapped);
+    }
+
+    [Fact]
     public void A_member_pulls_what_it_lacks_and_ends_with_the_same_vector_and_readings()
     {
         var a = NewStore("a");
