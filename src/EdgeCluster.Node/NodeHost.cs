@@ -75,13 +75,18 @@ public static class NodeHost
             k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
             k.Limits.MaxRequestHeaderCount = 64;
             if (http is not null) k.ListenHandle(http.Duplicate());
-            Listen(k, settings, listeners.Mqtt, settings.MqttPort, l => l.UseMqtt());
+            Listen(k, settings, listeners.Mqtt, settings.MqttPort, l =>
+            {
+                l.UseMqttPacketLimit();
+                l.UseMqtt();
+            });
             if (tls is not null)
             {
                 Listen(k, settings, listeners.Https, settings.HttpsPort, l => l.UseHttps(tls.Certificate));
                 Listen(k, settings, listeners.MqttTls, settings.MqttTlsPort, l =>
                 {
                     l.UseHttps(tls.Certificate);
+                    l.UseMqttPacketLimit();
                     l.UseMqtt();
                 });
             }

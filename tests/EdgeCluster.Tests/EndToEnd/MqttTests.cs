@@ -115,6 +115,28 @@ public sealed class MqttTests(ITestOutputHelper output)
                 "-t", "sensors/1/reading", "-f", dir.File("huge.json"), "-d");
             output.WriteLine($"oversized publish: {huge}");
             Assert.Contains("153", huge.Out + huge.Err);
+            // A packet announcing 250 MB: the connection is closed once its header is in, before its body is held anywhere.
+            using (var hog = new TcpClient())
+            {
+                await hog.ConnectAsync(IPAddress.Loopback, mqttPort);
+                var stream = hog.GetStream();
+                await stream.WriteAsync(new byte[] { 0x10, 13, 0, 4, (byte)'M', (byte)'Q', (byte)'T', (byte)'T', 4, 2, 0, 60, 0, 1, (byte)'h' });
+                var connack = new byte[4];
+                await stream.ReadExactlyAsync(connack);
+                Assert.Equal(0x20, connack[0]);
+                await stream.WriteAsync(new byte[] { 0x30, 0x80, 0x80, 0x80, 0x7D });  // PUBLISH, remaining length 262,144,000
+                var closed = false;
+                try
+                {
+                    var chunk = new byte[65536];
+                    using var within = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                    for (var sent = 0; sent < 64 && !within.IsCancellationRequested; sent++) await stream.WriteAsync(chunk, within.Token);
+                    closed = await stream.ReadAsync(new byte[1], within.Token) == 0;
+                }
+                catch (IOException) { closed = true; }
+                Assert.True(closed, "the node kept reading a 250 MB packet");
+            }
+            Assert.Contains("its packet announced 262144000 bytes, over the limit", node.Log);
             Assert.True(board.IsConnected);
             Assert.True((await board.PublishAsync(new MqttApplicationMessageBuilder().WithTopic("sensors/9/reading")
                 .WithPayload("""{"device_id":9,"temperature":20,"humidity":50,"seq":1}""").WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build())).IsSuccess);
