@@ -14,9 +14,9 @@ WORK=${WORK:-/tmp/edge-cluster-bench}
 rm -rf "$WORK"; mkdir -p "$WORK"
 . bench/lib.sh
 
-start() { # name http akka [seeds] [replication interval ms]
+start() { # name http akka [seeds] [replication interval ms] [push on|off]
   dotnet "$node_dll" --node-name "$1" --http-host 127.0.0.1 --http-port "$2" --akka-host 127.0.0.1 --akka-port "$3" \
-    --data-dir "$WORK/$1" --auto-register ${4:+--seeds "$4"} --replication-interval-ms "${5:-500}" >"$WORK/$1.log" 2>&1 &
+    --data-dir "$WORK/$1" --auto-register ${4:+--seeds "$4"} --replication-interval-ms "${5:-500}" --replication-push "${6:-on}" >"$WORK/$1.log" 2>&1 &
   pids+=("$!")
   for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$2/api/health" && return; sleep 0.2; done
   echo "node $1 did not start"; exit 1
@@ -31,9 +31,9 @@ start solo 5110 4110
 echo "single node:            $(wrk_single 5110)"
 kill "${pids[0]}"; sleep 1
 
-# The same three processes with replication paused (one pull an hour): what sharing 2 cores costs by itself.
+# The same three processes with replication paused (no push, one pull an hour): what sharing 2 cores costs by itself.
 pseeds=127.0.0.1:4120,127.0.0.1:4121
-start p 5120 4120 "$pseeds" 3600000; start q 5121 4121 "$pseeds" 3600000; start r 5122 4122 "$pseeds" 3600000
+start p 5120 4120 "$pseeds" 3600000 off; start q 5121 4121 "$pseeds" 3600000 off; start r 5122 4122 "$pseeds" 3600000 off
 wait_up 5120 3
 echo "member p of 3, paused:  $(wrk_single 5120)"
 kill "${pids[1]}" "${pids[2]}" "${pids[3]}"; sleep 2

@@ -153,7 +153,11 @@ public static class NodeHost
             })
             .AddPartitionController(runtime.Partitions)
             .AddMembershipLog()
-            .AddReplication(ReplicationSettings.Default with { Interval = TimeSpan.FromMilliseconds(settings.ReplicationIntervalMs) })
+            .AddReplication(ReplicationSettings.Default with
+            {
+                Interval = TimeSpan.FromMilliseconds(settings.ReplicationIntervalMs),
+                Push = settings.ReplicationPush,
+            })
             .AddNodeHealthChecks()
             .AddStartup((system, _) =>
             {

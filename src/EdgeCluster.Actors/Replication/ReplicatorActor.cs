@@ -11,6 +11,9 @@ namespace EdgeCluster.Actors.Replication;
 /// <summary>How a member replicates readings: how often it pulls, and how many readings at most per pull.</summary>
 public sealed record ReplicationSettings(TimeSpan Interval, int MaxBatch)
 {
+    /// <summary>Offer each journaled group to the other members at once (off: the pulls alone replicate, every interval).</summary>
+    public bool Push { get; init; } = true;
+
     public static readonly ReplicationSettings Default = new(TimeSpan.FromMilliseconds(500), 20_000);
 
     /// <summary>How long a pull may go unanswered before the member pulls from another peer.</summary>
@@ -63,6 +66,7 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
 
         Receive<ReadModel.ReadModelProtocol.GroupJournaled>(journaled =>
         {
+            if (!_settings.Push) return;
             var push = new Pushed([journaled.Group]);
             foreach (var peer in ReachablePeers()) Replicator(peer.Address).Tell(push);
         });

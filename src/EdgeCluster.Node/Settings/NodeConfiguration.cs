@@ -27,6 +27,7 @@ public static class NodeConfiguration
         ["--auto-register"] = nameof(NodeSettings.AutoRegister),
         ["--config-dir"] = nameof(NodeSettings.ConfigDir),
         ["--replication-interval-ms"] = nameof(NodeSettings.ReplicationIntervalMs),
+        ["--replication-push"] = nameof(NodeSettings.ReplicationPush),
         ["--lab"] = nameof(NodeSettings.Lab),
         ["--profile"] = nameof(NodeSettings.Profile),
         ["--heartbeat-interval-ms"] = nameof(NodeSettings.HeartbeatIntervalMs),
@@ -55,9 +56,12 @@ public static class NodeConfiguration
     /// <summary>Switches that take no value (--auto-register means --auto-register=true).</summary>
     private static readonly HashSet<string> Flags = ["--auto-register", "--tls-validate-hostname"];
 
-    /// <summary>A flag's value as the binder reads it: 1, yes and on are true; 0, no and off are false.</summary>
+    /// <summary>Switches that are true or false: the flags, and those that take on or off as their value.</summary>
+    private static readonly HashSet<string> Booleans = [.. Flags, "--replication-push"];
+
+    /// <summary>A true-or-false setting's value as the binder reads it: 1, yes and on are true; 0, no and off are false.</summary>
     internal static string Normalize(string key, string value) =>
-        !Flags.Contains(SwitchOf(key)) ? value : value.ToLowerInvariant() switch
+        !Booleans.Contains(SwitchOf(key)) ? value : value.ToLowerInvariant() switch
         {
             "1" or "yes" or "on" => "true",
             "0" or "no" or "off" => "false",

@@ -28,6 +28,8 @@ public sealed record NodeSettings
     public bool AutoRegister { get; init; }
     public string ConfigDir { get; init; } = Path.Combine(AppContext.BaseDirectory, "cluster-config");
     public int ReplicationIntervalMs { get; init; } = 500;
+    /// <summary>Offer each group this member journals to the other members at once; off: only the pulls every interval replicate.</summary>
+    public bool ReplicationPush { get; init; } = true;
     /// <summary>How often this node's inference worker heartbeats, and how long the coordinator waits before it counts a worker offline.</summary>
     public int HeartbeatIntervalMs { get; init; } = (int)InferenceSettings.Default.HeartbeatInterval.TotalMilliseconds;
     public int HeartbeatTimeoutMs { get; init; } = (int)InferenceSettings.Default.HeartbeatTimeout.TotalMilliseconds;

@@ -20,6 +20,7 @@ public static class SettingRules
         [nameof(NodeSettings.ConfigDir)] = (_, _) => { },
         [nameof(NodeSettings.Lab)] = (_, _) => { },
         [nameof(NodeSettings.ReplicationIntervalMs)] = Positive,
+        [nameof(NodeSettings.ReplicationPush)] = Flag,
         [nameof(NodeSettings.HeartbeatIntervalMs)] = Positive,
         [nameof(NodeSettings.HeartbeatTimeoutMs)] = Positive,
         [nameof(NodeSettings.InferenceQueue)] = Positive,

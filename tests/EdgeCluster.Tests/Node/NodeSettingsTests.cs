@@ -215,4 +215,13 @@ public sealed class NodeSettingsTests
         Assert.Equal(2, exitCode);
         Assert.Equal("edgecluster: --http-port 'abc' is not a port number (0-65535)", stderr.Trim());
     }
+
+    [Fact]
+    public void Replication_push_is_on_unless_turned_off()
+    {
+        Assert.True(Load([]).ReplicationPush);
+        Assert.False(Load(["--replication-push", "off"]).ReplicationPush);
+        Assert.False(Load([], new() { ["EDGE_REPLICATION_PUSH"] = "false" }).ReplicationPush);
+        Assert.Equal("--replication-push 'sometimes' must be true or false", Assert.Throws<SettingsException>(() => Load(["--replication-push", "sometimes"])).Message);
+    }
 }
