@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using Akka.Hosting;
+using EdgeCluster.Domain;
 using EdgeCluster.Actors.ReadModel;
 using EdgeCluster.Storage;
 using static EdgeCluster.Actors.Replication.ReplicationProtocol;
@@ -13,6 +14,20 @@ public sealed record ReplicationSettings(TimeSpan Interval, int MaxBatch)
 {
     /// <summary>Offer each journaled group to the other members at once (off: the pulls alone replicate, every interval).</summary>
     public bool Push { get; init; } = true;
+
+    /// <summary>
+    /// How long journaled groups gather before one push carries them all, at a trickle (a board's reading reaches the
+    /// other members within about this) and under load: each push is one transaction on every other member, which also
+    /// updates the row and rollup of every device in it, so under load fewer, larger pushes cost them far less.
+    /// </summary>
+    public TimeSpan PushWindow { get; init; } = TimeSpan.FromMilliseconds(10);
+    public TimeSpan PushWindowUnderLoad { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>A push that carried at least this many readings means load: the next one gathers for <see cref="PushWindowUnderLoad"/>.</summary>
+    public int PushLoadReadings { get; init; } = 20;
+
+    /// <summary>Readings that make a push go at once, without waiting for the window to close.</summary>
+    public int PushReadings { get; init; } = 5_000;
 
     public static readonly ReplicationSettings Default = new(TimeSpan.FromMilliseconds(500), 20_000);
 
@@ -33,6 +48,10 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
 {
     public const string Name = "replicator";
     private sealed record Tick;
+    private sealed class PushNow
+    {
+        public static readonly PushNow Instance = new();
+    }
     private sealed record PullTimedOut(long Attempt);
     private sealed record ConfirmTimedOut(long Id);
     private sealed record PendingConfirm(IActorRef ReplyTo, int Required, int Members, HashSet<Address> Acknowledged);
@@ -54,6 +73,13 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
     private long _attempt;
     private long _pulled;
     private long _pushed;
+    private readonly List<ReadingsJournaled> _outbox = new();
+    // Pushes that arrived while the writer applied the previous ones: applied together next, in one transaction.
+    private readonly List<ReadingsJournaled> _pushedIn = new();
+    private Address? _pushSource;
+    private bool _applyingPushes;
+    private int _outboxReadings;
+    private bool _underLoad;
     private long _nextConfirmId;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -67,13 +93,19 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         Receive<ReadModel.ReadModelProtocol.GroupJournaled>(journaled =>
         {
             if (!_settings.Push) return;
-            var push = new Pushed([journaled.Group]);
-            foreach (var peer in ReachablePeers()) Replicator(peer.Address).Tell(push);
+            _outbox.Add(journaled.Group);
+            _outboxReadings += journaled.Group.Readings.Count;
+            if (_outboxReadings >= _settings.PushReadings) PushOutbox();
+            else if (_outbox.Count == 1)
+                Timers.StartSingleTimer("push", PushNow.Instance, _underLoad ? _settings.PushWindowUnderLoad : _settings.PushWindow);
         });
+        Receive<PushNow>(_ => PushOutbox());
         Receive<Pushed>(pushed =>
         {
             Learn(pushed.Groups.GroupBy(g => g.OriginNode).ToDictionary(g => g.Key, g => g.Max(x => x.LastOriginSeq)));
-            _writer.Tell(new ApplyReplicated(pushed.Groups, Self, Sender.Path.Address, Durable: false) { Pushed = true });
+            _pushedIn.AddRange(pushed.Groups);
+            _pushSource = Sender.Path.Address;
+            if (!_applyingPushes) ApplyPushes();
         });
         Receive<Tick>(_ =>
         {
@@ -206,6 +238,8 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
     {
         if (applied.Pushed)
         {
+            _applyingPushes = false;
+            ApplyPushes();
             _pushed += applied.Inserted;
             EdgeMetrics.ReadingsPushed(applied.Inserted);
             // A strong write elsewhere may be waiting for this member to hold what the push brought.
@@ -271,6 +305,30 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
     }
 
     private ActorSelection Replicator(Address address) => Context.ActorSelection(new RootActorPath(address) / "user" / Name);
+
+    /// <summary>
+    /// Every push that arrived since the writer last took some, in one transaction: at a trickle each push is applied as it
+    /// comes; under load they gather while the writer works (each transaction also updates every device's row and rollup).
+    /// </summary>
+    private void ApplyPushes()
+    {
+        if (_pushedIn.Count == 0) return;
+        _applyingPushes = true;
+        _writer.Tell(new ApplyReplicated(_pushedIn.ToList(), Self, _pushSource!, Durable: false) { Pushed = true });
+        _pushedIn.Clear();
+    }
+
+    /// <summary>What gathered since the last push, in one message to every reachable member.</summary>
+    private void PushOutbox()
+    {
+        Timers.Cancel("push");
+        if (_outbox.Count == 0) return;
+        var push = new Pushed(_outbox.ToList());
+        _underLoad = _outboxReadings >= _settings.PushLoadReadings;
+        _outbox.Clear();
+        _outboxReadings = 0;
+        foreach (var peer in ReachablePeers()) Replicator(peer.Address).Tell(push);
+    }
 
     private void PullFromRandomPeer()
     {
