@@ -78,6 +78,7 @@ public sealed class ReadModelWriterActor : ReceiveActor
             m.ReplyTo.Tell(new Replication.ReplicationProtocol.ReplicatedApplied(m.Groups.Sum(g => g.Readings.Count), inserted, m.Source)
             {
                 Pushed = m.Pushed,
+                Durable = m.Durable,
                 Gapped = gapped?.Sum(g => g.Readings.Count) ?? 0,
             });
         });

@@ -36,6 +36,9 @@ public static class ReplicationProtocol
     {
         public bool Pushed { get; init; }
 
+        /// <summary>Committed with synchronous=FULL: what it brought survives a power cut.</summary>
+        public bool Durable { get; init; }
+
         /// <summary>Readings of pushed groups left out because an earlier part of their origin's stream is missing here.</summary>
         public int Gapped { get; init; }
     }

@@ -242,8 +242,9 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
             ApplyPushes();
             _pushed += applied.Inserted;
             EdgeMetrics.ReadingsPushed(applied.Inserted);
-            // A strong write elsewhere may be waiting for this member to hold what the push brought.
-            AnswerSyncs();
+            // A strong write elsewhere may be waiting for this member to hold what the push brought, durably: only a push
+            // applied with synchronous=FULL (one that came while that member's sync request waited) answers it.
+            if (applied.Durable) AnswerSyncs();
             // A push past a gap: the gap is filled by pulling from the member that pushed, now rather than at the next tick.
             if (applied.Gapped > 0 && _pullingFrom is null) PullFrom(applied.Source);
             return;
@@ -314,7 +315,9 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
     {
         if (_pushedIn.Count == 0) return;
         _applyingPushes = true;
-        _writer.Tell(new ApplyReplicated(_pushedIn.ToList(), Self, _pushSource!, Durable: false) { Pushed = true });
+        // While a strong write of the pusher waits for this member, its push is committed as durably as its pull would be.
+        var durable = _syncs.Any(s => s.Source == _pushSource);
+        _writer.Tell(new ApplyReplicated(_pushedIn.ToList(), Self, _pushSource!, durable) { Pushed = true });
         _pushedIn.Clear();
     }
 
