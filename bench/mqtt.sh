@@ -35,7 +35,7 @@ start_lab() {
   lab_sub=$!; pids+=("$lab_sub"); sleep 1
 }
 start_edge() {
-  dotnet "$node_dll" --node-name mqtt-bench --http-host 127.0.0.1 --http-port $HTTP_PORT --akka-host 127.0.0.1 --akka-port 0 \
+  EDGE_REPLICATION_PUSH=on dotnet "$node_dll" --node-name mqtt-bench --http-host 127.0.0.1 --http-port $HTTP_PORT --akka-host 127.0.0.1 --akka-port 0 \
     --data-dir "$WORK/edge" --mqtt-port $EDGE_PORT --auto-register >>"$WORK/edge.log" 2>&1 &
   edge=$!; pids+=("$edge")
   for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$HTTP_PORT/api/health" && return; sleep 0.1; done
@@ -123,7 +123,7 @@ echo "edgecluster   SIGKILL: acknowledged=$acked acknowledged_then_lost=$lost"
 # 3. Publish-to-subscriber latency across members: a second node joins the (restarted) first; a board publishes on the first, a
 #    subscriber listens on the second (the reading reaches it by replication, every --replication-interval-ms).
 akka_port=$(grep -o 'edgecluster@127.0.0.1:[0-9]*' "$WORK/edge.log" | tail -n 1 | cut -d: -f2)
-dotnet "$node_dll" --node-name mqtt-bench-2 --http-host 127.0.0.1 --http-port $((HTTP_PORT + 1)) --akka-host 127.0.0.1 --akka-port 0 \
+EDGE_REPLICATION_PUSH=on dotnet "$node_dll" --node-name mqtt-bench-2 --http-host 127.0.0.1 --http-port $((HTTP_PORT + 1)) --akka-host 127.0.0.1 --akka-port 0 \
   --data-dir "$WORK/edge2" --mqtt-port $((EDGE_PORT + 1)) --auto-register --seeds "127.0.0.1:$akka_port" >"$WORK/edge2.log" 2>&1 &
 edge2=$!; pids+=("$edge2")
 for _ in $(seq 1 300); do

@@ -60,7 +60,8 @@ public sealed class ReplicationSpecs
     public async Task A_journaled_reading_is_pushed_to_every_member_without_waiting_for_a_pull()
     {
         // Pulls every ten minutes: within this test only the push can carry readings.
-        await using var cluster = await TestCluster.StartAsync(3, replicationIntervalMs: 600_000);
+        await using var cluster = await TestCluster.StartAsync(3, replicationIntervalMs: 600_000,
+            configure: (_, settings) => settings with { ReplicationPush = true });
         for (var seq = 1; seq <= 30; seq++)
             await cluster[seq % 3].PostReadingAsync(7, 21, 50, seq);
         await AllHoldAsync(cluster.Running, 7, Enumerable.Range(1, 30).Select(i => (long)i), TimeSpan.FromSeconds(10));
