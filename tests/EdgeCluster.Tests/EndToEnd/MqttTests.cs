@@ -136,7 +136,11 @@ public sealed class MqttTests(ITestOutputHelper output)
                 catch (IOException) { closed = true; }
                 Assert.True(closed, "the node kept reading a 250 MB packet");
             }
-            Assert.Contains("its packet announced 262144000 bytes, over the limit", node.Log);
+            await Eventually.AssertAsync(() =>
+            {
+                Assert.Contains("its packet announced 262144000 bytes, over the limit", node.Log);
+                return Task.CompletedTask;
+            }, TimeSpan.FromSeconds(10));
             Assert.True(board.IsConnected);
             Assert.True((await board.PublishAsync(new MqttApplicationMessageBuilder().WithTopic("sensors/9/reading")
                 .WithPayload("""{"device_id":9,"temperature":20,"humidity":50,"seq":1}""").WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build())).IsSuccess);
