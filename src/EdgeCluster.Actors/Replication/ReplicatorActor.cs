@@ -12,8 +12,8 @@ namespace EdgeCluster.Actors.Replication;
 /// <summary>How a member replicates readings: how often it pulls, and how many readings at most per pull.</summary>
 public sealed record ReplicationSettings(TimeSpan Interval, int MaxBatch)
 {
-    /// <summary>Offer each journaled group to the other members at once (off: the pulls alone replicate, every interval).</summary>
-    public bool Push { get; init; } = true;
+    /// <summary>Offer each journaled group to the other members at once (off, as the node's --replication-push: the pulls alone replicate).</summary>
+    public bool Push { get; init; }
 
     /// <summary>
     /// How long journaled groups gather before one push carries them all, at a trickle (a board's reading reaches the
@@ -72,7 +72,6 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
     private Address? _pullingFrom;
     private long _attempt;
     private long _pulled;
-    private long _pushed;
     private readonly List<ReadingsJournaled> _outbox = new();
     // Pushes that arrived while the writer applied the previous ones: applied together next, in one transaction.
     private readonly List<ReadingsJournaled> _pushedIn = new();
@@ -240,7 +239,6 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         {
             _applyingPushes = false;
             ApplyPushes();
-            _pushed += applied.Inserted;
             EdgeMetrics.ReadingsPushed(applied.Inserted);
             // A strong write elsewhere may be waiting for this member to hold what the push brought, durably: only a push
             // applied with synchronous=FULL (one that came while that member's sync request waited) answers it.

@@ -54,7 +54,7 @@ public static class CertsCommands
         var names = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (names.Length == 0) throw CliException.Usage("name at least one node");
         foreach (var name in names)
-            if (name.Length > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            if (!EdgeCluster.Node.SettingRules.IsNodeName(name))
                 throw CliException.Usage($"node name '{name}' must be 1-64 letters, digits, '-', '_' or '.' (as --node-name)");
         return names;
     }

@@ -55,10 +55,13 @@ public static class SettingRules
     public static IReadOnlyList<string> List(string value) =>
         value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
+    /// <summary>What a node's name may be (also the name its certificate carries: edgectl certs).</summary>
+    public static bool IsNodeName(string value) =>
+        value.Length is > 0 and <= 64 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
     private static void NodeName(string value, string option)
     {
-        if (value.Length == 0 || value.Length > 64 || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
-            throw new SettingsException($"{option} '{value}' must be 1-64 letters, digits, '-', '_' or '.'");
+        if (!IsNodeName(value)) throw new SettingsException($"{option} '{value}' must be 1-64 letters, digits, '-', '_' or '.'");
     }
 
     private static void Profile(string value, string option)
