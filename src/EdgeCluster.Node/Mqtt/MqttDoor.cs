@@ -139,7 +139,26 @@ public sealed class MqttDoor(MqttServer server, ActorSystem system, IRequiredAct
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// A fault of the node's own while it handles a publish is logged and answered as "not stored" (resent by the device,
+    /// deduplicated by its seq if it was stored after all), rather than left to MQTTnet, which would drop the connection
+    /// without a word.
+    /// </summary>
     private async Task OnPublishAsync(InterceptingPublishEventArgs e)
+    {
+        try
+        {
+            await HandlePublishAsync(e);
+        }
+        catch (Exception fault)
+        {
+            log.LogError(fault, "MQTT publish of {Client} on {Topic} not handled", e.ClientId, e.ApplicationMessage.Topic);
+            e.ProcessPublish = false;
+            NotStored(e, MqttPubAckReasonCode.UnspecifiedError, $"the node failed to handle it ({fault.GetType().Name}); send it again");
+        }
+    }
+
+    private async Task HandlePublishAsync(InterceptingPublishEventArgs e)
     {
         if (e.ClientId == NodeClientId) return;
         var message = e.ApplicationMessage;

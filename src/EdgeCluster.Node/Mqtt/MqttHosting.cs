@@ -9,6 +9,7 @@ public static class MqttHosting
 
     public static void AddMqttDoor(this WebApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<MQTTnet.Diagnostics.Logger.IMqttNetLogger, Logging.MqttLogBridge>();
         // At most 1,000 messages wait for a slow subscriber (the oldest are dropped beyond), and a client that sends half a
         // packet is dropped after 10 s; connections count against Kestrel's limit (NodeHost.MaxConnections).
         builder.Services.AddHostedMqttServer(o => o.WithoutDefaultEndpoint().WithKeepAlive()

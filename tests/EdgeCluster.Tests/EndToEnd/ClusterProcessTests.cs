@@ -72,7 +72,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         }
         finally
         {
-            foreach (var node in cluster.Running) output.WriteLine(node.Log.Length > 4000 ? node.Log[^4000..] : node.Log);
+            output.WriteLine(cluster.LogTails());
         }
     }
 

@@ -39,13 +39,13 @@ public sealed class MqttTests(ITestOutputHelper output)
         {
             var pub = await Run("mosquitto_pub", "-h", "127.0.0.1", "-p", mqtt[0].ToString(), "-i", "esp32-1", "-q", "1",
                 "-t", "sensors/1/reading", "-m", $$"""{"device_id":1,"temperature":2{{seq}}.5,"humidity":60,"seq":{{seq}}}""");
-            Assert.True(pub.ExitCode == 0, pub.ToString());
+            Assert.True(pub.ExitCode == 0, $"{pub}\n{cluster.LogTails()}");
         }
         // The lab's own publisher, unchanged but for its broker, on member 2: device named, time.time() stamps.
         var lab = await Run("/usr/bin/python3", Repository.File("tests", "EdgeCluster.Tests", "EndToEnd", "lab_mqtt_publisher.py"),
             "127.0.0.1", mqtt[1].ToString(), "3");
         output.WriteLine(lab.Out);
-        Assert.True(lab.ExitCode == 0, lab.ToString());
+        Assert.True(lab.ExitCode == 0, $"{lab}\n{cluster.LogTails()}");
         Assert.Contains("acknowledged 3 of 3", lab.Out);
 
         var heard = await subscriber.ToExitAsync(TimeSpan.FromSeconds(90));
@@ -109,6 +109,17 @@ public sealed class MqttTests(ITestOutputHelper output)
                 await garbage.ConnectAsync(IPAddress.Loopback, mqttPort);
                 await garbage.GetStream().WriteAsync(new byte[] { 0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F, 1, 2, 3 });
                 await garbage.GetStream().WriteAsync(System.Text.Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\n\r\n"));
+            }
+            // A CONNECT too short to be one: the broker's own complaint is one warning line of the node's log.
+            using (var shortConnect = new TcpClient())
+            {
+                await shortConnect.ConnectAsync(IPAddress.Loopback, mqttPort);
+                await shortConnect.GetStream().WriteAsync(new byte[] { 0x10, 5, (byte)'h', (byte)'e', (byte)'l', (byte)'l', (byte)'o' });
+                await Eventually.AssertAsync(() =>
+                {
+                    Assert.Contains("warn: MQTTnet.MqttClientSessionsManager[0] CONNECT packet must have at least 7 bytes", node.Log);
+                    return Task.CompletedTask;
+                }, TimeSpan.FromSeconds(10));
             }
             await File.WriteAllTextAsync(dir.File("huge.json"), new string('x', 2 * 1024 * 1024));
             var huge = await Run("mosquitto_pub", "-h", "127.0.0.1", "-p", mqttPort.ToString(), "-i", "huge", "-q", "1", "-V", "mqttv5",

@@ -9,14 +9,18 @@ public sealed class NodeProcess : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _log = new();
 
-    private NodeProcess(Process process)
+    private NodeProcess(Process process, string name)
     {
         _process = process;
+        Name = name;
         process.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
     }
+
+    /// <summary>The node's name (--node-name).</summary>
+    public string Name { get; }
 
     /// <summary>The HTTP port the node bound (the one asked for, or the one the OS chose for port 0).</summary>
     public int HttpPort { get; private set; }
@@ -67,7 +71,7 @@ public sealed class NodeProcess : IDisposable
                      "--http-port", httpPort.ToString(), "--akka-host", "127.0.0.1", "--akka-port", akkaPort.ToString(), "--data-dir", dataDir,
                  }.Concat(extraArgs.Contains("--mqtt-port") ? [] : ["--mqtt-port", "0"]).Concat(extraArgs))
             info.ArgumentList.Add(arg);
-        return new NodeProcess(Process.Start(info)!);
+        return new NodeProcess(Process.Start(info)!, nodeName);
     }
 
     /// <summary>Reads the bound ports from the node's ready line.</summary>

@@ -87,6 +87,10 @@ public sealed class ProcessCluster : IDisposable
             Assert.Equal(members, view.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "Up"));
         }, TimeSpan.FromSeconds(60));
 
+    /// <summary>The end of every running member's log, for a failed check's message.</summary>
+    public string LogTails(int chars = 4000) =>
+        string.Join("\n", Running.Select(n => $"--- {n.Name} ---\n" + (n.Log.Length > chars ? n.Log[^chars..] : n.Log)));
+
     public void Dispose()
     {
         foreach (var node in Running) node.Dispose();
