@@ -8,7 +8,7 @@ using static EdgeCluster.Actors.Inference.InferenceProtocol;
 namespace EdgeCluster.Tests.Cluster;
 
 [Trait("Category", "Slow")]
-[Collection(EdgeCluster.Tests.Support.MultiNodeCollection.Name)]
+[Collection(EdgeCluster.Tests.Support.InProcessClusterCollection.Name)]
 public sealed class InferenceSpecs
 {
     private static async Task<JsonElement> StatsAsync(TestNode node) => await (await node.Http.GetAsync("/api/inference/stats")).ReadJsonAsync();

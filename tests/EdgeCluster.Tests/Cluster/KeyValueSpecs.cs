@@ -7,7 +7,7 @@ using EdgeCluster.Domain;
 namespace EdgeCluster.Tests.Cluster;
 
 [Trait("Category", "Slow")]
-[Collection(EdgeCluster.Tests.Support.MultiNodeCollection.Name)]
+[Collection(EdgeCluster.Tests.Support.InProcessClusterCollection.Name)]
 public sealed class KeyValueSpecs
 {
     private static Task<HttpResponseMessage> Put(TestNode node, string key, object value, string consistency = "eventual") =>

@@ -9,7 +9,7 @@ namespace EdgeCluster.Tests.Cluster;
 /// with replication pulling once in ten minutes, a partition command still reaches all members.
 /// </summary>
 [Trait("Category", "Slow")]
-[Collection(Support.MultiNodeCollection.Name)]
+[Collection(Support.InProcessClusterCollection.Name)]
 public sealed class MemberDirectorySpecs
 {
     [Fact]

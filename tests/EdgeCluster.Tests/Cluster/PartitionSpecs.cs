@@ -7,7 +7,7 @@ namespace EdgeCluster.Tests.Cluster;
 
 /// <summary>Partitions injected through the management API: the throttler blackholes real remoting links between real nodes.</summary>
 [Trait("Category", "Slow")]
-[Collection(EdgeCluster.Tests.Support.MultiNodeCollection.Name)]
+[Collection(EdgeCluster.Tests.Support.InProcessClusterCollection.Name)]
 public sealed class PartitionSpecs
 {
     [Fact]

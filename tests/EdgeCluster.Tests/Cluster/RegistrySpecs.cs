@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 namespace EdgeCluster.Tests.Cluster;
 
 [Trait("Category", "Slow")]
-[Collection(EdgeCluster.Tests.Support.MultiNodeCollection.Name)]
+[Collection(EdgeCluster.Tests.Support.InProcessClusterCollection.Name)]
 public sealed class RegistrySpecs
 {
     [Fact]

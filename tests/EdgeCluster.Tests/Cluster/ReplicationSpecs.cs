@@ -9,7 +9,7 @@ namespace EdgeCluster.Tests.Cluster;
 
 /// <summary>Multi-node specs: several whole nodes in this process, real remoting on 127.0.0.1.</summary>
 [Trait("Category", "Slow")]
-[Collection(EdgeCluster.Tests.Support.MultiNodeCollection.Name)]
+[Collection(EdgeCluster.Tests.Support.InProcessClusterCollection.Name)]
 public sealed class ReplicationSpecs
 {
     private static async Task<HashSet<long>> SeqsAsync(TestNode node, int device) =>

@@ -9,7 +9,7 @@ namespace EdgeCluster.Tests.Cluster;
 /// the same daily figures as the other three, with the same version vector and without pulling expired readings again.
 /// </summary>
 [Trait("Category", "Slow")]
-[Collection(EdgeCluster.Tests.Support.MultiNodeCollection.Name)]
+[Collection(EdgeCluster.Tests.Support.InProcessClusterCollection.Name)]
 public sealed class RetentionSpecs
 {
     private const string Policy = "hot=24h,warm=3d,cold=30d,archive=off,every=1h";

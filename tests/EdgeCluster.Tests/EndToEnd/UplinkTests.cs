@@ -63,10 +63,10 @@ public sealed class UplinkTests(ITestOutputHelper output)
         Assert.Equal(6, perDevice.Count);
         Assert.All(perDevice, row => Assert.Equal(20.0 + (int)row[0]!, (double)row[1]!));
 
-        // The cloud goes away for 30 s while the members go on accepting readings.
+        // The cloud goes away for 12 s while the members go on accepting readings.
         await cloud.StopAsync();
         var outage = DateTime.UtcNow;
-        while (DateTime.UtcNow - outage < TimeSpan.FromSeconds(30))
+        while (DateTime.UtcNow - outage < TimeSpan.FromSeconds(12))
         {
             await PostRoundAsync();
             await Task.Delay(100);
@@ -79,7 +79,7 @@ public sealed class UplinkTests(ITestOutputHelper output)
         var storage = (await (await cluster[1].Http.GetAsync("/api/storage")).ReadJsonAsync()).GetProperty("uplink");
         Assert.Equal("down", storage.GetProperty("state").GetString());
         Assert.True(storage.GetProperty("backlog").GetInt64() > 0, storage.ToString());
-        Assert.True(storage.GetProperty("backlog_age_s").GetDouble() >= 25, storage.ToString());
+        Assert.True(storage.GetProperty("backlog_age_s").GetDouble() >= 8, storage.ToString());
         await cloud.StartAgainAsync();
         await CloudHoldsExactlyAsync(cloud, acknowledged, cluster[0]);
 
