@@ -23,7 +23,7 @@ public sealed record Verdict(
     IReadOnlyDictionary<string, List<double?>> EventualAvailability,
     IReadOnlyDictionary<string, List<double?>> StrongAvailability,
     IReadOnlyDictionary<string, List<double?>> SideAvailability,
-    OpCounts Operations, IReadOnlyList<string> Failures)
+    OpCounts Operations, IReadOnlyList<string> Failures, int EventualResent = 0)
 {
     public bool Passed => Failures.Count == 0;
 }
@@ -119,6 +119,7 @@ public static class Checker
             StrongAvailability: targets.ToDictionary(t => t.Name, t => PerSecond(o => o.Member == t.Name && o.Kind == OpKind.StrongWrite)),
             SideAvailability: sides.ToDictionary(kv => kv.Key, kv => PerSecond(o => kv.Value.Contains(o.Member))),
             Operations: OpCounts.Of(history),
-            Failures: failures);
+            Failures: failures,
+            EventualResent: history.Where(o => o.Kind == OpKind.EventualWrite).Sum(o => o.Resent));
     }
 }

@@ -37,6 +37,7 @@ public static class ExperimentReport
             {
                 ["acknowledged"] = v.EventualAcknowledged,
                 ["lost_after_heal"] = v.EventualLost,
+                ["resent"] = v.EventualResent,
                 ["lost_per_member"] = new JsonObject(v.LostPerMember.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
                 ["convergence_s"] = converged?.AfterLoad,
                 ["heal_to_convergence_s"] = converged?.AfterHeal,
@@ -85,6 +86,7 @@ public static class ExperimentReport
         md.AppendLine("| check | result |");
         md.AppendLine("|---|---|");
         md.AppendLine($"| acknowledged eventual readings lost after heal (all members) | {v.EventualLost} of {v.EventualAcknowledged} |");
+        md.AppendLine($"| eventual readings sent again (same seq) after an answer that left them open | {v.EventualResent} |");
         md.AppendLine($"| acknowledged strong readings lost | {v.StrongLost} of {v.StrongAcknowledged} |");
         md.AppendLine($"| strong writes acknowledged on a minority | {v.StrongOnMinority} ({v.StrongOnMinorityInTransition} of them in the {Checker.Transition:0} s after the cut) |");
         md.AppendLine($"| strong operations refused on the majority side during the partition | {v.StrongRefusedOnMajority} |");

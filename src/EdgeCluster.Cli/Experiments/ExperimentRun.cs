@@ -130,9 +130,32 @@ public sealed partial class ExperimentRun(ExperimentSettings settings, IReadOnly
         }
     }
 
+    /// <summary>
+    /// One reading, as a board sends it. An eventual reading whose answer left it open (a 503 that says "retry with the same
+    /// seq", as when the member's actor system stops under it on a downing; a reset connection) is sent again with the same
+    /// seq, as the firmware does, up to <see cref="MaxResends"/> times; the op ends with the last answer and counts the
+    /// resends. A strong write is sent once: its indeterminate answer is part of what the checker judges.
+    /// </summary>
     private async Task WriteAsync(int client, Target target, OpKind kind, int device, long seq)
     {
         var invoked = Now;
+        for (var resent = 0; ; resent++)
+        {
+            var (outcome, status, error) = await SendAsync(target, kind, device, seq);
+            if (outcome != Outcome.Info || kind != OpKind.EventualWrite || resent == MaxResends)
+            {
+                _history.Enqueue(new Op(client, target.Name, kind, device, seq, invoked, Now, outcome, status, error, Resent: resent));
+                return;
+            }
+            await Task.Delay(ResendPause);
+        }
+    }
+
+    private const int MaxResends = 5;
+    private static readonly TimeSpan ResendPause = TimeSpan.FromMilliseconds(250);
+
+    private async Task<(Outcome Outcome, int Status, string? Error)> SendAsync(Target target, OpKind kind, int device, long seq)
+    {
         var consistency = kind == OpKind.StrongWrite ? "strong" : "eventual";
         try
         {
@@ -142,14 +165,13 @@ public sealed partial class ExperimentRun(ExperimentSettings settings, IReadOnly
             var outcome = response.IsSuccessStatusCode ? Outcome.Ok
                 // Refused before anything was stored: a definite failure. Anything else may have been stored.
                 : body.Contains("nothing was stored") || (int)response.StatusCode is 400 or 404 ? Outcome.Fail : Outcome.Info;
-            _history.Enqueue(new Op(client, target.Name, kind, device, seq, invoked, Now, outcome, (int)response.StatusCode,
-                response.IsSuccessStatusCode ? null : Short(body)));
+            return (outcome, (int)response.StatusCode, response.IsSuccessStatusCode ? null : Short(body));
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
             // A refused connection never reached the node; a timeout or a reset may have.
             var refused = e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused };
-            _history.Enqueue(new Op(client, target.Name, kind, device, seq, invoked, Now, refused ? Outcome.Fail : Outcome.Info, 0, Short(e.Message)));
+            return (refused ? Outcome.Fail : Outcome.Info, 0, Short(e.Message));
         }
     }
 

@@ -10,9 +10,12 @@ public enum Outcome { Ok, Fail, Info }
 [JsonConverter(typeof(JsonStringEnumConverter<OpKind>))]
 public enum OpKind { EventualWrite, StrongWrite, StrongRead }
 
-/// <summary>One operation of the history: who ran it where, when it was invoked and completed, and how it ended.</summary>
+/// <summary>
+/// One operation of the history: who ran it where, when it was invoked and completed, and how it ended;
+/// <see cref="Resent"/>: how many times an eventual reading was sent again (same seq) after an answer that left it open.
+/// </summary>
 public sealed record Op(int Client, string Member, OpKind Kind, int Device, long Seq, double InvokedAt, double CompletedAt,
-    Outcome Outcome, int Status, string? Error, int? ReadCount = null)
+    Outcome Outcome, int Status, string? Error, int? ReadCount = null, int Resent = 0)
 {
     public bool IsWrite => Kind != OpKind.StrongRead;
 }
