@@ -13,6 +13,7 @@ FLASK_API=${FLASK_API:-../shared/baselines/seed_flask_api.py}
 WORK=${WORK:-/tmp/edge-bench}
 NODE_PORT=5100
 FLASK_PORT=5101
+CEILING_PORT=5102
 
 rm -rf "$WORK/node" "$WORK/flask.db"*
 mkdir -p "$WORK"
@@ -22,6 +23,9 @@ dotnet "$node_dll" --node-name bench --http-host 127.0.0.1 \
   --http-port $NODE_PORT --akka-host 127.0.0.1 --akka-port 0 --data-dir "$WORK/node" >"$WORK/node.log" 2>&1 &
 node_pid=$!; pids+=("$node_pid")
 /usr/bin/python3 "$FLASK_API" --port $FLASK_PORT --db "$WORK/flask.db" --wal >"$WORK/flask.log" 2>&1 &
+pids+=("$!")
+# The HTTP ceiling: the node's parsing and validation on a bare minimal API that stores nothing.
+$bench_tool http-ceiling --port $CEILING_PORT >"$WORK/ceiling.log" 2>&1 &
 pids+=("$!")
 
 for port in $NODE_PORT $FLASK_PORT; do
@@ -34,6 +38,8 @@ for d in $(seq 1 100); do
     -d "{\"device_id\":$d,\"name\":\"ESP32_$d\",\"type\":\"DHT22\",\"location\":\"Lab\"}"
 done
 
+for _ in $(seq 1 100); do [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$CEILING_PORT/api/reading" -H 'content-type: application/json' -d '{}')" = 400 ] && break; sleep 0.2; done
+
 rss() { awk '/^VmRSS/ {print $2/1024 " MiB"}' "/proc/$node_pid/status"; }
 peak() { awk '/^VmHWM/ {print $2/1024 " MiB"}' "/proc/$node_pid/status"; }
 echo "machine: $(nproc) cores, $(uname -m); wrk -t2 -c$CONNS -d${DURATION}s on loopback"
@@ -44,11 +50,20 @@ run() { # name port script
   line=$(cat "bench/wrk/$3" bench/wrk/report.lua > "$WORK/script.lua" && wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 10s \
     -s "$WORK/script.lua" "http://127.0.0.1:$2" | grep '^RESULT')
   echo "$1 ${line#RESULT }"
+  last_requests=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$line")
 }
+# CPU seconds the node spent per 1,000 readings over one wrk run (what a Pi pays; wrk's own share is not in it).
+cpu() { awk '{print $14 + $15}' "/proc/$node_pid/stat"; }
+per_thousand() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v n="$2" 'BEGIN { printf "%.3f", t / hz / n * 1000 }'; }
 run "flask  single" $FLASK_PORT single.lua
+run "ceiling single" $CEILING_PORT single.lua
+ticks=$(cpu)
 run "edge   single" $NODE_PORT single.lua
+echo "node CPU per 1,000 readings, single: $(per_thousand $(( $(cpu) - ticks )) "$last_requests") s"
 run "flask  batch100" $FLASK_PORT batch.lua
+ticks=$(cpu)
 run "edge   batch100" $NODE_PORT batch.lua
+echo "node CPU per 1,000 readings, batch100: $(per_thousand $(( $(cpu) - ticks )) $(( last_requests * 100 ))) s"
 echo "node rss after load: $(rss), peak: $(peak)"
 echo "node readings stored: $(sqlite3 "$WORK/node/readings.db" 'SELECT COUNT(*) FROM sensor_readings')"
 

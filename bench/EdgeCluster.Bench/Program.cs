@@ -25,6 +25,7 @@ return args.FirstOrDefault() switch
     "uplink-lag" => await UplinkBench.LagAsync(Arg("--member", "http://127.0.0.1:5100"), Arg("--cloud", ""), int.Parse(Arg("--samples", "200"))),
     "boards" => await ClusterBench.BoardsAsync(Arg("--member", "http://127.0.0.1:5100"), int.Parse(Arg("--boards", "20")),
         double.Parse(Arg("--rate", "2"), System.Globalization.CultureInfo.InvariantCulture), int.Parse(Arg("--seconds", "20")), int.Parse(Arg("--first-device", "1"))),
+    "http-ceiling" => await HttpCeiling.RunAsync(int.Parse(Arg("--port", "5102"))),
     "mqtt-latency" => await MqttBench.LatencyAsync(int.Parse(Arg("--publish-port", "1883")), int.Parse(Arg("--subscribe-port", "1884")), int.Parse(Arg("--samples", "200"))),
     _ => Usage(),
 };
@@ -42,6 +43,7 @@ static int Usage()
     Console.Error.WriteLine("       | page --member URL [--members N] [--devices N] [--device N] [--runs N]");
     Console.Error.WriteLine("       | load --member URL [--readings N] [--batch N] [--spread-days D] | catchup --member URL [--readings N] | visibility --members URL,URL,URL [--samples N]");
     Console.Error.WriteLine("       | uplink-drain --member URL [--readings N] | uplink-lag --member URL --cloud CONNECTION-STRING [--samples N]");
+    Console.Error.WriteLine("       | http-ceiling [--port P]");
     Console.Error.WriteLine("       | mqtt-latency --publish-port P --subscribe-port P [--samples N]");
     return 2;
 }

@@ -1,0 +1,42 @@
+using System.Data.Common;
+using LinqToDB;
+using LinqToDB.Interceptors;
+
+namespace EdgeCluster.Node;
+
+/// <summary>
+/// The reading journal's connections (Akka.Persistence.Sql through linq2db on Microsoft.Data.Sqlite). Each connection
+/// gets SQLite's own busy handler: without one, Microsoft.Data.Sqlite answers SQLITE_BUSY by sleeping 150 ms and trying
+/// again, so a journal write that met the snapshot store's write (every 1,000 groups) stood still for 150 ms, and with it
+/// every request waiting for the journal: that was the single-reading POST's p99 of ~130 ms (docs/benchmarks.md,
+/// "Where the p99 went"). SQLite's handler retries within a millisecond or two.
+/// </summary>
+public static class JournalConnections
+{
+    public static DataOptions Options(string journalPath, TimeSpan busyTimeout) =>
+        new DataOptions()
+            .UseConnectionString(ProviderName.SQLiteMS, $"Data Source={journalPath};Default Timeout={(int)busyTimeout.TotalSeconds}")
+            .UseInterceptor(new BusyTimeout((int)busyTimeout.TotalMilliseconds));
+
+    private sealed class BusyTimeout(int milliseconds) : ConnectionInterceptor
+    {
+        public override void ConnectionOpened(ConnectionEventData eventData, DbConnection connection)
+        {
+            using var command = Pragma(connection);
+            command.ExecuteNonQuery();
+        }
+
+        public override async Task ConnectionOpenedAsync(ConnectionEventData eventData, DbConnection connection, CancellationToken cancellationToken)
+        {
+            await using var command = Pragma(connection);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        private DbCommand Pragma(DbConnection connection)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = $"PRAGMA busy_timeout = {milliseconds}";
+            return command;
+        }
+    }
+}
