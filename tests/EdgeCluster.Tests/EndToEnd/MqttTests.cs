@@ -35,10 +35,18 @@ public sealed class MqttTests(ITestOutputHelper output)
         var subscriber = Start("mosquitto_sub", "-h", "127.0.0.1", "-p", mqtt[2].ToString(), "-i", "aggregator", "-q", "1",
             "-t", "sensors/#", "-v", "-C", "6", "-W", "60");
         await SubscribedAsync(cluster[2]);
+        Task<ProcessRun.Ended> Publish(int seq) => Run("mosquitto_pub", "-h", "127.0.0.1", "-p", mqtt[0].ToString(), "-i", "esp32-1",
+            "-q", "1", "-t", "sensors/1/reading", "-m", $$"""{"device_id":1,"temperature":2{{seq}}.5,"humidity":60,"seq":{{seq}}}""");
         for (var seq = 1; seq <= 3; seq++)
         {
-            var pub = await Run("mosquitto_pub", "-h", "127.0.0.1", "-p", mqtt[0].ToString(), "-i", "esp32-1", "-q", "1",
-                "-t", "sensors/1/reading", "-m", $$"""{"device_id":1,"temperature":2{{seq}}.5,"humidity":60,"seq":{{seq}}}""");
+            // As a board does: a publish the member could not store gets no PUBACK (MQTT 3.1.1: the connection closes) and
+            // is sent again with its seq. Once is allowed, and said; the subscriber must still hear each seq once.
+            var pub = await Publish(seq);
+            if (pub.ExitCode != 0)
+            {
+                output.WriteLine($"seq {seq} not acknowledged, sent again: {pub}\n{cluster.LogTails()}");
+                pub = await Publish(seq);
+            }
             Assert.True(pub.ExitCode == 0, $"{pub}\n{cluster.LogTails()}");
         }
         // The lab's own publisher, unchanged but for its broker, on member 2: device named, time.time() stamps.
