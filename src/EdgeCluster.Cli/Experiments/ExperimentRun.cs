@@ -139,20 +139,29 @@ public sealed partial class ExperimentRun(ExperimentSettings settings, IReadOnly
     private async Task WriteAsync(int client, Target target, OpKind kind, int device, long seq)
     {
         var invoked = Now;
-        for (var resent = 0; ; resent++)
-        {
-            var (outcome, status, error) = await SendAsync(target, kind, device, seq);
-            if (outcome != Outcome.Info || kind != OpKind.EventualWrite || resent == MaxResends)
-            {
-                _history.Enqueue(new Op(client, target.Name, kind, device, seq, invoked, Now, outcome, status, error, Resent: resent));
-                return;
-            }
-            await Task.Delay(ResendPause);
-        }
+        var (outcome, status, error, resent) = await SendAsBoardAsync(kind == OpKind.EventualWrite, () => SendAsync(target, kind, device, seq),
+            MaxResends, ResendPause);
+        _history.Enqueue(new Op(client, target.Name, kind, device, seq, invoked, Now, outcome, status, error, Resent: resent));
     }
 
-    private const int MaxResends = 5;
+    internal const int MaxResends = 5;
     private static readonly TimeSpan ResendPause = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Sends once, and while the answer leaves the write open (<see cref="Outcome.Info"/>) and <paramref name="resend"/>
+    /// holds, again (the caller sends the same seq), at most <paramref name="maxResends"/> more times,
+    /// <paramref name="pause"/> apart. The last answer is the outcome; how many times it was sent again comes with it.
+    /// </summary>
+    internal static async Task<(Outcome Outcome, int Status, string? Error, int Resent)> SendAsBoardAsync(bool resend,
+        Func<Task<(Outcome Outcome, int Status, string? Error)>> send, int maxResends, TimeSpan pause)
+    {
+        for (var resent = 0; ; resent++)
+        {
+            var (outcome, status, error) = await send();
+            if (outcome != Outcome.Info || !resend || resent == maxResends) return (outcome, status, error, resent);
+            await Task.Delay(pause);
+        }
+    }
 
     private async Task<(Outcome Outcome, int Status, string? Error)> SendAsync(Target target, OpKind kind, int device, long seq)
     {
