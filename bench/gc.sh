@@ -27,15 +27,15 @@ measure() { # label gcServer
   sleep 5
   local idle cpu0 single batch after peak cpu1 stored
   idle=$(awk '/^VmRSS/ {print int($2/1024)}' "/proc/$pid/status")
-  cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  cpu0=$(cpu_ticks "$pid")
   single=$(wrk -t2 -c50 -d"${DURATION}s" --timeout 10s -s "$WORK/single.lua" "http://127.0.0.1:$PORT" | grep '^RESULT')
   batch=$(wrk -t2 -c50 -d"${DURATION}s" --timeout 10s -s "$WORK/batch.lua" "http://127.0.0.1:$PORT" | grep '^RESULT')
   after=$(awk '/^VmRSS/ {print int($2/1024)}' "/proc/$pid/status")
   peak=$(awk '/^VmHWM/ {print int($2/1024)}' "/proc/$pid/status")
-  cpu1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  cpu1=$(cpu_ticks "$pid")
   stored=$(sqlite3 "$WORK/node/readings.db" 'SELECT COUNT(*) FROM sensor_readings')
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  echo "$1: RSS idle $idle MiB, after load $after MiB, peak $peak MiB; CPU $(awk -v t=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" -v n="$stored" 'BEGIN { printf "%.3f", t / hz / n * 1000 }') s per 1,000 readings"
+  echo "$1: RSS idle $idle MiB, after load $after MiB, peak $peak MiB; CPU $(per_thousand $((cpu1 - cpu0)) "$stored") s per 1,000 readings"
   echo "   single ${single#RESULT }"
   echo "   batch  ${batch#RESULT }"
 }

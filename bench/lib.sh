@@ -27,3 +27,7 @@ wait_up() {
   done
   echo "the node on port $1 did not see $2 members Up"; exit 1
 }
+# cpu_ticks PID: the process's user + system CPU so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# per_thousand TICKS READINGS: CPU seconds per 1,000 readings.
+per_thousand() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v n="$2" 'BEGIN { printf "%.3f", t / hz / n * 1000 }'; }

@@ -53,8 +53,7 @@ run() { # name port script
   last_requests=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$line")
 }
 # CPU seconds the node spent per 1,000 readings over one wrk run (what a Pi pays; wrk's own share is not in it).
-cpu() { awk '{print $14 + $15}' "/proc/$node_pid/stat"; }
-per_thousand() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v n="$2" 'BEGIN { printf "%.3f", t / hz / n * 1000 }'; }
+cpu() { cpu_ticks "$node_pid"; }
 run "flask  single" $FLASK_PORT single.lua
 run "ceiling single" $CEILING_PORT single.lua
 ticks=$(cpu)
