@@ -127,6 +127,7 @@ public static class NodeRunner
                 runtime.RejoinRequested = true;
             }
             if (!runtime.RejoinRequested || stop.IsCancellationRequested) return;
+            ActorSystemLeftovers.ReturnMemory();
             runtime.Incarnation++;
             current = settings with { Seeds = RejoinSeeds(settings, runtime) };
         }
