@@ -62,24 +62,10 @@ public static class AdminEndpoints
             if (!body.Json!.Value.TryGetProperty("groups", out var g) || g.ValueKind != JsonValueKind.Array || g.GetArrayLength() < 2
                 || g.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.Array || e.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.String)))
                 return ApiErrors.BadRequest("groups", "body must hold two or more groups of members: {\"groups\": [[\"n1\",\"n2\"],[\"n3\"]]}");
+            var names = g.EnumerateArray().Select(group => (IReadOnlyList<string>)group.EnumerateArray().Select(x => x.GetString()!).ToList()).ToList();
             var peers = directory.Members();
-            var groups = new List<IReadOnlyList<MemberEntry>>();
-            var placed = new HashSet<MemberEntry>();
-            foreach (var group in g.EnumerateArray())
-            {
-                var members = new List<MemberEntry>();
-                foreach (var name in group.EnumerateArray().Select(x => x.GetString()!))
-                {
-                    if (Resolve(peers, name) is not { } peer) return UnknownMember(peers, name, "groups");
-                    if (!placed.Add(peer)) return ApiErrors.BadRequest("groups", $"member '{name}' is in more than one group");
-                    members.Add(peer);
-                }
-                if (members.Count == 0) return ApiErrors.BadRequest("groups", "a group must name at least one member");
-                groups.Add(members);
-            }
-            var missing = peers.Where(p => !placed.Contains(p)).Select(p => p.Label).ToList();
-            if (missing.Count > 0)
-                return ApiErrors.BadRequest("groups", $"every member must be in a group; not placed: {string.Join(", ", missing)}");
+            var (groups, error) = PlaceInGroups(peers, names);
+            if (error is not null) return error;
             return Outcome(await fanOut.ApplyAsync(groups, "split " + string.Join(" | ", groups.Select(x => string.Join(",", x.Select(p => p.Label))))));
         });
 
@@ -181,6 +167,41 @@ public static class AdminEndpoints
     }
 
     /// <summary>By node name, full address or host:port.</summary>
+    /// <summary>
+    /// The split's groups as members: every member in exactly one group. A node listed twice — its downed incarnation
+    /// still known at another address while the new one joins (a restarted node whose Akka port the OS chose) — goes
+    /// with the group that names it, so a split names each node once.
+    /// </summary>
+    internal static (IReadOnlyList<IReadOnlyList<MemberEntry>> Groups, IResult? Error) PlaceInGroups(IReadOnlyList<MemberEntry> peers,
+        IReadOnlyList<IReadOnlyList<string>> names)
+    {
+        var groups = new List<List<MemberEntry>>();
+        var placed = new HashSet<MemberEntry>();
+        foreach (var group in names)
+        {
+            var members = new List<MemberEntry>();
+            foreach (var name in group)
+            {
+                if (Resolve(peers, name) is not { } peer) return ([], UnknownMember(peers, name, "groups"));
+                if (!placed.Add(peer)) return ([], ApiErrors.BadRequest("groups", $"member '{name}' is in more than one group"));
+                members.Add(peer);
+            }
+            if (members.Count == 0) return ([], ApiErrors.BadRequest("groups", "a group must name at least one member"));
+            groups.Add(members);
+        }
+        foreach (var peer in peers.Where(p => !placed.Contains(p) && p.NodeName is not null))
+        {
+            if (groups.FirstOrDefault(g => g.Any(m => string.Equals(m.NodeName, peer.NodeName, StringComparison.OrdinalIgnoreCase))) is not { } same)
+                continue;
+            same.Add(peer);
+            placed.Add(peer);
+        }
+        var missing = peers.Where(p => !placed.Contains(p)).Select(p => p.Label).Distinct().ToList();
+        return missing.Count > 0
+            ? ([], ApiErrors.BadRequest("groups", $"every member must be in a group; not placed: {string.Join(", ", missing)}"))
+            : (groups, null);
+    }
+
     public static MemberEntry? Resolve(IReadOnlyList<MemberEntry> peers, string name) =>
         MemberDirectory.Resolve(peers, name, text => TryAddress(text, out var a) ? a : null);
 
