@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using EdgeCluster.Actors.Journal;
 using EdgeCluster.Domain;
 using EdgeCluster.Storage;
 using static EdgeCluster.Actors.Devices.DeviceProtocol;
@@ -10,25 +11,31 @@ namespace EdgeCluster.Actors.Devices;
 /// One device: its registry entry (it is the only writer of its row in the devices table), the seqs it
 /// has stored and its latest reading. It decides
 /// which seqs of a request are retries, and holds a request back while another write of the
-/// same seq is in flight, so a retry is stored once.
+/// same seq is in flight, so a retry is stored once. A request of this device's readings alone it takes whole
+/// (DeviceActor.Ingest.cs).
 /// </summary>
-public sealed class DeviceActor : ReceiveActor
+public sealed partial class DeviceActor : ReceiveActor, IWithTimers
 {
     private static readonly TimeSpan IdleUnregistered = TimeSpan.FromMinutes(1);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ReadModelStore _store;
     private readonly IngestSettings _settings;
-    private readonly List<(Reserve Request, IActorRef Sender)> _parked = new();
+    private readonly List<(IDeviceCommand Request, IActorRef Sender)> _parked = new();
     private DeviceState _state = null!;
 
-    public DeviceActor(int deviceId, ReadModelStore store, IngestSettings settings)
+    public DeviceActor(int deviceId, ReadModelStore store, IngestSettings settings, IActorRef journal)
     {
         _store = store;
         _settings = settings;
+        _journal = journal;
         DeviceId = deviceId;
 
         Receive<Reserve>(r => HandleReserve(r, Sender));
+        Receive<IngestOwn>(HandleIngest);
+        Receive<JournalProtocol.Appended>(OnAppended);
+        Receive<JournalProtocol.AppendFailed>(OnAppendFailed);
+        Receive<ExpireWrites>(_ => Expire());
         Receive<Commit>(c =>
         {
             foreach (var reading in c.Stored) _state.Stored(reading);
@@ -64,11 +71,13 @@ public sealed class DeviceActor : ReceiveActor
         Receive<GetStatus>(_ => Sender.Tell(new DeviceStatus(DeviceId, _state.Info, _state.Latest, _state.HighestSeq)));
         Receive<ReceiveTimeout>(_ =>
         {
-            if (!_state.IsRegistered && _state.InFlightCount == 0 && _parked.Count == 0) Context.Stop(Self);
+            if (!_state.IsRegistered && _state.InFlightCount == 0 && _parked.Count == 0 && _writes.Count == 0) Context.Stop(Self);
         });
     }
 
     public int DeviceId { get; }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     protected override void PreStart()
     {
@@ -91,19 +100,24 @@ public sealed class DeviceActor : ReceiveActor
     // An actor for an id nobody registered should not stay in memory for every id a client tries.
     private void SetIdleTimeout() => Context.SetReceiveTimeout(_state.IsRegistered ? null : IdleUnregistered);
 
+    /// <summary>False when the device is not registered and the node does not register devices on their first reading.</summary>
+    private bool KnownOrRegistered()
+    {
+        if (_state.IsRegistered) return true;
+        if (!_settings.AutoRegister) return false;
+        var device = DeviceValidator.AutoRegistered(DeviceId, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        Save(device);
+        PublishToRegistry();
+        _log.Info("Device {0} registered automatically on its first reading", DeviceId);
+        return true;
+    }
+
     private void HandleReserve(Reserve request, IActorRef sender)
     {
-        if (!_state.IsRegistered)
+        if (!KnownOrRegistered())
         {
-            if (!_settings.AutoRegister)
-            {
-                sender.Tell(new UnknownDevice(DeviceId, request.RequestId));
-                return;
-            }
-            var device = DeviceValidator.AutoRegistered(DeviceId, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-            Save(device);
-            PublishToRegistry();
-            _log.Info("Device {0} registered automatically on its first reading", DeviceId);
+            sender.Tell(new UnknownDevice(DeviceId, request.RequestId));
+            return;
         }
 
         if (request.Seqs.Any(seq => _state.Check(seq) == SeqStatus.InFlight))
@@ -130,6 +144,10 @@ public sealed class DeviceActor : ReceiveActor
         if (_parked.Count == 0) return;
         var parked = _parked.ToList();
         _parked.Clear();
-        foreach (var (request, sender) in parked) HandleReserve(request, sender);
+        foreach (var (request, sender) in parked)
+        {
+            if (request is Reserve reserve) HandleReserve(reserve, sender);
+            else HandleIngest((IngestOwn)request);
+        }
     }
 }

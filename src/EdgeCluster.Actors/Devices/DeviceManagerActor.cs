@@ -8,8 +8,9 @@ using static EdgeCluster.Actors.Devices.IngestProtocol;
 namespace EdgeCluster.Actors.Devices;
 
 /// <summary>
-/// The HTTP edge's actor: starts an ingest request per HTTP request and routes device commands to
-/// one child actor per device, created on first use.
+/// The doors' actor (HTTP and MQTT): hands a request whose readings are one device's to that device, starts an ingest
+/// request actor for a request that spans devices, and routes device commands to one child actor per device, created
+/// on first use.
 /// </summary>
 public sealed class DeviceManagerActor : ReceiveActor
 {
@@ -26,6 +27,11 @@ public sealed class DeviceManagerActor : ReceiveActor
 
         Receive<Ingest>(ingest =>
         {
+            if (OneDevice(ingest.Readings) is { } deviceId)
+            {
+                DeviceFor(deviceId).Tell(new IngestOwn(deviceId, ingest.Readings, Sender));
+                return;
+            }
             var id = ++_nextRequestId;
             // A producer, not Props.Create(() => ...): that compiles an expression per request, which was
             // most of the edge's CPU under load.
@@ -36,12 +42,21 @@ public sealed class DeviceManagerActor : ReceiveActor
         Receive<Terminated>(_ => { });
     }
 
+    private static int? OneDevice(IReadOnlyList<EdgeCluster.Domain.Reading> readings)
+    {
+        if (readings.Count == 0) return null;
+        var id = readings[0].DeviceId;
+        for (var i = 1; i < readings.Count; i++)
+            if (readings[i].DeviceId != id) return null;
+        return id;
+    }
+
     private IActorRef DeviceFor(int deviceId)
     {
         var name = $"device-{deviceId}";
         var child = Context.Child(name);
         if (!child.IsNobody()) return child;
-        child = Context.ActorOf(Props.Create(() => new DeviceActor(deviceId, _store, _settings)), name);
+        child = Context.ActorOf(Props.Create(() => new DeviceActor(deviceId, _store, _settings, _journal)), name);
         Context.Watch(child);
         return child;
     }

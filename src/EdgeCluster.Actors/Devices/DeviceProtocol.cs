@@ -42,6 +42,12 @@ public static class DeviceProtocol
 
     public sealed record GetStatus(int DeviceId) : IDeviceCommand;
 
+    /// <summary>
+    /// A request whose readings are all this device's (one reading, or a board replaying its buffer): the device checks
+    /// its seqs, journals what is new and answers <paramref name="ReplyTo"/> itself, without a request actor between.
+    /// </summary>
+    public sealed record IngestOwn(int DeviceId, IReadOnlyList<Reading> Readings, IActorRef ReplyTo) : IDeviceCommand;
+
     public sealed record DeviceStatus(int DeviceId, DeviceInfo? Info, Reading? Latest, long? HighestSeq);
 }
 

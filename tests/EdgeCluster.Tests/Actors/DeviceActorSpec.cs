@@ -63,6 +63,25 @@ public class DeviceActorSpec(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_seq_sent_alone_and_in_a_batch_of_several_devices_at_once_is_stored_once()
+    {
+        // A request of one device's readings goes straight to the device; one that spans devices through a request
+        // actor that reserves at each device: both hold seqs in the same device, so neither writes what the other holds.
+        var devices = await DevicesWith(6, 7);
+        for (var i = 0; i < 10; i++)
+        {
+            devices.Tell(new Ingest([R(6, 100 + i)]), TestActor);
+            devices.Tell(new Ingest([R(7, 1), R(6, 100 + i)]), TestActor);
+            devices.Tell(new Ingest([R(6, 100 + i), R(6, 100 + i + 1)]), TestActor);
+        }
+        var results = new List<Accepted>();
+        for (var i = 0; i < 30; i++) results.Add(await ExpectMsgAsync<Accepted>());
+        Assert.Equal(12, results.Sum(r => r.Inserted));
+        Assert.Equal(12, Store.Queries.CountReadings());
+        Assert.All(results.SelectMany(r => r.Outcomes).Where(o => !o.Duplicate), o => Assert.NotNull(o.OriginSeq));
+    }
+
+    [Fact]
     public async Task A_request_naming_an_unknown_device_stores_nothing_and_releases_what_it_held()
     {
         var devices = await DevicesWith(4);
@@ -74,6 +93,10 @@ public class DeviceActorSpec(ITestOutputHelper output)
 
         devices.Tell(new Ingest([R(4, 1)]), TestActor);
         Assert.Equal(1, (await ExpectMsgAsync<Accepted>()).Inserted);
+
+        devices.Tell(new Ingest([R(98, 1), R(98, 2)]), TestActor);
+        var alone = await ExpectMsgAsync<DeviceNotFound>();
+        Assert.Equal((98, 0), (alone.DeviceId, alone.Index));
     }
 
     [Fact]

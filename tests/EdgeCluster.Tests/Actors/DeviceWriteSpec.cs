@@ -1,0 +1,86 @@
+using Akka.Actor;
+using EdgeCluster.Actors;
+using EdgeCluster.Actors.Devices;
+using EdgeCluster.Actors.Journal;
+using EdgeCluster.Domain;
+using Xunit.Abstractions;
+using static EdgeCluster.Actors.Devices.DeviceProtocol;
+using static EdgeCluster.Actors.Devices.IngestProtocol;
+
+namespace EdgeCluster.Tests.Actors;
+
+/// <summary>
+/// A device's own write (a request of its readings alone) against a journal that answers late, fails or never answers:
+/// the journal is a probe, the read model a real SQLite file.
+/// </summary>
+public class DeviceWriteSpec(ITestOutputHelper output)
+    : WritePathSpecBase(output, new IngestSettings("spec-node") { RequestTimeout = TimeSpan.FromSeconds(1) })
+{
+    private static readonly long At = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    private static Reading R(int device, long? seq) => new(device, 21.0, 50.0, At, At, seq);
+
+    private async Task<(IActorRef Device, Akka.TestKit.TestProbe Journal)> Device(int id)
+    {
+        var journal = CreateTestProbe();
+        var device = Sys.ActorOf(Props.Create(() => new DeviceActor(id, Store, Settings, journal.Ref)));
+        device.Tell(new Register(new DeviceInfo(id, $"ESP32_{id}", "DHT22", "Lab", At)), TestActor);
+        await ExpectMsgAsync<Registered>();
+        return (device, journal);
+    }
+
+    private static JournalProtocol.Appended Stored(JournalProtocol.Append append, long firstOriginSeq) =>
+        new(append.CorrelationId, append.Readings.Select((r, i) => new JournaledReading(r, "spec-node", firstOriginSeq + i)).ToList());
+
+    [Fact]
+    public async Task A_failed_write_releases_its_seqs_and_a_retry_waiting_for_them_is_written()
+    {
+        var (device, journal) = await Device(1);
+        device.Tell(new IngestOwn(1, [R(1, 5), R(1, 6)], TestActor));
+        var first = await journal.ExpectMsgAsync<JournalProtocol.Append>();
+
+        // The board retries while the first write is in flight: it waits, it does not write seq 5 a second time.
+        device.Tell(new IngestOwn(1, [R(1, 5)], TestActor));
+        await journal.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+
+        device.Tell(new JournalProtocol.AppendFailed(first.CorrelationId, "disk I/O error"));
+        var failed = await ExpectMsgAsync<Unavailable>();
+        Assert.False(failed.MayBeStored);
+        var retry = await journal.ExpectMsgAsync<JournalProtocol.Append>();
+        Assert.Equal([5L], retry.Readings.Select(r => r.Seq!.Value));
+        device.Tell(Stored(retry, 1));
+        var accepted = await ExpectMsgAsync<Accepted>();
+        Assert.Equal(1, accepted.Inserted);
+    }
+
+    [Fact]
+    public async Task A_write_the_journal_does_not_answer_is_answered_may_be_stored_and_its_seq_stays_held_until_it_lands()
+    {
+        var (device, journal) = await Device(2);
+        device.Tell(new IngestOwn(2, [R(2, 9)], TestActor));
+        var write = await journal.ExpectMsgAsync<JournalProtocol.Append>();
+        var late = await ExpectMsgAsync<Unavailable>(TimeSpan.FromSeconds(5));
+        Assert.True(late.MayBeStored);
+
+        // The retry waits for the write that may still land; it lands, and the retry is answered as a duplicate.
+        device.Tell(new IngestOwn(2, [R(2, 9)], TestActor));
+        await journal.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+        device.Tell(Stored(write, 1));
+        var retry = await ExpectMsgAsync<Accepted>();
+        Assert.True(retry.Outcomes.Single().Duplicate);
+        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public async Task Readings_without_a_seq_and_seqs_named_twice_in_one_request()
+    {
+        var (device, journal) = await Device(3);
+        device.Tell(new IngestOwn(3, [R(3, null), R(3, 4), R(3, 4), R(3, null)], TestActor));
+        var append = await journal.ExpectMsgAsync<JournalProtocol.Append>();
+        Assert.Equal([null, 4L, null], append.Readings.Select(r => r.Seq));
+        device.Tell(Stored(append, 10));
+        var accepted = await ExpectMsgAsync<Accepted>();
+        Assert.Equal([false, false, true, false], accepted.Outcomes.Select(o => o.Duplicate));
+        Assert.Equal([10L, 11L, null, 12L], accepted.Outcomes.Select(o => o.OriginSeq));
+    }
+}
