@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
@@ -10,7 +11,9 @@ using EdgeCluster.Storage;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
+using MQTTnet.Packets;
 using MQTTnet.Server;
+using MQTTnet.Server.Internal;
 using static EdgeCluster.Actors.Devices.IngestProtocol;
 using Akka.Actor;
 
@@ -36,6 +39,7 @@ public sealed class MqttDoor(MqttServer server, ActorSystem system, IRequiredAct
     public const string NodeClientId = "$edgecluster";
     private const string V5Key = "edge.mqtt5";
     private const string DevicesKey = "edge.devices";
+    private const string AckWindowKey = "edge.ackwindow";
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _subscriptions = new();
     private readonly ConcurrentDictionary<string, int> _namesToIds = new(StringComparer.Ordinal);
@@ -47,6 +51,7 @@ public sealed class MqttDoor(MqttServer server, ActorSystem system, IRequiredAct
     {
         server.ValidatingConnectionAsync += OnValidatingAsync;
         server.InterceptingPublishAsync += OnPublishAsync;
+        server.InterceptingInboundPacketAsync += OnInboundPacketAsync;
         server.ClientSubscribedTopicAsync += e =>
         {
             _subscriptions.GetOrAdd(e.ClientId, _ => new ConcurrentDictionary<string, byte>())[e.TopicFilter.Topic] = 0;
@@ -139,30 +144,87 @@ public sealed class MqttDoor(MqttServer server, ActorSystem system, IRequiredAct
         return Task.CompletedTask;
     }
 
+    /// <summary>A publish MQTTnet hands to the door itself: QoS 2, and what the ack window does not take.</summary>
+    private async Task OnPublishAsync(InterceptingPublishEventArgs e)
+    {
+        if (e.ClientId == NodeClientId) return;
+        var message = e.ApplicationMessage;
+        var publish = new MqttPublish(e.ClientId, message.Topic, message.Payload, message.QualityOfServiceLevel, e.SessionItems);
+        await RunAsync(publish);
+        e.ProcessPublish = publish.ProcessPublish;
+        e.CloseConnection = publish.Close;
+        if (publish.ReasonCode != MqttPubAckReasonCode.Success || publish.ReasonString is not null)
+        {
+            e.Response.ReasonCode = publish.ReasonCode;
+            e.Response.ReasonString = publish.ReasonString;
+        }
+    }
+
+    /// <summary>
+    /// A QoS 0 or 1 publish of readings, taken before MQTTnet handles it: the connection's <see cref="MqttAckWindow"/>
+    /// runs it beside the connection's other publishes and sends its PUBACK, in order, once it is stored. Any other packet
+    /// of a connection with publishes in its window waits until they are acknowledged, so acknowledgements stay in order.
+    /// </summary>
+    private async Task OnInboundPacketAsync(InterceptingPacketEventArgs e)
+    {
+        if (e.Packet is not MqttPublishPacket packet || e.ClientId == NodeClientId) return;
+        var window = e.SessionItems[AckWindowKey] as MqttAckWindow;
+        var takes = packet.QualityOfServiceLevel != MqttQualityOfServiceLevel.ExactlyOnce && packet.TopicAlias == 0
+            && MqttReadings.IsSensorTopic(packet.Topic) && ClientOf(e.ClientId) is { } client;
+        if (!takes)
+        {
+            if (window is not null) await window.DrainAsync(e.CancellationToken);
+            return;
+        }
+        client = ClientOf(e.ClientId)!;
+        if (window is null || !window.Serves(client)) e.SessionItems[AckWindowKey] = window = new MqttAckWindow(client, log);
+        e.ProcessPacket = false;
+        // The packet's payload may sit in the connection's receive buffer: the publish keeps a copy of its own.
+        var publish = new MqttPublish(e.ClientId, packet.Topic, new ReadOnlySequence<byte>(packet.Payload.ToArray()),
+            packet.QualityOfServiceLevel, e.SessionItems);
+        await window.AddAsync(packet.PacketIdentifier, publish, RunAsync, e.CancellationToken);
+    }
+
+    /// <summary>The connection behind a client id, to send it acknowledgements; null when MQTTnet's internals are not as expected.</summary>
+    private MqttConnectedClient? ClientOf(string clientId)
+    {
+        if (SessionsManager?.GetValue(server) is not MqttClientSessionsManager sessions) return null;
+        try
+        {
+            return sessions.GetClient(clientId);
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static readonly System.Reflection.FieldInfo? SessionsManager =
+        typeof(MqttServer).GetField("_clientSessionsManager", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance);
+
     /// <summary>
     /// A fault of the node's own while it handles a publish is logged and answered as "not stored" (resent by the device,
     /// deduplicated by its seq if it was stored after all), rather than left to MQTTnet, which would drop the connection
     /// without a word.
     /// </summary>
-    private async Task OnPublishAsync(InterceptingPublishEventArgs e)
+    private async Task<MqttPublish> RunAsync(MqttPublish publish)
     {
         try
         {
-            await HandlePublishAsync(e);
+            await HandlePublishAsync(publish);
         }
         catch (Exception fault)
         {
-            log.LogError(fault, "MQTT publish of {Client} on {Topic} not handled", e.ClientId, e.ApplicationMessage.Topic);
-            e.ProcessPublish = false;
-            NotStored(e, MqttPubAckReasonCode.UnspecifiedError, $"the node failed to handle it ({fault.GetType().Name}); send it again");
+            log.LogError(fault, "MQTT publish of {Client} on {Topic} not handled", publish.ClientId, publish.Topic);
+            publish.ProcessPublish = false;
+            NotStored(publish, MqttPubAckReasonCode.UnspecifiedError, $"the node failed to handle it ({fault.GetType().Name}); send it again");
         }
+        return publish;
     }
 
-    private async Task HandlePublishAsync(InterceptingPublishEventArgs e)
+    private async Task HandlePublishAsync(MqttPublish e)
     {
-        if (e.ClientId == NodeClientId) return;
-        var message = e.ApplicationMessage;
-        var topic = message.Topic;
+        var topic = e.Topic;
         if (topic.StartsWith("edge/", StringComparison.Ordinal))
         {
             await RejectAsync(e, "topic", $"topics under edge/ are the node's own; publish readings under {MqttReadings.Root}/",
@@ -172,14 +234,14 @@ public sealed class MqttDoor(MqttServer server, ActorSystem system, IRequiredAct
         if (!MqttReadings.IsSensorTopic(topic)) return; // any other topic: an ordinary broker
 
         e.ProcessPublish = false; // subscribers get the reading once stored, from the read model
-        switch (message.QualityOfServiceLevel)
+        switch (e.QualityOfService)
         {
             case MqttQualityOfServiceLevel.AtMostOnce: Interlocked.Increment(ref _qos0); break;
             case MqttQualityOfServiceLevel.AtLeastOnce: Interlocked.Increment(ref _qos1); break;
             default: Interlocked.Increment(ref _qos2); break;
         }
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var (readings, problem) = MqttReadings.Parse(topic, message.Payload, now, DeviceByName);
+        var (readings, problem) = MqttReadings.Parse(topic, e.Payload, now, DeviceByName);
         if (problem is not null)
         {
             EdgeMetrics.Refused("mqtt", "invalid");
@@ -231,34 +293,34 @@ public sealed class MqttDoor(MqttServer server, ActorSystem system, IRequiredAct
         }
     }
 
-    private static bool IsV5(InterceptingPublishEventArgs e) => e.SessionItems[V5Key] is true;
+    private static bool IsV5(MqttPublish e) => e.SessionItems[V5Key] is true;
 
     /// <summary>
     /// A publish not stored, which the device must send again: MQTT 5 hears it in the PUBACK's reason code; an MQTT 3.1.1
     /// client, which cannot be told, gets no PUBACK (the connection closes) and resends on reconnect.
     /// </summary>
-    private void NotStored(InterceptingPublishEventArgs e, MqttPubAckReasonCode code, string reason)
+    private void NotStored(MqttPublish e, MqttPubAckReasonCode code, string reason)
     {
         Interlocked.Increment(ref _refused);
         if (IsV5(e))
         {
-            e.Response.ReasonCode = code;
-            e.Response.ReasonString = reason;
+            e.ReasonCode = code;
+            e.ReasonString = reason;
         }
-        else e.CloseConnection = true;
+        else e.Close = true;
     }
 
     /// <summary>A publish refused for what it holds: MQTT 5 hears why in its PUBACK; MQTT 3.1.1 gets its PUBACK and the reason on edge/errors/{client}.</summary>
-    private async Task RejectAsync(InterceptingPublishEventArgs e, string field, string message, MqttPubAckReasonCode code)
+    private async Task RejectAsync(MqttPublish e, string field, string message, MqttPubAckReasonCode code)
     {
         Interlocked.Increment(ref _rejected);
         e.ProcessPublish = false;
         if (IsV5(e))
         {
-            e.Response.ReasonCode = code;
-            e.Response.ReasonString = $"{field}: {message}";
+            e.ReasonCode = code;
+            e.ReasonString = $"{field}: {message}";
         }
-        else await PublishAsync($"edge/errors/{e.ClientId}", new PublishError(message, field, e.ApplicationMessage.Topic));
+        else await PublishAsync($"edge/errors/{e.ClientId}", new PublishError(message, field, e.Topic));
     }
 
     /// <summary>A registered device's id by its name; a cached id is checked against the registry, so a renamed device is found again.</summary>

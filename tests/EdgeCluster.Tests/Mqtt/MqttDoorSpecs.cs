@@ -87,6 +87,57 @@ public sealed class MqttDoorSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Publishes_sent_without_waiting_are_stored_side_by_side_and_acknowledged_in_the_order_they_came()
+    {
+        // A bare MQTT 3.1.1 client on a socket: it sends 300 QoS 1 publishes (two devices, interleaved, one a bad payload)
+        // without waiting, then reads the PUBACKs. MQTT requires them in the order of the publishes ([MQTT-4.6.0-2]).
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync("127.0.0.1", _mqttPort);
+        var stream = socket.GetStream();
+        byte[] Packet(byte header, byte[] body)
+        {
+            var length = new List<byte>();
+            var n = body.Length;
+            do
+            {
+                var b = (byte)(n % 128);
+                n /= 128;
+                length.Add(n > 0 ? (byte)(b | 0x80) : b);
+            } while (n > 0);
+            return [header, .. length, .. body];
+        }
+        byte[] Str(string text) => [(byte)(Encoding.UTF8.GetByteCount(text) >> 8), (byte)Encoding.UTF8.GetByteCount(text), .. Encoding.UTF8.GetBytes(text)];
+        await stream.WriteAsync(Packet(0x10, [.. Str("MQTT"), 4, 0x02, 0, 60, .. Str("raw-pipeline")]));
+        var connAck = new byte[4];
+        await stream.ReadExactlyAsync(connAck);
+        Assert.Equal([0x20, 2, 0, 0], connAck);
+
+        var sent = new List<ushort>();
+        var all = new List<byte>();
+        for (ushort id = 1; id <= 300; id++)
+        {
+            var device = id % 2 == 0 ? 1 : 7;
+            var json = id == 150 ? """{"device_id":1,"temperature":"warm"}"""
+                : $$"""{"device_id":{{device}},"temperature":21.5,"humidity":50,"seq":{{id}}}""";
+            all.AddRange(Packet(0x32, [.. Str($"sensors/{device}/reading"), (byte)(id >> 8), (byte)id, .. Encoding.UTF8.GetBytes(json)]));
+            sent.Add(id);
+        }
+        await stream.WriteAsync(all.ToArray());
+
+        var acked = new List<ushort>();
+        var buffer = new byte[4];
+        while (acked.Count < sent.Count)
+        {
+            await stream.ReadExactlyAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(60));
+            if (buffer[0] != 0x40) continue; // edge/errors is not subscribed to: only PUBACKs come
+            acked.Add((ushort)(buffer[2] << 8 | buffer[3]));
+        }
+        Assert.Equal(sent, acked);
+        Assert.Equal(Enumerable.Range(1, 300).Where(i => i % 2 == 0 && i != 150).Select(i => (long)i), await SeqsAsync(1));
+        Assert.Equal(150, (await SeqsAsync(7)).Count);
+    }
+
+    [Fact]
     public async Task The_labs_publisher_payload_with_a_device_name_and_a_fractional_unix_time_is_stored()
     {
         var client = await ConnectAsync("edge-sensor-4242", MqttProtocolVersion.V311);
