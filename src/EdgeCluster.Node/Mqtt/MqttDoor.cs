@@ -202,6 +202,9 @@ public sealed class MqttDoor(MqttServer server, ActorSystem system, IRequiredAct
     private static readonly System.Reflection.FieldInfo? SessionsManager =
         typeof(MqttServer).GetField("_clientSessionsManager", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance);
 
+    /// <summary>Whether this MQTTnet lets the door find a connection to acknowledge its publishes itself (else: one at a time).</summary>
+    public static bool CanAcknowledgeItself => SessionsManager?.FieldType == typeof(MqttClientSessionsManager);
+
     /// <summary>
     /// A fault of the node's own while it handles a publish is logged and answered as "not stored" (resent by the device,
     /// deduplicated by its seq if it was stored after all), rather than left to MQTTnet, which would drop the connection
