@@ -49,7 +49,7 @@ public sealed partial class DeviceActor
         foreach (var r in readings)
         {
             if (r.Seq is not { } inFlight || _state.Check(inFlight) != SeqStatus.InFlight) continue;
-            _parked.Add((request, request.ReplyTo));
+            _parked.Add((request, request.ReplyTo, Environment.TickCount64));
             return;
         }
 
@@ -83,6 +83,21 @@ public sealed partial class DeviceActor
         var batch = toWrite == readings.Count ? readings : readings.Where((_, i) => !duplicate[i]).ToList();
         _journal.Tell(new JournalProtocol.Append(batch, Self, id));
         if (_writes.Count == 1) Timers.StartPeriodicTimer("expire", ExpireWrites.Instance, TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>
+    /// A request that waited for another write of its seqs. One that waited past the request timeout has been answered
+    /// 503 by its door already ("retry with the same seq"): it is not written late behind the client's back, where the
+    /// client's own retry would then find its reading stored and hear "duplicate".
+    /// </summary>
+    private void HandleParkedIngest(IngestOwn request, long sinceMs)
+    {
+        if (Environment.TickCount64 - sinceMs < (long)_settings.RequestTimeout.TotalMilliseconds)
+        {
+            HandleIngest(request);
+            return;
+        }
+        request.ReplyTo.Tell(new Unavailable("another write of the same seq was in flight until the request timed out"));
     }
 
     private void OnAppended(JournalProtocol.Appended appended)

@@ -21,7 +21,7 @@ public sealed partial class DeviceActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ReadModelStore _store;
     private readonly IngestSettings _settings;
-    private readonly List<(IDeviceCommand Request, IActorRef Sender)> _parked = new();
+    private readonly List<(IDeviceCommand Request, IActorRef Sender, long SinceMs)> _parked = new();
     private DeviceState _state = null!;
 
     public DeviceActor(int deviceId, ReadModelStore store, IngestSettings settings, IActorRef journal)
@@ -122,7 +122,7 @@ public sealed partial class DeviceActor : ReceiveActor, IWithTimers
 
         if (request.Seqs.Any(seq => _state.Check(seq) == SeqStatus.InFlight))
         {
-            _parked.Add((request, sender));
+            _parked.Add((request, sender, Environment.TickCount64));
             return;
         }
 
@@ -144,10 +144,10 @@ public sealed partial class DeviceActor : ReceiveActor, IWithTimers
         if (_parked.Count == 0) return;
         var parked = _parked.ToList();
         _parked.Clear();
-        foreach (var (request, sender) in parked)
+        foreach (var (request, sender, since) in parked)
         {
             if (request is Reserve reserve) HandleReserve(reserve, sender);
-            else HandleIngest((IngestOwn)request);
+            else HandleParkedIngest((IngestOwn)request, since);
         }
     }
 }

@@ -72,6 +72,28 @@ public class DeviceWriteSpec(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_retry_that_waited_past_the_request_timeout_is_not_written_behind_its_clients_back()
+    {
+        var (device, journal) = await Device(4);
+        device.Tell(new IngestOwn(4, [R(4, 3)], TestActor));
+        var write = await journal.ExpectMsgAsync<JournalProtocol.Append>();
+        var waiting = CreateTestProbe();
+        device.Tell(new IngestOwn(4, [R(4, 3)], waiting.Ref));
+        Assert.True((await ExpectMsgAsync<Unavailable>(TimeSpan.FromSeconds(5))).MayBeStored);
+        await Task.Delay(Settings.RequestTimeout);
+
+        // The first write fails late: the retry that waited for it has timed out at its door, so it is told, not written.
+        device.Tell(new JournalProtocol.AppendFailed(write.CorrelationId, "disk I/O error"));
+        Assert.False((await waiting.ExpectMsgAsync<Unavailable>()).MayBeStored);
+        await journal.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+
+        device.Tell(new IngestOwn(4, [R(4, 3)], TestActor));
+        var again = await journal.ExpectMsgAsync<JournalProtocol.Append>();
+        device.Tell(Stored(again, 1));
+        Assert.False((await ExpectMsgAsync<Accepted>()).Outcomes.Single().Duplicate);
+    }
+
+    [Fact]
     public async Task Readings_without_a_seq_and_seqs_named_twice_in_one_request()
     {
         var (device, journal) = await Device(3);
