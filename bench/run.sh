@@ -63,6 +63,15 @@ run "flask  batch100" $FLASK_PORT batch.lua
 ticks=$(cpu)
 run "edge   batch100" $NODE_PORT batch.lua
 echo "node CPU per 1,000 readings, batch100: $(per_thousand $(( $(cpu) - ticks )) $(( last_requests * 100 ))) s"
+# What a board replaying its buffer sends (one device a batch), and the largest batch the API takes.
+ticks=$(cpu)
+run "edge   batch100-one-device" $NODE_PORT batch_board.lua
+echo "node CPU per 1,000 readings, batch100-one-device: $(per_thousand $(( $(cpu) - ticks )) $(( last_requests * 100 ))) s"
+ticks=$(cpu)
+CONNS_SAVED=$CONNS; CONNS=4
+run "edge   batch10000 (4 connections)" $NODE_PORT batch10k.lua
+CONNS=$CONNS_SAVED
+echo "node CPU per 1,000 readings, batch10000: $(per_thousand $(( $(cpu) - ticks )) $(( last_requests * 10000 ))) s"
 echo "node rss after load: $(rss), peak: $(peak)"
 echo "node readings stored: $(sqlite3 "$WORK/node/readings.db" 'SELECT COUNT(*) FROM sensor_readings')"
 
