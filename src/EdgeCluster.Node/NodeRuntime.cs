@@ -41,6 +41,12 @@ public sealed class NodeRuntime
         get { lock (_gate) return _knownPeers.Order(StringComparer.Ordinal).ToList(); }
     }
 
+    internal void RememberPeers(IEnumerable<string> peers)
+    {
+        lock (_gate)
+            foreach (var p in peers) _knownPeers.Add(p);
+    }
+
     internal void SawMembers(IEnumerable<Address> members, Address self)
     {
         lock (_gate)
@@ -89,12 +95,19 @@ internal sealed class MembershipWatchService(ActorSystem system, NodeRuntime run
 /// <summary>Runs a node until it is stopped, starting it again whenever the cluster removed it.</summary>
 public static class NodeRunner
 {
-    public static async Task RunAsync(NodeSettings settings, NodeRuntime? runtime = null, CancellationToken stop = default)
+    /// <param name="restartInPlace">
+    /// Start each rejoin in a fresh image of this process (<see cref="InPlaceRestart"/>), as the node's own executable does;
+    /// tests that run nodes inside their own process leave it off.
+    /// </param>
+    public static async Task RunAsync(NodeSettings settings, NodeRuntime? runtime = null, CancellationToken stop = default,
+        bool restartInPlace = false)
     {
-        runtime ??= new NodeRuntime();
+        NodeListeners? inherited = null;
+        var handedOver = restartInPlace ? InPlaceRestart.Take(out inherited) : null;
+        runtime ??= handedOver ?? new NodeRuntime();
         // Opened before the first actor system and kept until the process ends, so a restart refuses no connection.
-        using var listeners = NodeListeners.Open(settings);
-        var current = settings;
+        using var listeners = handedOver is not null ? inherited! : NodeListeners.Open(settings);
+        var current = handedOver is null ? settings : settings with { Seeds = RejoinSeeds(settings, runtime) };
         while (true)
         {
             runtime.RejoinRequested = false;
@@ -127,8 +140,20 @@ public static class NodeRunner
                 runtime.RejoinRequested = true;
             }
             if (!runtime.RejoinRequested || stop.IsCancellationRequested) return;
-            ActorSystemLeftovers.ReturnMemory();
             runtime.Incarnation++;
+            if (restartInPlace && InPlaceRestart.Supported)
+            {
+                try
+                {
+                    Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} info: {typeof(NodeRunner).FullName}[0] Starting actor system {runtime.Incarnation} in a fresh image of this process (same process id and sockets)");
+                    InPlaceRestart.Exec(settings, runtime, listeners);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or EntryPointNotFoundException or DllNotFoundException)
+                {
+                    Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} warn: {typeof(NodeRunner).FullName}[0] Could not start in a fresh image ({e.Message}); starting again in this one");
+                }
+            }
+            ActorSystemLeftovers.ReturnMemory();
             current = settings with { Seeds = RejoinSeeds(settings, runtime) };
         }
     }

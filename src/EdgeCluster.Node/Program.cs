@@ -14,7 +14,7 @@ catch (SettingsException e)
 try
 {
     // A member the cluster removed starts again with a new actor system, same files and ports, and rejoins.
-    await NodeRunner.RunAsync(settings);
+    await NodeRunner.RunAsync(settings, restartInPlace: true);
     return 0;
 }
 catch (Exception e) when (e is SettingsException or IOException or UnauthorizedAccessException

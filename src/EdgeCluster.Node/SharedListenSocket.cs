@@ -18,6 +18,24 @@ public sealed class SharedListenSocket : IDisposable
 
     public int Port => ((IPEndPoint)_socket.LocalEndPoint!).Port;
 
+    /// <summary>The listening socket's file descriptor.</summary>
+    public int Descriptor => (int)_socket.Handle;
+
+    /// <summary>A listening socket this process's earlier image left open (<see cref="InPlaceRestart"/>); null for none.</summary>
+    public static SharedListenSocket? Adopt(int? descriptor)
+    {
+        if (descriptor is not { } fd) return null;
+        var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+        // Closed on exec again, as every other socket of the process: only the next handover leaves it open.
+        if (SetCloseOnExec(fd, 1) < 0) throw new IOException($"fcntl F_SETFD on an inherited socket failed (errno {Marshal.GetLastPInvokeError()})");
+        return new SharedListenSocket(socket);
+    }
+
+    [DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static extern int SetCloseOnExec(int fd, int cmd, int arg);
+
+    private static int SetCloseOnExec(int fd, int value) => SetCloseOnExec(fd, 2, value);
+
     public static SharedListenSocket? TryOpen(NodeSettings settings) => TryOpen(settings.HttpHost, settings.HttpPort, "HTTP", "--http-port");
 
     /// <summary>A port on the HTTP host's interfaces; null when it is off (port 0).</summary>

@@ -23,7 +23,7 @@ public sealed class PartitionTable
         get { lock (_gate) return _cuts.Values.OrderBy(c => c.Peer.ToString(), StringComparer.Ordinal).ToList(); }
     }
 
-    internal void Add(CutLink link)
+    public void Add(CutLink link)
     {
         lock (_gate) _cuts.TryAdd(Naked(link.Peer), link with { Peer = Naked(link.Peer) });
     }

@@ -22,6 +22,26 @@ public sealed class RecentLogs(int capacity = 2000) : ILoggerProvider
         }
     }
 
+    /// <summary>Every kept line and the last sequence number given: what the process hands to its next image.</summary>
+    internal (IReadOnlyList<LogLine> Lines, long Seq) Export()
+    {
+        lock (_gate) return (_lines.ToList(), _seq);
+    }
+
+    /// <summary>Takes the lines an earlier image of this process kept, before any line of its own.</summary>
+    internal void Import(IReadOnlyList<LogLine> lines, long seq)
+    {
+        lock (_gate)
+        {
+            var own = _lines.ToList();
+            _lines.Clear();
+            foreach (var line in lines.TakeLast(capacity)) _lines.Enqueue(line);
+            _seq = Math.Max(_seq, seq);
+            foreach (var line in own) _lines.Enqueue(line with { Seq = ++_seq });
+            while (_lines.Count > capacity) _lines.Dequeue();
+        }
+    }
+
     internal void Add(LogLevel level, string category, string text)
     {
         lock (_gate)

@@ -155,6 +155,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
     public async Task Under_the_default_profile_a_cut_off_member_is_downed_starts_again_rejoins_after_the_heal_and_loses_nothing()
     {
         using var cluster = await ProcessCluster.StartAsync(3, "d", "--auto-register", "--replication-interval-ms", "200");
+        var pid = cluster[2].Pid;
         Assert.Equal(HttpStatusCode.OK, (await cluster[0].Http.PostAsJsonAsync("/api/admin/partition/isolate", new { member = "d2" })).StatusCode);
 
         // The cut-off member keeps taking eventual readings while the split brain resolver downs it and it starts again.
@@ -172,6 +173,16 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         }, TimeSpan.FromSeconds(60));
         output.WriteLine($"d2 downed and started again after {seq} readings");
         Assert.Equal(HttpStatusCode.OK, (await cluster[2].Http.PostAsJsonAsync("/api/reading", new { device_id = 4, temperature = 20.0, humidity = 50, seq = ++seq })).StatusCode);
+
+        // It started again in a fresh image of the same process (same pid, same HTTP socket), and what it must remember
+        // came along: the links it had cut (it stays cut off until the heal) and its log lines from before.
+        Assert.False(cluster[2].HasExited);
+        Assert.Equal(pid, cluster[2].Pid);
+        Assert.Contains("in a fresh image of this process", cluster[2].Log);
+        var links = await (await cluster[2].Http.GetAsync("/api/admin/links")).ReadJsonAsync();
+        Assert.Equal(2, links.GetProperty("links").GetArrayLength());
+        var logs = await (await cluster[2].Http.GetAsync("/api/admin/logs?last=2000")).ReadJsonAsync();
+        Assert.Contains(logs.GetProperty("lines").EnumerateArray(), l => l.GetProperty("text").GetString()!.Contains("starting again to rejoin"));
 
         Assert.Equal(HttpStatusCode.OK, (await cluster[0].Http.PostAsync("/api/admin/partition/heal", null)).StatusCode);
         await cluster.WaitForUpAsync(cluster[0], 3);

@@ -30,6 +30,11 @@ public sealed class NodeProcess : IDisposable
 
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>The node's process id: a node downed and rejoining keeps it (it starts again in a fresh image of itself).</summary>
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
     public string Log
     {
         get { lock (_log) return _log.ToString(); }
