@@ -13,8 +13,9 @@ catch (SettingsException e)
 
 try
 {
-    // A member the cluster removed starts again with a new actor system, same files and ports, and rejoins.
-    await NodeRunner.RunAsync(settings, restartInPlace: true);
+    // A member the cluster removed starts again with a new actor system, same files and ports, and rejoins: in a fresh
+    // image of this process (docs/architecture.md, Decisions), or inside it with EDGE_REJOIN_IN_PROCESS=1.
+    await NodeRunner.RunAsync(settings, restartInPlace: Environment.GetEnvironmentVariable("EDGE_REJOIN_IN_PROCESS") != "1");
     return 0;
 }
 catch (Exception e) when (e is SettingsException or IOException or UnauthorizedAccessException
