@@ -74,7 +74,7 @@ public sealed partial class DeviceActor
         }
         if (toWrite == 0)
         {
-            request.ReplyTo.Tell(new Accepted(readings.Select(r => new Outcome(r, true, null, null)).ToList()));
+            request.ReplyTo.Tell(Accepted.AllDuplicates(readings));
             return;
         }
 
@@ -106,19 +106,7 @@ public sealed partial class DeviceActor
         foreach (var journaled in appended.Readings) _state.Stored(journaled.Reading);
         if (_writes.Remove(appended.CorrelationId, out var write) && !write.Answered)
         {
-            var readings = write.Request.Readings;
-            var outcomes = new Outcome[readings.Count];
-            for (int i = 0, k = 0; i < readings.Count; i++)
-            {
-                if (write.Duplicate[i])
-                {
-                    outcomes[i] = new Outcome(readings[i], true, null, null);
-                    continue;
-                }
-                var journaled = appended.Readings[k++];
-                outcomes[i] = new Outcome(readings[i], false, journaled.OriginNode, journaled.OriginSeq);
-            }
-            write.Request.ReplyTo.Tell(new Accepted(outcomes));
+            write.Request.ReplyTo.Tell(Accepted.Of(write.Request.Readings, i => write.Duplicate[i], appended.Readings));
         }
         WritesEnded();
     }

@@ -63,6 +63,29 @@ public static class IngestProtocol
     {
         public int Inserted => Outcomes.Count(o => !o.Duplicate);
         public int Duplicates => Outcomes.Count(o => o.Duplicate);
+
+        /// <summary>
+        /// Each reading of a request in its order: a duplicate as stored before, every other one with the origin the journal
+        /// gave it (<paramref name="journaled"/> lists the new readings in request order).
+        /// </summary>
+        public static Accepted Of(IReadOnlyList<Reading> readings, Func<int, bool> isDuplicate, IReadOnlyList<JournaledReading> journaled)
+        {
+            var outcomes = new Outcome[readings.Count];
+            for (int i = 0, k = 0; i < readings.Count; i++)
+            {
+                if (isDuplicate(i))
+                {
+                    outcomes[i] = new Outcome(readings[i], true, null, null);
+                    continue;
+                }
+                var stored = journaled[k++];
+                outcomes[i] = new Outcome(readings[i], false, stored.OriginNode, stored.OriginSeq);
+            }
+            return new Accepted(outcomes);
+        }
+
+        /// <summary>Every reading of the request was stored before.</summary>
+        public static Accepted AllDuplicates(IReadOnlyList<Reading> readings) => Of(readings, _ => true, []);
     }
 
     public sealed record Outcome(Reading Reading, bool Duplicate, string? OriginNode, long? OriginSeq);

@@ -96,7 +96,7 @@ public sealed class IngestRequestActor : ReceiveActor, IWithTimers
         _toWrite = Enumerable.Range(0, _readings.Count).Where(i => !IsDuplicate(i)).ToList();
         if (_toWrite.Count == 0)
         {
-            Finish(new Accepted(_readings.Select(r => new Outcome(r, true, null, null)).ToList()));
+            Finish(Accepted.AllDuplicates(_readings));
             return;
         }
         _journal.Tell(new JournalProtocol.Append(_toWrite.Select(i => _readings[i]).ToList(), Self, _requestId));
@@ -111,11 +111,8 @@ public sealed class IngestRequestActor : ReceiveActor, IWithTimers
     {
         Receive<JournalProtocol.Appended>(a =>
         {
-            var outcomes = _readings.Select(r => new Outcome(r, true, null, null)).ToArray();
-            for (var k = 0; k < _toWrite.Count; k++)
-                outcomes[_toWrite[k]] = new Outcome(_readings[_toWrite[k]], false, a.Readings[k].OriginNode, a.Readings[k].OriginSeq);
             CommitToDevices(a);
-            Finish(new Accepted(outcomes));
+            Finish(Accepted.Of(_readings, IsDuplicate, a.Readings));
         });
         Receive<JournalProtocol.AppendFailed>(f => Fail(new Unavailable(f.Reason)));
         Receive<TimedOut>(_ => Fail(new Unavailable("the journal did not answer in time", MayBeStored: true)));
