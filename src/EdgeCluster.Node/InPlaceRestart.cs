@@ -36,7 +36,8 @@ public static class InPlaceRestart
         var (logs, logSeq) = runtime.Logs.Export();
         var state = new State(runtime.Incarnation, runtime.LastRemovedAt, runtime.KnownPeers,
             runtime.Partitions.Cuts.Select(c => new Cut(c.Peer.ToString(), c.NodeName, c.HttpUrl, c.Since, c.Reason)).ToList(),
-            Inherit(listeners.Http), Inherit(listeners.Mqtt), Inherit(listeners.Https), Inherit(listeners.MqttTls), logs, logSeq);
+            listeners.Http?.KeepOpenAcrossExec(), listeners.Mqtt?.KeepOpenAcrossExec(), listeners.Https?.KeepOpenAcrossExec(),
+            listeners.MqttTls?.KeepOpenAcrossExec(), logs, logSeq);
         var path = Path.Combine(settings.DataDir, "rejoin-state.json");
         File.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(state));
 
@@ -69,20 +70,6 @@ public static class InPlaceRestart
             SharedListenSocket.Adopt(state.Https), SharedListenSocket.Adopt(state.MqttTls));
         return runtime;
     }
-
-    /// <summary>The socket's descriptor, left open across the exec (a .NET socket is closed on exec by default).</summary>
-    private static int? Inherit(SharedListenSocket? socket)
-    {
-        if (socket is null) return null;
-        var fd = socket.Descriptor;
-        if (fcntl(fd, FSetFd, 0) < 0) throw new IOException($"fcntl F_SETFD on a listening socket failed (errno {Marshal.GetLastPInvokeError()})");
-        return fd;
-    }
-
-    private const int FSetFd = 2;
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int fcntl(int fd, int cmd, int arg);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int execve(string path, string?[] argv, string?[] envp);

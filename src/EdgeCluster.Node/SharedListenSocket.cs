@@ -18,8 +18,16 @@ public sealed class SharedListenSocket : IDisposable
 
     public int Port => ((IPEndPoint)_socket.LocalEndPoint!).Port;
 
-    /// <summary>The listening socket's file descriptor.</summary>
-    public int Descriptor => (int)_socket.Handle;
+    /// <summary>
+    /// Leaves the socket open across the process's next exec (a .NET socket is closed on exec) and answers its file
+    /// descriptor, for <see cref="InPlaceRestart"/> to hand over.
+    /// </summary>
+    public int KeepOpenAcrossExec()
+    {
+        var fd = (int)_socket.Handle;
+        SetCloseOnExec(fd, false);
+        return fd;
+    }
 
     /// <summary>A listening socket this process's earlier image left open (<see cref="InPlaceRestart"/>); null for none.</summary>
     public static SharedListenSocket? Adopt(int? descriptor)
@@ -27,14 +35,19 @@ public sealed class SharedListenSocket : IDisposable
         if (descriptor is not { } fd) return null;
         var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
         // Closed on exec again, as every other socket of the process: only the next handover leaves it open.
-        if (SetCloseOnExec(fd, 1) < 0) throw new IOException($"fcntl F_SETFD on an inherited socket failed (errno {Marshal.GetLastPInvokeError()})");
+        SetCloseOnExec(fd, true);
         return new SharedListenSocket(socket);
     }
 
-    [DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-    private static extern int SetCloseOnExec(int fd, int cmd, int arg);
+    private static void SetCloseOnExec(int fd, bool close)
+    {
+        const int setDescriptorFlags = 2, closeOnExec = 1;
+        if (Fcntl(fd, setDescriptorFlags, close ? closeOnExec : 0) < 0)
+            throw new IOException($"fcntl F_SETFD on a listening socket failed (errno {Marshal.GetLastPInvokeError()})");
+    }
 
-    private static int SetCloseOnExec(int fd, int value) => SetCloseOnExec(fd, 2, value);
+    [DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static extern int Fcntl(int fd, int cmd, int arg);
 
     public static SharedListenSocket? TryOpen(NodeSettings settings) => TryOpen(settings.HttpHost, settings.HttpPort, "HTTP", "--http-port");
 

@@ -42,10 +42,9 @@ public sealed class MqttAckWindow(MqttConnectedClient client, ILogger log)
     /// <summary>Publishes of one connection being stored at once.</summary>
     public const int Size = 64;
 
-    private sealed class Pending(ushort packetId, MqttQualityOfServiceLevel qos)
+    private sealed class Pending(ushort packetId)
     {
         public ushort PacketId { get; } = packetId;
-        public MqttQualityOfServiceLevel Qos { get; } = qos;
         public MqttPublish? Answer { get; set; }
     }
 
@@ -60,7 +59,7 @@ public sealed class MqttAckWindow(MqttConnectedClient client, ILogger log)
     public async Task AddAsync(ushort packetId, MqttPublish publish, Func<MqttPublish, Task<MqttPublish>> handle, CancellationToken cancellationToken)
     {
         await _room.WaitAsync(cancellationToken);
-        var pending = new Pending(packetId, publish.QualityOfService);
+        var pending = new Pending(packetId);
         lock (_pending) _pending.Enqueue(pending);
         _ = RunAsync(pending, publish, handle);
     }
@@ -109,7 +108,7 @@ public sealed class MqttAckWindow(MqttConnectedClient client, ILogger log)
             _ = CloseAsync();
             return;
         }
-        if (pending.Qos == MqttQualityOfServiceLevel.AtMostOnce) return;
+        if (answer.QualityOfService == MqttQualityOfServiceLevel.AtMostOnce) return;
         client.Session.EnqueueControlPacket(new MqttPacketBusItem(new MqttPubAckPacket
         {
             PacketIdentifier = pending.PacketId,

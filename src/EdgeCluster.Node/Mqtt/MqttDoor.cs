@@ -169,14 +169,13 @@ public sealed class MqttDoor(MqttServer server, ActorSystem system, IRequiredAct
     {
         if (e.Packet is not MqttPublishPacket packet || e.ClientId == NodeClientId) return;
         var window = e.SessionItems[AckWindowKey] as MqttAckWindow;
-        var takes = packet.QualityOfServiceLevel != MqttQualityOfServiceLevel.ExactlyOnce && packet.TopicAlias == 0
-            && MqttReadings.IsSensorTopic(packet.Topic) && ClientOf(e.ClientId) is { } client;
-        if (!takes)
+        var client = packet.QualityOfServiceLevel != MqttQualityOfServiceLevel.ExactlyOnce && packet.TopicAlias == 0
+            && MqttReadings.IsSensorTopic(packet.Topic) ? ClientOf(e.ClientId) : null;
+        if (client is null)
         {
             if (window is not null) await window.DrainAsync(e.CancellationToken);
             return;
         }
-        client = ClientOf(e.ClientId)!;
         if (window is null || !window.Serves(client)) e.SessionItems[AckWindowKey] = window = new MqttAckWindow(client, log);
         e.ProcessPacket = false;
         // The packet's payload may sit in the connection's receive buffer: the publish keeps a copy of its own.
