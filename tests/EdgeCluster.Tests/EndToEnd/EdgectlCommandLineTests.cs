@@ -7,7 +7,7 @@ namespace EdgeCluster.Tests.EndToEnd;
 
 /// <summary>edgectl's help, usage errors, interactive session and log commands, as a user meets them.</summary>
 [Trait("Category", "Slow")]
-[Collection(MultiNodeCollection.Name)]
+[Collection(SingleNodeProcessCollection.Name)]
 public sealed class EdgectlCommandLineTests
 {
     /// <summary>Every command's help lists each of its options and arguments, as declared.</summary>

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace EdgeCluster.Tests.Http;
 
 /// <summary>/openapi/v1.json describes the API: every route the node maps, with each of its methods.</summary>
-[Collection(MultiNodeCollection.Name)]
+[Collection(SingleNodeProcessCollection.Name)]
 public sealed class OpenApiTests
 {
     [Fact]

@@ -20,3 +20,14 @@ public sealed class InProcessClusterCollection
 {
     public const string Name = "in-process-cluster";
 }
+
+/// <summary>
+/// Tests that run one node process at a time and no cluster (crash recovery, the uplink's errors, the command line on one
+/// member): a lane of their own beside the clusters' lanes. One node is a light load next to a cluster, and nothing in
+/// these tests hangs on a failure detector.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class SingleNodeProcessCollection
+{
+    public const string Name = "single-node-process";
+}
