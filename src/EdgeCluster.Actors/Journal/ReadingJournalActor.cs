@@ -140,6 +140,27 @@ public sealed class ReadingJournalActor : ReceivePersistentActor
     }
 }
 
+/// <summary>
+/// Answers an append that never reached the journal with <see cref="AppendFailed"/> at once: one sent while the journal
+/// was stopped between two restarts (its backoff supervisor passes it to dead letters), or taken by a journal that
+/// stopped before it was handled (a failed recovery drops what it had stashed). A dead letter was not written, so its
+/// writer may release the seqs it held: the client's retry after the journal is back is stored at once, instead of
+/// waiting for a write that cannot land to time out.
+/// </summary>
+public sealed class UndeliveredAppendsActor : ReceiveActor
+{
+    public UndeliveredAppendsActor()
+    {
+        Receive<DeadLetter>(dead =>
+        {
+            if (dead.Message is Append append)
+                append.ReplyTo.Tell(new AppendFailed(append.CorrelationId, "the journal is restarting"));
+        });
+    }
+
+    protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(DeadLetter));
+}
+
 public static class ReadingJournalHosting
 {
     /// <summary>The node's reading journal, restarted with backoff when its store fails.</summary>
@@ -150,6 +171,7 @@ public static class ReadingJournalHosting
             var journalProps = Props.Create(() => new ReadingJournalActor(settings, writer));
             var supervised = BackoffSupervisor.Props(Backoff.OnStop(journalProps, "journal",
                 TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), 0.2, -1));
+            system.ActorOf(Props.Create<UndeliveredAppendsActor>(), "undelivered-appends");
             registry.Register<ReadingJournalActor>(system.ActorOf(supervised, "reading-journal"));
         });
 }
