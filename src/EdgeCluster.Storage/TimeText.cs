@@ -8,10 +8,42 @@ namespace EdgeCluster.Storage;
 /// </summary>
 public static class TimeText
 {
-    private const string Format = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+    /// <summary>
+    /// yyyy-MM-ddTHH:mm:ss.fffZ, written by position: the read model formats two times for every reading it stores, and
+    /// the general formatter (<c>ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'")</c>, which gives the same text) was a visible
+    /// share of the writer's time.
+    /// </summary>
+    public static string FromUnixMs(long ms)
+    {
+        var time = DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime;
+        if (time.Year > 9999 || time.Year < 1) return time.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        return string.Create(24, time, static (c, t) =>
+        {
+            Put(c, 0, 4, t.Year);
+            c[4] = '-';
+            Put(c, 5, 2, t.Month);
+            c[7] = '-';
+            Put(c, 8, 2, t.Day);
+            c[10] = 'T';
+            Put(c, 11, 2, t.Hour);
+            c[13] = ':';
+            Put(c, 14, 2, t.Minute);
+            c[16] = ':';
+            Put(c, 17, 2, t.Second);
+            c[19] = '.';
+            Put(c, 20, 3, t.Millisecond);
+            c[23] = 'Z';
+        });
+    }
 
-    public static string FromUnixMs(long ms) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString(Format, CultureInfo.InvariantCulture);
+    private static void Put(Span<char> text, int start, int count, int value)
+    {
+        for (var i = start + count - 1; i >= start; i--)
+        {
+            text[i] = (char)('0' + value % 10);
+            value /= 10;
+        }
+    }
 
     /// <summary>Reads the fixed-width text back; by position, since replication reads it for every reading it serves.</summary>
     public static long ToUnixMs(string text)
