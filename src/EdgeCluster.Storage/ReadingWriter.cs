@@ -224,17 +224,18 @@ public sealed class ReadingWriter : IDisposable
     private bool InsertRow(JournaledReading journaled, long id, bool superseded)
     {
         var r = journaled.Reading;
+        // By position, in the order Prepare added them: a parameter looked up by name is a linear search, ten a reading.
         var p = _insertReading.Parameters;
-        p["$device"].Value = r.DeviceId;
-        p["$timestamp"].Value = TimeText.FromUnixMs(r.DeviceTimeMs);
-        p["$received"].Value = TimeText.FromUnixMs(r.ReceivedAtMs);
-        p["$temperature"].Value = r.Temperature;
-        p["$humidity"].Value = r.Humidity;
-        p["$seq"].Value = r.Seq is { } seq ? seq : DBNull.Value;
-        p["$origin"].Value = journaled.OriginNode;
-        p["$originSeq"].Value = journaled.OriginSeq;
-        p["$id"].Value = id;
-        p["$superseded"].Value = superseded ? 1 : 0;
+        p[0].Value = r.DeviceId;
+        p[1].Value = TimeText.FromUnixMs(r.DeviceTimeMs);
+        p[2].Value = TimeText.FromUnixMs(r.ReceivedAtMs);
+        p[3].Value = r.Temperature;
+        p[4].Value = r.Humidity;
+        p[5].Value = r.Seq is { } seq ? seq : DBNull.Value;
+        p[6].Value = journaled.OriginNode;
+        p[7].Value = journaled.OriginSeq;
+        p[8].Value = id;
+        p[9].Value = superseded ? 1 : 0;
         return _insertReading.ExecuteNonQuery() == 1;
     }
 
