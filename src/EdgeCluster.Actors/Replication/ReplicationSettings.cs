@@ -3,8 +3,8 @@ namespace EdgeCluster.Actors.Replication;
 /// <summary>How a member replicates readings: how often it pulls, and how many readings at most per pull.</summary>
 public sealed record ReplicationSettings(TimeSpan Interval, int MaxBatch)
 {
-    /// <summary>Offer each journaled group to the other members at once (off, as the node's --replication-push: the pulls alone replicate).</summary>
-    public bool Push { get; init; }
+    /// <summary>Offer each journaled group to the other members at once (the node's --replication-push, on by default); off, the pulls alone replicate.</summary>
+    public bool Push { get; init; } = true;
 
     /// <summary>
     /// How long journaled groups gather before one push carries them all, at a trickle (a board's reading reaches the

@@ -30,11 +30,10 @@ public sealed record NodeSettings
     public int ReplicationIntervalMs { get; init; } = 500;
     /// <summary>
     /// Offer each group this member journals to the other members at once (readings on every member in ~30 ms instead of
-    /// one to five pull intervals); off, the default for now: only the pulls every interval replicate. Off by default
-    /// because with it on, two full test runs each had strong operations refused on the majority side of a cut (the CP
-    /// experiment and the soak), which runs without it never had; not understood yet.
+    /// one to five pull intervals); the pulls every interval stay as the backstop. Off (<c>--replication-push off</c>):
+    /// the pulls alone replicate, for an experiment that wants to see anti-entropy on its own.
     /// </summary>
-    public bool ReplicationPush { get; init; }
+    public bool ReplicationPush { get; init; } = true;
     /// <summary>How often this node's inference worker heartbeats, and how long the coordinator waits before it counts a worker offline.</summary>
     public int HeartbeatIntervalMs { get; init; } = (int)InferenceSettings.Default.HeartbeatInterval.TotalMilliseconds;
     public int HeartbeatTimeoutMs { get; init; } = (int)InferenceSettings.Default.HeartbeatTimeout.TotalMilliseconds;

