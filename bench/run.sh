@@ -80,6 +80,10 @@ for schema in lab readmodel; do
     $bench_tool sqlite-ceiling --db "$WORK/ceiling.db" --rows 300000 --batch $batch --schema $schema
   done
 done
+# The node's read-model writer alone on the same rows: what it adds to the bare inserts above.
+for batch in 1000 10000; do
+  $bench_tool read-model-apply --db "$WORK/apply.db" --rows 300000 --batch $batch --devices 100
+done
 
 if [ -z "${SKIP_10M:-}" ]; then
   [ -f "$WORK/readings-10m.db" ] || $bench_tool seed --db "$WORK/readings-10m.db" --rows 10000000 --devices 100

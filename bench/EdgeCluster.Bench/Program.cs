@@ -9,6 +9,8 @@ using Microsoft.Data.Sqlite;
 return args.FirstOrDefault() switch
 {
     "sqlite-ceiling" => SqliteCeiling(Arg("--db", "/tmp/edge-bench/ceiling.db"), int.Parse(Arg("--rows", "200000")), int.Parse(Arg("--batch", "100")), Arg("--schema", "readmodel")),
+    "read-model-apply" => ReadModelApply(Arg("--db", "/tmp/edge-bench/apply.db"), int.Parse(Arg("--rows", "300000")), int.Parse(Arg("--batch", "1000")),
+        int.Parse(Arg("--devices", "100"))),
     "seed" => Seed(Arg("--db", "/tmp/edge-bench/readings-10m.db"), long.Parse(Arg("--rows", "10000000")), int.Parse(Arg("--devices", "100"))),
     "expire" => Expire(Arg("--db", "/tmp/edge-bench/expire.db"), long.Parse(Arg("--rows", "1000000")), int.Parse(Arg("--devices", "100"))),
     "query" => Query(Arg("--db", "/tmp/edge-bench/readings-10m.db"), int.Parse(Arg("--device", "42")), int.Parse(Arg("--iterations", "2000"))),
@@ -39,6 +41,7 @@ string Arg(string name, string fallback)
 static int Usage()
 {
     Console.Error.WriteLine("usage: EdgeCluster.Bench sqlite-ceiling [--db F] [--rows N] [--batch N] | seed [--db F] [--rows N] [--devices N] | query [--db F] [--device N] [--iterations N]");
+    Console.Error.WriteLine("       | read-model-apply [--db F] [--rows N] [--batch N] [--devices N]");
     Console.Error.WriteLine("       | expire [--db F] [--rows N] [--devices N]");
     Console.Error.WriteLine("       | page --member URL [--members N] [--devices N] [--device N] [--runs N]");
     Console.Error.WriteLine("       | load --member URL [--readings N] [--batch N] [--spread-days D] | catchup --member URL [--readings N] | visibility --members URL,URL,URL [--samples N]");
@@ -98,6 +101,38 @@ static int SqliteCeiling(string path, int rows, int batch, string schema)
     }
     var seconds = sw.Elapsed.TotalSeconds;
     Console.WriteLine($"sqlite-ceiling schema={schema} rows={rows} batch={batch} seconds={seconds:F2} rows_per_s={rows / seconds:F0}");
+    return 0;
+}
+
+// The node's read-model writer alone (ReadingWriter.Apply, as the read-model writer actor calls it): journaled groups of
+// --batch readings over --devices devices, one transaction each, with the rows, rollups, device rows and offsets the
+// node writes; next to sqlite-ceiling's bare inserts it shows what the writer adds per reading.
+static int ReadModelApply(string path, int rows, int batch, int devices)
+{
+    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+    foreach (var f in new[] { path, path + "-wal", path + "-shm" }) File.Delete(f);
+    using var store = new ReadModelStore(path);
+    var random = new Random(1);
+    var start = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    long originSeq = 0;
+    var groups = new List<ReadingsJournaled>();
+    for (var done = 0; done < rows; done += batch)
+    {
+        var readings = new List<JournaledReading>(batch);
+        for (var k = 0; k < batch; k++, originSeq++)
+        {
+            // A device's readings in time order, as boards send them (one a millisecond across the lab).
+            var reading = new Reading(random.Next(1, devices + 1), 20 + random.NextDouble() * 5, 50 + random.NextDouble() * 10,
+                start + originSeq, start + originSeq, null);
+            readings.Add(new JournaledReading(reading, "bench", originSeq + 1));
+        }
+        groups.Add(new ReadingsJournaled("bench", readings));
+    }
+    var sw = Stopwatch.StartNew();
+    long sequenceNr = 0;
+    foreach (var group in groups) store.Writer.Apply([group], ++sequenceNr, fresh: new List<JournaledReading>(group.Readings.Count));
+    var seconds = sw.Elapsed.TotalSeconds;
+    Console.WriteLine($"read-model-apply rows={rows} batch={batch} devices={devices} seconds={seconds:F2} rows_per_s={rows / seconds:F0}");
     return 0;
 }
 

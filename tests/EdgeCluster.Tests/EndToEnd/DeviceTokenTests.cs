@@ -16,7 +16,7 @@ namespace EdgeCluster.Tests.EndToEnd;
 /// stay 4xx; and no token reaches a log.
 /// </summary>
 [Trait("Category", "Slow")]
-[Collection(MultiNodeCollection.Name)]
+[Collection(LightClusterCollection.Name)]
 public sealed class DeviceTokenTests
 {
     private const string Admin = "lab-admin-secret";

@@ -16,7 +16,7 @@ namespace EdgeCluster.Tests.EndToEnd;
 /// lab's own Python publisher (python3-paho-mqtt 1.x), and MQTTnet's client.
 /// </summary>
 [Trait("Category", "Slow")]
-[Collection(MultiNodeCollection.Name)]
+[Collection(LightClusterCollection.Name)]
 public sealed class MqttTests(ITestOutputHelper output)
 {
     [Fact]

@@ -14,7 +14,7 @@ namespace EdgeCluster.Tests.EndToEnd;
 /// and MQTT over TLS (mosquitto_pub with the lab CA) serve the same certificate, and the readings reach every member.
 /// </summary>
 [Trait("Category", "Slow")]
-[Collection(MultiNodeCollection.Name)]
+[Collection(LightClusterCollection.Name)]
 public sealed class TlsTests
 {
     [Fact]

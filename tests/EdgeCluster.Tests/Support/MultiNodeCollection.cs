@@ -31,3 +31,15 @@ public sealed class SingleNodeProcessCollection
 {
     public const string Name = "single-node-process";
 }
+
+/// <summary>
+/// Small clusters of node processes that neither cut links nor wait for a member to be downed (TLS between members,
+/// device tokens, the MQTT door across members): a second clusters' lane beside
+/// <see cref="MultiNodeCollection"/>, whose partition and downing tests are the ones a starved failure detector would
+/// change. Without it the clusters' lane alone was most of the suite's time.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class LightClusterCollection
+{
+    public const string Name = "light-cluster";
+}
