@@ -13,6 +13,14 @@ namespace EdgeCluster.Node;
 /// </summary>
 public static class JournalConnections
 {
+    /// <summary>
+    /// How long a journal write waits for SQLite's lock before it fails: half the ingest request's timeout. A write that
+    /// gives up this way is rolled back, so its requests can be told "nothing was stored" before their deadline. Waiting
+    /// longer (it was 30 s) let Akka.Persistence's circuit breaker (call-timeout 10 s) or the request's own timeout answer
+    /// first, with a write still waiting underneath that could land after the client heard it had not.
+    /// </summary>
+    public static TimeSpan BusyTimeoutFor(TimeSpan requestTimeout) => requestTimeout / 2;
+
     public static DataOptions Options(string journalPath, TimeSpan busyTimeout) =>
         new DataOptions()
             .UseConnectionString(ProviderName.SQLiteMS, $"Data Source={journalPath};Default Timeout={(int)busyTimeout.TotalSeconds}")

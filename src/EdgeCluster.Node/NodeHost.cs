@@ -132,7 +132,7 @@ public static class NodeHost
                 Roles = settings.Roles.Concat(MemberRoles.For(settings.NodeName, self.HttpUrl)).ToArray(),
                 SeedNodes = settings.Seeds.Select(s => $"{(tls is null ? AkkaProtocol : AkkaTlsProtocol)}://{ActorSystemName}@{s}").ToArray(),
             })
-            .WithSqlPersistence(JournalConnections.Options(settings.JournalPath, TimeSpan.FromSeconds(30)), autoInitialize: true)
+            .WithSqlPersistence(JournalConnections.Options(settings.JournalPath, JournalConnections.BusyTimeoutFor(ingest.RequestTimeout)), autoInitialize: true)
             .AddJournalSerializer()
             .AddReadModelWriter()
             .AddReadingJournal(ingest)
