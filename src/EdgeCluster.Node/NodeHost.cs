@@ -289,12 +289,13 @@ internal sealed class EventHubService(ActorSystem system, Http.EventHub hub, Rea
 
 /// <summary>Runs before Kestrel starts listening: the read model catches up with the journal, then the node serves.</summary>
 internal sealed class ReadModelCatchUpService(ActorSystem system, ReadModelStore store, IngestSettings ingest,
-    Observability.ReadModelReadiness readiness, ILogger<ReadModelCatchUpService> log) : IHostedService
+    Observability.ReadModelReadiness readiness, IRequiredActor<ReadModelWriterActor> writer, ILogger<ReadModelCatchUpService> log)
+    : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var groups = await ReadModelCatchUp.RunAsync(system, store, ingest.JournalPersistenceId, NodeHost.QueryPluginId,
-            cancellationToken);
+            cancellationToken, await writer.GetAsync(cancellationToken));
         log.LogInformation("Read model caught up with the journal: {Groups} journal groups applied, offset {Offset}",
             groups, store.Writer.ProjectionOffset());
         readiness.CaughtUp = true;

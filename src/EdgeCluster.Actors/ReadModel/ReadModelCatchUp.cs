@@ -14,21 +14,35 @@ namespace EdgeCluster.Actors.ReadModel;
 /// </summary>
 public static class ReadModelCatchUp
 {
+    /// <param name="writer">
+    /// The running node's read-model writer: each batch is applied by it, between its other writes. The read model has one
+    /// writer connection, and the writer is already applying what other members push or pull while the node catches up;
+    /// applying beside it failed the node's start ("SqliteConnection does not support nested transactions"). Without
+    /// one (a spec's store that nothing else writes), batches are applied here.
+    /// </param>
     public static async Task<long> RunAsync(ActorSystem system, ReadModelStore store, string persistenceId,
-        string queryPluginId, CancellationToken cancellationToken = default)
+        string queryPluginId, CancellationToken cancellationToken = default, IActorRef? writer = null)
     {
         var readJournal = PersistenceQuery.Get(system).ReadJournalFor<ICurrentEventsByPersistenceIdQuery>(queryPluginId);
         var from = store.Writer.ProjectionOffset() + 1;
         long groups = 0;
         await readJournal.CurrentEventsByPersistenceId(persistenceId, from, long.MaxValue)
             .Grouped(64)
-            .RunForeach(envelopes =>
+            .SelectAsync(1, async envelopes =>
             {
                 var batch = envelopes.Where(e => e.Event is ReadingsJournaled).ToList();
-                if (batch.Count == 0) return;
-                store.Writer.Apply(batch.Select(e => (ReadingsJournaled)e.Event), batch.Max(e => e.SequenceNr));
-                groups += batch.Count;
-            }, system.Materializer()).WaitAsync(cancellationToken);
+                if (batch.Count == 0) return 0;
+                int Apply()
+                {
+                    store.Writer.Apply(batch.Select(e => (ReadingsJournaled)e.Event), batch.Max(e => e.SequenceNr));
+                    return batch.Count;
+                }
+                if (writer is null) return Apply();
+                var written = await writer.Ask<ReadModelProtocol.Written>(new ReadModelProtocol.Write(Apply), TimeSpan.FromMinutes(1),
+                    cancellationToken);
+                return written.Count;
+            })
+            .RunForeach(applied => groups += applied, system.Materializer()).WaitAsync(cancellationToken);
         return groups;
     }
 }
