@@ -28,13 +28,13 @@ else
   echo "netns partition experiment: NOT RUN (needs root, iproute2 and iptables; .ci/run installs them)"
 fi
 
-# The soak, two minutes of it: five members on loopback, the firmware's simulated boards over HTTP and MQTT, strong
-# and eventual writes, inference tasks, and a fault every 14-18 s (kill, isolate, split, flap, restart, pause).
-if DURATION=120 FAULT_EVERY=14-18 OUT="$(mktemp -d)/soak" WORK="$(mktemp -d)/lab" bench/soak.sh; then
-  printf 'soak (2 minutes, every fault): passed\n100%% tests passed, 0 tests failed out of 1\n' | tee -a "$log"
+# The soak, three minutes of it: five members on loopback, the firmware's simulated boards over HTTP and MQTT, strong
+# and eventual writes, inference tasks, and a fault every 20-25 s (kill, isolate, split, flap, restart, pause).
+if DURATION=180 FAULT_EVERY=20-25 OUT="$(mktemp -d)/soak" WORK="$(mktemp -d)/lab" bench/soak.sh; then
+  printf 'soak (3 minutes, every fault): passed\n100%% tests passed, 0 tests failed out of 1\n' | tee -a "$log"
 else
   status=1
-  printf 'soak (2 minutes, every fault): FAILED\n0%% tests passed, 1 tests failed out of 1\n' | tee -a "$log"
+  printf 'soak (3 minutes, every fault): FAILED\n0%% tests passed, 1 tests failed out of 1\n' | tee -a "$log"
 fi
 
 # One closing line over every test assembly (each GoogleTest case counts as one), in the plain

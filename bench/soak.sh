@@ -5,7 +5,7 @@
 # flap, restart the coordinator's member, pause one with SIGSTOP/SIGCONT. The experiment's checker gives the verdict
 # (exit 1 when a check fails) and writes the report, the timeline plot and the memory plot to OUT.
 #   bench/soak.sh                         # DURATION=1800 (30 minutes)
-#   DURATION=120 FAULT_EVERY=14-18 bench/soak.sh   # the 2-minute version test.sh runs
+#   DURATION=180 FAULT_EVERY=20-25 bench/soak.sh   # the 3-minute version test.sh runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-1800}
