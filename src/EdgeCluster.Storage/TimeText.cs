@@ -15,9 +15,8 @@ public static class TimeText
     /// </summary>
     public static string FromUnixMs(long ms)
     {
-        var time = DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime;
-        if (time.Year > 9999 || time.Year < 1) return time.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-        return string.Create(24, time, static (c, t) =>
+        // A DateTime's year is 1 to 9999 (FromUnixTimeMilliseconds refuses anything else): always four digits.
+        return string.Create(24, DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime, static (c, t) =>
         {
             Put(c, 0, 4, t.Year);
             c[4] = '-';

@@ -5,6 +5,22 @@ namespace EdgeCluster.Tests.Storage;
 
 public sealed class TimeTextTests
 {
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(1_780_315_140_123L)]
+    [InlineData(1_582_934_400_999L)]
+    [InlineData(4_102_444_799_000L)]
+    public void Stored_times_read_back_to_the_same_millisecond(long ms)
+    {
+        var text = TimeText.FromUnixMs(ms);
+        Assert.Equal(24, text.Length);
+        Assert.Equal(ms, TimeText.ToUnixMs(text));
+    }
+
+    [Fact]
+    public void Text_that_is_not_a_stored_time_is_refused() =>
+        Assert.Throws<FormatException>(() => TimeText.ToUnixMs("2026-1x-27T10:00:00.000Z"));
+
     [Fact]
     public void A_time_is_written_as_the_general_formatter_writes_it_and_read_back_to_the_same_millisecond()
     {
