@@ -194,9 +194,11 @@ public sealed class ReadingWriter : IDisposable
     /// <summary>Stores one reading, shown or superseded; 1 when it is the shown copy of a reading new here.</summary>
     private int Insert(JournaledReading reading, long id, List<JournaledReading>? fresh)
     {
-        if (InsertRow(reading, id, superseded: false))
+        // Formatted once: the row and the rollup both take the device's time as text.
+        var time = TimeText.FromUnixMs(reading.Reading.DeviceTimeMs);
+        if (InsertRow(reading, time, id, superseded: false))
         {
-            AddToRollup(reading.Reading);
+            AddToRollup(reading.Reading, time);
             fresh?.Add(reading);
             return 1;
         }
@@ -215,19 +217,19 @@ public sealed class ReadingWriter : IDisposable
             _supersede.Parameters["$id"].Value = other.Id;
             _supersede.ExecuteNonQuery();
             _rollup.Subtract(reading.Reading.DeviceId, Rollups.Bucket(other.Time, FoldedBefore), other.Temperature, other.Humidity);
-            AddToRollup(reading.Reading);
+            AddToRollup(reading.Reading, time);
         }
-        InsertRow(reading, id, superseded: !newWins);
+        InsertRow(reading, time, id, superseded: !newWins);
         return newWins ? 1 : 0;
     }
 
-    private bool InsertRow(JournaledReading journaled, long id, bool superseded)
+    private bool InsertRow(JournaledReading journaled, string time, long id, bool superseded)
     {
         var r = journaled.Reading;
         // By position, in the order Prepare added them: a parameter looked up by name is a linear search, ten a reading.
         var p = _insertReading.Parameters;
         p[0].Value = r.DeviceId;
-        p[1].Value = TimeText.FromUnixMs(r.DeviceTimeMs);
+        p[1].Value = time;
         p[2].Value = TimeText.FromUnixMs(r.ReceivedAtMs);
         p[3].Value = r.Temperature;
         p[4].Value = r.Humidity;
@@ -239,11 +241,8 @@ public sealed class ReadingWriter : IDisposable
         return _insertReading.ExecuteNonQuery() == 1;
     }
 
-    private void AddToRollup(Reading r)
-    {
-        var time = TimeText.FromUnixMs(r.DeviceTimeMs);
+    private void AddToRollup(Reading r, string time) =>
         _rollup.Add(r.DeviceId, Rollups.Bucket(time, FoldedBefore), time, r.DeviceTimeMs, r.Temperature, r.Humidity);
-    }
 
     private (long Id, string Origin, long OriginSeq, string Time, double Temperature, double Humidity)? FindShownCopy(JournaledReading reading, long id)
     {
