@@ -23,10 +23,13 @@ public sealed record Verdict(
     IReadOnlyDictionary<string, List<double?>> EventualAvailability,
     IReadOnlyDictionary<string, List<double?>> StrongAvailability,
     IReadOnlyDictionary<string, List<double?>> SideAvailability,
-    OpCounts Operations, IReadOnlyList<string> Failures, int EventualResent = 0)
+    OpCounts Operations, IReadOnlyList<string> Failures, int EventualResent = 0, IReadOnlyList<Offence>? Offences = null)
 {
     public bool Passed => Failures.Count == 0;
 }
+
+/// <summary>An operation behind a failed check, and the check it failed (the report lists them, so a failed run says what went wrong where).</summary>
+public sealed record Offence(string Check, Op Op, string? Member = null);
 
 /// <summary>
 /// Turns a history into a verdict, as a pure function: acknowledged writes lost, strong writes acknowledged on a
@@ -62,13 +65,20 @@ public static class Checker
         // Network cuts only: while a killed or paused member is being downed, strong operations may wait out their timeout.
         bool MajoritySide(Window w, string member) => w.Nemesis.IsNetwork() && !w.Minority.Contains(member)
             && (targets.Count - w.Minority.Count) * 2 > targets.Count;
-        var refusedOnMajority = history.Count(o => o.Kind is OpKind.StrongWrite or OpKind.StrongRead && o.Outcome == Outcome.Fail
-            && windows.Any(w => MajoritySide(w, o.Member) && o.InvokedAt >= w.From + Transition && o.InvokedAt < w.To));
+        var refusedOnMajorityOps = history.Where(o => o.Kind is OpKind.StrongWrite or OpKind.StrongRead && o.Outcome == Outcome.Fail
+            && windows.Any(w => MajoritySide(w, o.Member) && o.InvokedAt >= w.From + Transition && o.InvokedAt < w.To)).ToList();
+        var refusedOnMajority = refusedOnMajorityOps.Count;
 
         // A strong read is stale if it saw fewer readings than strong writes of that device acknowledged before it began.
         var strongReads = history.Where(o => o.Kind == OpKind.StrongRead && o.Outcome == Outcome.Ok).ToList();
-        var stale = strongReads.Count(o => o.ReadCount is { } seen &&
-            seen < acked.Count(w => w.Kind == OpKind.StrongWrite && w.Device == o.Device && w.CompletedAt < o.InvokedAt));
+        var staleOps = strongReads.Where(o => o.ReadCount is { } seen &&
+            seen < acked.Count(w => w.Kind == OpKind.StrongWrite && w.Device == o.Device && w.CompletedAt < o.InvokedAt)).ToList();
+        var stale = staleOps.Count;
+        var offences = lostPerMember.SelectMany(kv => kv.Value.Select(o => new Offence("acknowledged, then lost", o, kv.Key)))
+            .Concat(strongOnMinority.Select(o => new Offence("strong write acknowledged on a minority", o)))
+            .Concat(refusedOnMajorityOps.Select(o => new Offence("strong operation refused on the majority side", o)))
+            .Concat(staleOps.Select(o => new Offence("stale strong read", o)))
+            .ToList();
 
         var failures = new List<string>();
         if (eventualLost > 0) failures.Add($"{eventualLost} acknowledged eventual readings lost");
@@ -120,6 +130,7 @@ public static class Checker
             SideAvailability: sides.ToDictionary(kv => kv.Key, kv => PerSecond(o => kv.Value.Contains(o.Member))),
             Operations: OpCounts.Of(history),
             Failures: failures,
-            EventualResent: history.Where(o => o.Kind == OpKind.EventualWrite).Sum(o => o.Resent));
+            EventualResent: history.Where(o => o.Kind == OpKind.EventualWrite).Sum(o => o.Resent),
+            Offences: offences);
     }
 }

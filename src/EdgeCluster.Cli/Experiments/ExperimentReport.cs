@@ -95,6 +95,17 @@ public static class ExperimentReport
         foreach (var check in extra) md.AppendLine($"| {check.Name} | {check.Result}{(check.Passed ? "" : " (FAIL)")} |");
         md.AppendLine($"| verdict | {(passed ? "PASS" : "FAIL: " + string.Join("; ", failures))} |");
         md.AppendLine();
+        // The operations behind a failed check, so that a failed run (in CI, say) shows where and how it went wrong.
+        if (v.Offences is { Count: > 0 } offences)
+        {
+            md.AppendLine($"Operations behind the failed checks ({Math.Min(offences.Count, MaxOffences)} of {offences.Count}):");
+            md.AppendLine();
+            md.AppendLine("| check | member | operation | device, seq | invoked | completed | status | error |");
+            md.AppendLine("|---|---|---|---|---|---|---|---|");
+            foreach (var (check, op, member) in offences.Take(MaxOffences))
+                md.AppendLine($"| {check}{(member is null ? "" : $" (on {member})")} | {op.Member} | {op.Kind} | {op.Device}, {op.Seq} | {op.InvokedAt:0.00} s | {op.CompletedAt:0.00} s | {op.Status} | {Cell(op.Error)} |");
+            md.AppendLine();
+        }
         // A soak has no one minority: its faults are listed above, each with the members it struck.
         if (settings.Nemesis != NemesisKind.Soak)
         {
@@ -120,6 +131,10 @@ public static class ExperimentReport
         return new Report(passed, json, md.ToString(), AvailabilityPlot.Svg(v.EventualAvailability, v.StrongAvailability, windows, seconds), history,
             samples.Count > 0 ? AvailabilityPlot.Resources(samples, windows, seconds) : null);
     }
+
+    private const int MaxOffences = 20;
+
+    private static string Cell(string? text) => text is null ? "" : text.Replace("|", "\\|").Replace("\n", " ");
 
     private static string Verb(NemesisKind kind) => kind switch
     {

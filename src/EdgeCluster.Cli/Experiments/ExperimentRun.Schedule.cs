@@ -29,8 +29,8 @@ public sealed partial class ExperimentRun
             var victim = targets[random.Next(targets.Count)].Name;
             if (next + settings.FaultHold + 5 > until) return;
             if (next > Now) await Task.Delay(TimeSpan.FromSeconds(next - Now));
-            // A fault lands on a whole cluster: the members the last one downed have rejoined (or half a minute passed).
-            if (!await AllUpAsync(TimeSpan.FromSeconds(30))) Progress("not every member is Up after 30 s; the next fault goes ahead");
+            // A fault lands on a whole cluster: the members the last one downed have rejoined and know it (or half a minute passed).
+            if (!await AllUpAsync(TimeSpan.FromSeconds(30))) Progress("not every member sees every member Up after 30 s; the next fault goes ahead");
             var started = Now;
             try
             {
@@ -74,23 +74,31 @@ public sealed partial class ExperimentRun
         }
     }
 
-    /// <summary>Whether some member sees every member of the run Up, asked until <paramref name="within"/> passed.</summary>
+    /// <summary>
+    /// Whether the cluster is whole in every member's own view: each member sees every member of the run Up and
+    /// reachable, itself included, asked until <paramref name="within"/> passed. One member's view is not enough: a
+    /// member the leader has just moved to Up learns it by gossip a moment later and refuses strong operations ("not a
+    /// member") until then, which a fault started in that moment would count against the majority it belongs to.
+    /// </summary>
     private async Task<bool> AllUpAsync(TimeSpan within)
     {
         var deadline = Now + within.TotalSeconds;
         var names = targets.Select(t => t.Name).ToHashSet();
         while (true)
         {
+            var whole = 0;
             foreach (var t in targets)
             {
                 try
                 {
                     var view = await http.GetFromJsonAsync<ClusterView>($"http://{t.Http}/api/cluster", ApiJson.Options);
                     var up = view?.Members.Where(m => m.Status == "Up" && m.Reachable).Select(m => m.NodeName ?? "").ToHashSet();
-                    if (up is not null && names.IsSubsetOf(up)) return true;
+                    if (up is not null && names.IsSubsetOf(up)) whole++;
+                    else break;
                 }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException) { }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException) { break; }
             }
+            if (whole == targets.Count) return true;
             if (Now > deadline) return false;
             await Task.Delay(500);
         }

@@ -130,12 +130,17 @@ public sealed class CheckerTests
     {
         var history = CleanHistory();
         history.Add(Read("n2", 2000, 12, count: 1));
+        history.Add(new Op(0, "n1", OpKind.StrongWrite, 2000, 7, 11, 11.25, Outcome.Fail, 503, "not a member | rejoining"));
         var verdict = Check(history);
         var settings = new ExperimentSettings("cp", NemesisKind.Isolate, 20, 10, 5, "out", null, null);
         var report = ExperimentReport.Write(settings, Members, Cut, history, verdict, 15, 20,
             Members.Select(m => new FinalMember(m.Name, "Up", 1, null)).ToList(), [], []);
         Assert.False(report.Passed);
-        Assert.Contains("| verdict | FAIL: 1 stale strong reads |", report.Markdown);
+        Assert.Contains("| verdict | FAIL: 1 stale strong reads; 1 strong operations refused on the majority side during the partition |", report.Markdown);
+        // Each operation behind a failed check is listed: where, when, and what the member answered.
+        Assert.Contains("Operations behind the failed checks (2 of 2):", report.Markdown);
+        Assert.Contains("| strong operation refused on the majority side | n1 | StrongWrite | 2000, 7 | 11.00 s | 11.25 s | 503 | not a member \\| rejoining |", report.Markdown);
+        Assert.Contains("| stale strong read | n2 | StrongRead | 2000, 0 | 12.00 s | 12.10 s | 200 |  |", report.Markdown);
         Assert.Equal(1, report.Json["strong"]!["stale_reads"]!.GetValue<int>());
         Assert.False(report.Json["passed"]!.GetValue<bool>());
         Assert.StartsWith("<svg", report.Svg);
