@@ -32,6 +32,8 @@ public static class EdgeMetrics
         "Time from a journal write's start to its confirmation");
     private static readonly Histogram<double> ApplySeconds = Meter.CreateHistogram<double>("edge.read_model.apply.duration", "s",
         "Time to apply one transaction of readings to the read model, by source (journal, replication)");
+    private static readonly Counter<long> ApplyFailures = Meter.CreateCounter<long>("edge.read_model.apply.failures", "{transaction}",
+        "Read-model transactions that failed and were rolled back (the writer tries them again until they commit)");
     private static readonly Counter<long> Pulled = Meter.CreateCounter<long>("edge.replication.pulled", "{reading}",
         "Readings this member pulled from other members and did not hold");
     private static readonly Counter<long> PushedIn = Meter.CreateCounter<long>("edge.replication.pushed", "{reading}",
@@ -85,6 +87,8 @@ public static class EdgeMetrics
 
     public static void ReadModelApply(string source, TimeSpan took) =>
         ApplySeconds.Record(took.TotalSeconds, new KeyValuePair<string, object?>("source", source));
+
+    public static void ReadModelApplyFailed() => ApplyFailures.Add(1);
 
     public static void ReadingsPushed(long count)
     {
