@@ -147,6 +147,7 @@ public sealed class ReadModelWriterActor : ReceiveActor, IWithTimers, IWithUnbou
         m.ReplyTo.Tell(new Replication.ReplicationProtocol.ReplicatedApplied(m.Groups.Sum(g => g.Readings.Count), inserted, m.Source)
         {
             Pushed = m.Pushed,
+            PullId = m.PullId,
             Durable = m.Durable,
             Gapped = gapped?.Sum(g => g.Readings.Count) ?? 0,
         });

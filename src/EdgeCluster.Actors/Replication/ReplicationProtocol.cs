@@ -6,8 +6,14 @@ namespace EdgeCluster.Actors.Replication;
 
 public static class ReplicationProtocol
 {
-    /// <summary>Cross-node: "here is what I hold; send me what I lack, at most Max readings".</summary>
-    public sealed record Pull(IReadOnlyDictionary<string, long> Vector, int Max);
+    /// <summary>
+    /// Cross-node: "here is what I hold; send me what I lack, at most Max readings". <see cref="Id"/> numbers the puller's
+    /// pulls and comes back in the reply, so a strong read counts only replies to pulls sent after it began.
+    /// </summary>
+    public sealed record Pull(IReadOnlyDictionary<string, long> Vector, int Max)
+    {
+        public long Id { get; init; }
+    }
 
     /// <summary>
     /// Cross-node reply to <see cref="Pull"/>: the sender's own vector, the runs the puller lacks, and before them the
@@ -16,6 +22,9 @@ public static class ReplicationProtocol
     public sealed record PullResult(IReadOnlyDictionary<string, long> Vector, IReadOnlyList<ReadingsJournaled> Groups)
     {
         public IReadOnlyList<ExpiredRange> Expired { get; init; } = [];
+
+        /// <summary>The <see cref="Pull.Id"/> this answers.</summary>
+        public long PullId { get; init; }
 
         public int ReadingCount => Groups.Sum(g => g.Readings.Count);
     }
@@ -30,11 +39,17 @@ public static class ReplicationProtocol
 
         /// <summary>Pushed rather than pulled: a group that does not continue what this member holds is left for a pull.</summary>
         public bool Pushed { get; init; }
+
+        /// <summary>The pull whose reply this is (0 for a push).</summary>
+        public long PullId { get; init; }
     }
 
     public sealed record ReplicatedApplied(int Received, int Inserted, Address Source)
     {
         public bool Pushed { get; init; }
+
+        /// <summary>The pull whose reply was applied (0 for a push).</summary>
+        public long PullId { get; init; }
 
         /// <summary>Committed with synchronous=FULL: what it brought survives a power cut.</summary>
         public bool Durable { get; init; }

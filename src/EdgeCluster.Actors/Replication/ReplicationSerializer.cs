@@ -56,6 +56,8 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
                 case Pull pull:
                     WriteVector(w, pull.Vector);
                     w.Write(pull.Max);
+                    // Appended: a member of an earlier version reads the fields before and ignores the rest.
+                    w.Write(pull.Id);
                     break;
                 case PullResult result:
                     WriteVector(w, result.Vector);
@@ -63,6 +65,7 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
                     foreach (var group in result.Groups) JournalSerializer.WriteGroup(w, group);
                     w.Write(result.Expired.Count);
                     foreach (var range in result.Expired) WriteRange(w, range);
+                    w.Write(result.PullId);
                     break;
                 case Pushed pushed:
                     w.Write(pushed.Groups.Count);
@@ -113,14 +116,14 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
         switch (manifest)
         {
             case PullManifest:
-                return new Pull(ReadVector(r), r.ReadInt32());
+                return new Pull(ReadVector(r), r.ReadInt32()) { Id = More(r) ? r.ReadInt64() : 0 };
             case ResultManifest:
                 var vector = ReadVector(r);
                 var groups = new ReadingsJournaled[r.ReadInt32()];
                 for (var i = 0; i < groups.Length; i++) groups[i] = JournalSerializer.ReadGroup(r);
                 var expired = new ExpiredRange[r.ReadInt32()];
                 for (var i = 0; i < expired.Length; i++) expired[i] = ReadRange(r);
-                return new PullResult(vector, groups) { Expired = expired };
+                return new PullResult(vector, groups) { Expired = expired, PullId = More(r) ? r.ReadInt64() : 0 };
             case PushedManifest:
                 var pushed = new ReadingsJournaled[r.ReadInt32()];
                 for (var i = 0; i < pushed.Length; i++) pushed[i] = JournalSerializer.ReadGroup(r);
@@ -142,6 +145,9 @@ public sealed class ReplicationSerializer : SerializerWithStringManifest
                 throw new SerializationException($"Unknown replication manifest '{manifest}'");
         }
     }
+
+    /// <summary>Whether a field appended by a later version follows (a member of an earlier version did not write it).</summary>
+    private static bool More(BinaryReader r) => r.BaseStream.Position < r.BaseStream.Length;
 
     private static void WriteRange(BinaryWriter w, ExpiredRange range)
     {

@@ -30,10 +30,12 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
     private sealed record ConfirmTimedOut(long Id);
     private sealed record PendingConfirm(IActorRef ReplyTo, int Required, int Members, HashSet<Address> Acknowledged);
     private sealed record PendingSync(SyncRequest Request, IActorRef ReplyTo, Address Source, DateTime Since);
-    private sealed record PendingRead(IActorRef ReplyTo, int Required, int Members, HashSet<Address> CaughtUp, HashSet<Address> Asked);
+    /// <summary>A strong read: only replies to pulls numbered <paramref name="FirstPull"/> or later (sent after it began) count.</summary>
+    private sealed record PendingRead(IActorRef ReplyTo, int Required, int Members, HashSet<Address> CaughtUp, HashSet<Address> Asked, long FirstPull);
     private sealed record ReadTimedOut(long Id);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private long _nextPullId;
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private readonly ReadModelStore _store;
     private readonly IActorRef _writer;
@@ -90,7 +92,7 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         {
             Learn(pull.Vector);
             var (vector, expired, groups) = _store.Replication.Serve(pull.Vector, Math.Min(pull.Max, _settings.MaxBatch));
-            Sender.Tell(new PullResult(vector, groups) { Expired = expired });
+            Sender.Tell(new PullResult(vector, groups) { Expired = expired, PullId = pull.Id });
         });
         Receive<PullResult>(result =>
         {
@@ -98,11 +100,11 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
             Learn(result.Vector);
             if (result.Groups.Count == 0 && result.Expired.Count == 0)
             {
-                Applied(new ReplicatedApplied(0, 0, source));
+                Applied(new ReplicatedApplied(0, 0, source) { PullId = result.PullId });
                 return;
             }
             var durable = _syncs.Any(s => s.Source == source);
-            _writer.Tell(new ApplyReplicated(result.Groups, Self, source, durable) { Expired = result.Expired });
+            _writer.Tell(new ApplyReplicated(result.Groups, Self, source, durable) { Expired = result.Expired, PullId = result.PullId });
         });
         Receive<ReplicatedApplied>(Applied);
         Receive<PullTimedOut>(t =>
@@ -153,7 +155,7 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         Receive<SyncRequest>(sync =>
         {
             _syncs.Add(new PendingSync(sync, Sender, Sender.Path.Address, DateTime.UtcNow));
-            if (!AnswerSyncs()) Replicator(Sender.Path.Address).Tell(new Pull(_store.Replication.VersionVector(), _settings.MaxBatch));
+            if (!AnswerSyncs()) Replicator(Sender.Path.Address).Tell(NewPull());
         });
 
         // A strong read: this member first catches up with a majority of all members.
@@ -161,7 +163,7 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         {
             var state = _cluster.State;
             var members = Membership.Members(state);
-            var pending = new PendingRead(Sender, Membership.Majority(members), members, [_cluster.SelfAddress], []);
+            var pending = new PendingRead(Sender, Membership.Majority(members), members, [_cluster.SelfAddress], [], _nextPullId + 1);
             if (!Membership.SelfIsMember(_cluster))
             {
                 Sender.Tell(new MajorityNotConfirmed(1, pending.Required, members, Membership.NotAMember));
@@ -184,7 +186,7 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
             foreach (var peer in ReachablePeers())
             {
                 pending.Asked.Add(peer.Address);
-                Replicator(peer.Address).Tell(new Pull(_store.Replication.VersionVector(), _settings.MaxBatch));
+                Replicator(peer.Address).Tell(NewPull());
             }
             Timers.StartSingleTimer($"read-{id}", new ReadTimedOut(id), read.Timeout);
         });
@@ -227,21 +229,25 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         ProgressReads(applied);
         var syncPending = !AnswerSyncs() && _syncs.Any(s => s.Source == applied.Source);
         if (syncPending && applied.Received > 0)
-            Replicator(applied.Source).Tell(new Pull(_store.Replication.VersionVector(), _settings.MaxBatch));
+            Replicator(applied.Source).Tell(NewPull());
         if (applied.Source != _pullingFrom) return;
         _pullingFrom = null;
         // A full batch means the peer may hold more: catching up does not wait for the next tick.
         if (applied.Received >= _settings.MaxBatch) PullFromRandomPeer();
     }
 
-    // A peer counts for a strong read once a pull from it came back less than full: this member holds all it had.
+    // A peer counts for a strong read once a pull from it, sent after the read began, came back less than full: this member
+    // holds all the peer had when the pull reached it. A reply to an earlier pull (anti-entropy's, or an earlier read's
+    // that was still on its way) may predate a strong write acknowledged before this read began, and counted, it let the
+    // read miss that write (the soak's stale strong read).
     private void ProgressReads(ReplicatedApplied applied)
     {
-        var waiting = _reads.Where(r => r.Value.Asked.Contains(applied.Source) && !r.Value.CaughtUp.Contains(applied.Source)).ToList();
+        var waiting = _reads.Where(r => r.Value.Asked.Contains(applied.Source) && !r.Value.CaughtUp.Contains(applied.Source)
+            && applied.PullId >= r.Value.FirstPull).ToList();
         if (waiting.Count == 0) return;
         if (applied.Received >= _settings.MaxBatch)
         {
-            Replicator(applied.Source).Tell(new Pull(_store.Replication.VersionVector(), _settings.MaxBatch));
+            Replicator(applied.Source).Tell(NewPull());
             return;
         }
         foreach (var (id, read) in waiting)
@@ -276,6 +282,8 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
                         && m.Address != _cluster.SelfAddress && !state.Unreachable.Contains(m))
             .ToList();
     }
+
+    private Pull NewPull() => new(_store.Replication.VersionVector(), _settings.MaxBatch) { Id = ++_nextPullId };
 
     private ActorSelection Replicator(Address address) => Context.ActorSelection(new RootActorPath(address) / "user" / Name);
 
@@ -317,7 +325,7 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
     {
         _pullingFrom = peer;
         _attempt++;
-        Replicator(peer).Tell(new Pull(_store.Replication.VersionVector(), _settings.MaxBatch));
+        Replicator(peer).Tell(NewPull());
         Timers.StartSingleTimer("pull-timeout", new PullTimedOut(_attempt), _settings.PullTimeout);
     }
 

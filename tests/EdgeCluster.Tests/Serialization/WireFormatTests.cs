@@ -74,8 +74,8 @@ public sealed class WireFormatTests : IAsyncLifetime
 
     private static object Message(string name) => name switch
     {
-        "pull" => new Pull(Vector, 5000),
-        "pull result" => new PullResult(Vector, [Group]),
+        "pull" => new Pull(Vector, 5000) { Id = 12 },
+        "pull result" => new PullResult(Vector, [Group]) { PullId = 12 },
         "pushed groups" => new Pushed([Group, Group]),
         "sync request" => new SyncRequest("pi-1", 43, 7),
         "sync done" => new SyncDone(7),
@@ -122,6 +122,19 @@ public sealed class WireFormatTests : IAsyncLifetime
         Assert.Equal(0, bytes[^1]);
         var back = (DeviceInfo)Serialization.Deserialize(earlier, serializer.Identifier, Akka.Serialization.Serialization.ManifestFor(serializer, device));
         Assert.Equal(device, back);
+    }
+
+    [Fact]
+    public void A_pull_and_its_reply_written_by_a_member_of_the_version_before_pull_ids_read_with_id_0()
+    {
+        foreach (var message in new object[] { new Pull(Vector, 5000) { Id = 12 }, new PullResult(Vector, [Group]) { PullId = 12 } })
+        {
+            var serializer = Serialization.FindSerializerFor(message);
+            // The earlier layout ended before the id (8 bytes, appended).
+            var earlier = serializer.ToBinary(message)[..^8];
+            var back = Serialization.Deserialize(earlier, serializer.Identifier, Akka.Serialization.Serialization.ManifestFor(serializer, message));
+            Assert.Equal(0, back switch { Pull p => p.Id, PullResult r => r.PullId, _ => -1 });
+        }
     }
 
     [Fact]
