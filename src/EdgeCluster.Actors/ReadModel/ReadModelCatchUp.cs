@@ -23,6 +23,7 @@ public static class ReadModelCatchUp
     public static async Task<long> RunAsync(ActorSystem system, ReadModelStore store, string persistenceId,
         string queryPluginId, CancellationToken cancellationToken = default, IActorRef? writer = null)
     {
+        await JournalStartedAsync(system, persistenceId, cancellationToken);
         var readJournal = PersistenceQuery.Get(system).ReadJournalFor<ICurrentEventsByPersistenceIdQuery>(queryPluginId);
         var from = store.Writer.ProjectionOffset() + 1;
         long groups = 0;
@@ -44,5 +45,21 @@ public static class ReadModelCatchUp
             })
             .RunForeach(applied => groups += applied, system.Materializer()).WaitAsync(cancellationToken);
         return groups;
+    }
+
+    /// <summary>How long a node's start waits for the SQL journal to open its file and tables.</summary>
+    public static readonly TimeSpan JournalStartTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Waits until the write journal has initialized (opened its file, created its tables) and answers. Akka.Persistence.Sql's
+    /// read journal waits for that itself, blocking and for 5 s only, and throws after: five nodes starting at once on two
+    /// cores (a lab's <c>edgectl lab up</c>, a soak) went past it, and the node failed to start. The journal stashes what
+    /// it is sent until it has initialized, so a replay of nothing (max 0) is answered as soon as it can serve.
+    /// </summary>
+    private static async Task JournalStartedAsync(ActorSystem system, string persistenceId, CancellationToken cancellationToken)
+    {
+        var journal = Akka.Persistence.Persistence.Instance.Apply(system).JournalFor(null);
+        await journal.Ask<object>(replyTo => new Akka.Persistence.ReplayMessages(0, 0, 0, persistenceId, replyTo),
+            JournalStartTimeout, cancellationToken);
     }
 }
