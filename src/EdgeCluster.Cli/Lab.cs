@@ -23,9 +23,7 @@ public static class Lab
 
     /// <summary>
     /// Starts <paramref name="count"/> nodes, n1 first (it forms the cluster), each of the others seeded with the ones
-    /// before it (at most two). With fixed base ports every seed is known before any node runs, so all start at once
-    /// (a Pi lab's or a soak's five nodes are up in the time one takes); a base port of 0 lets the OS choose each node's
-    /// port, which the node's ready line says, so then each waits for the one before.
+    /// before it (at most two). A base port of 0 lets the OS choose each node's port; the node's ready line says which.
     /// </summary>
     public static async Task<LabState> UpAsync(string dir, int count, string profile, int httpBase, int akkaBase, IReadOnlyList<string> nodeArgs,
         int mqttBase = DefaultMqttPort)
@@ -36,7 +34,6 @@ public static class Lab
         Directory.CreateDirectory(dir);
         var dll = NodeDll();
         var nodes = new List<LabNode>();
-        var starting = new List<(string Name, int Pid, string Data, string Log, string[] Switches, int Index)>();
         try
         {
             for (var i = 0; i < count; i++)
@@ -45,9 +42,7 @@ public static class Lab
                 var data = Path.Combine(dir, name);
                 var log = Path.Combine(dir, $"{name}.log");
                 if (File.Exists(log)) File.Delete(log);
-                var seeds = akkaBase == 0
-                    ? nodes.Take(2).Select(n => $"127.0.0.1:{n.AkkaPort}").ToList()
-                    : Enumerable.Range(0, Math.Min(i, 2)).Select(k => $"127.0.0.1:{akkaBase + k}").ToList();
+                var seeds = nodes.Take(2).Select(n => $"127.0.0.1:{n.AkkaPort}").ToList();
                 string[] nodeSwitches =
                 [
                     "--node-name", name, "--http-host", "127.0.0.1", "--http-port", PortFor(httpBase, i).ToString(),
@@ -57,28 +52,19 @@ public static class Lab
                     "--profile", profile, "--auto-register", .. seeds.Count == 0 ? Array.Empty<string>() : ["--seeds", string.Join(",", seeds)],
                     .. nodeArgs,
                 ];
-                starting.Add((name, Start(dll, nodeSwitches, log), data, log, nodeSwitches, i));
-                if (akkaBase == 0) await ReadyAsync(starting[^1]);
+                var pid = Start(dll, nodeSwitches, log);
+                var (http, akka) = await WaitReadyAsync(name, pid, log, TimeSpan.FromSeconds(60));
+                nodes.Add(new LabNode(name, pid, http, akka, PortFor(httpBase == 0 ? 0 : mqttBase, i), data, log, nodeSwitches));
             }
-            if (akkaBase != 0) foreach (var s in starting) await ReadyAsync(s);
         }
         finally
         {
             // Written whatever happened, so that lab down stops what did start.
-            var known = nodes.Select(n => n.Name).ToHashSet();
-            await SaveAsync(dir, new LabState(profile, [.. nodes, .. starting.Where(s => !known.Contains(s.Name))
-                .Select(s => new LabNode(s.Name, s.Pid, PortFor(httpBase, s.Index), PortFor(akkaBase, s.Index),
-                    PortFor(httpBase == 0 ? 0 : mqttBase, s.Index), s.Data, s.Log, s.Switches))]));
+            await SaveAsync(dir, new LabState(profile, nodes));
         }
         foreach (var n in nodes) await WaitHealthyAsync(n, TimeSpan.FromSeconds(60));
         await WaitMembersAsync(nodes[0], count, TimeSpan.FromSeconds(60));
         return new LabState(profile, nodes);
-
-        async Task ReadyAsync((string Name, int Pid, string Data, string Log, string[] Switches, int Index) s)
-        {
-            var (http, akka) = await WaitReadyAsync(s.Name, s.Pid, s.Log, TimeSpan.FromSeconds(60));
-            nodes.Add(new LabNode(s.Name, s.Pid, http, akka, PortFor(httpBase == 0 ? 0 : mqttBase, s.Index), s.Data, s.Log, s.Switches));
-        }
     }
 
     private static int PortFor(int basePort, int index) => basePort == 0 ? 0 : basePort + index;
