@@ -23,31 +23,65 @@ public sealed record DeviceStatusChanged(int DeviceId, string? From, string To, 
 /// <summary>
 /// Turns the device-health rule (computed when asked, so a device goes late by silence alone) into events: every second
 /// it computes each registered device's status and publishes a <see cref="DeviceStatusChanged"/> for each one that
-/// changed. The MQTT door's retained status is one subscriber.
+/// changed; and as soon as readings are stored (this member's or replicated), it looks at the devices among them that
+/// were not online, so a board that reports again is online at once rather than at the next round (and a short spell
+/// online between two rounds is not missed). The MQTT door's retained status is one subscriber.
 /// </summary>
 public sealed class DeviceStatusWatch(ActorSystem system, ReadModelStore store, DeviceStatus health, ILogger<DeviceStatusWatch> log)
     : BackgroundService
 {
     public static readonly TimeSpan Every = TimeSpan.FromSeconds(1);
     private readonly Dictionary<int, string> _known = new();
+    private readonly object _gate = new();
 
     /// <summary>One round: the changes since the last round, published and returned.</summary>
-    public IReadOnlyList<DeviceStatusChanged> Check(long nowMs)
+    public IReadOnlyList<DeviceStatusChanged> Check(long nowMs) => Check(store.Devices.List(), nowMs);
+
+    private List<DeviceStatusChanged> Check(IEnumerable<DeviceInfo> devices, long nowMs)
     {
         var changes = new List<DeviceStatusChanged>();
-        foreach (var device in store.Devices.List())
+        // One caller at a time (the round's timer, the stored readings' relay), publishing in the order it decided.
+        lock (_gate)
         {
-            var view = health.Of(device, nowMs);
-            if (_known.TryGetValue(device.DeviceId, out var before) && before == view.Status) continue;
-            changes.Add(new DeviceStatusChanged(device.DeviceId, before, view.Status, view.LastSeen, TimeText.FromUnixMs(nowMs)));
-            _known[device.DeviceId] = view.Status;
+            foreach (var device in devices)
+            {
+                var view = health.Of(device, nowMs);
+                if (_known.TryGetValue(device.DeviceId, out var before) && before == view.Status) continue;
+                changes.Add(new DeviceStatusChanged(device.DeviceId, before, view.Status, view.LastSeen, TimeText.FromUnixMs(nowMs)));
+                _known[device.DeviceId] = view.Status;
+            }
+            foreach (var change in changes) system.EventStream.Publish(change);
         }
-        foreach (var change in changes) system.EventStream.Publish(change);
         return changes;
+    }
+
+    /// <summary>Readings were stored: the devices among them this watch did not know as online are looked at now.</summary>
+    private void Reported(IReadOnlyList<JournaledReading> readings)
+    {
+        HashSet<int>? waking = null;
+        lock (_gate)
+        {
+            foreach (var r in readings)
+            {
+                var id = r.Reading.DeviceId;
+                if (_known.TryGetValue(id, out var status) && status == "online") continue;
+                (waking ??= new HashSet<int>()).Add(id);
+            }
+        }
+        if (waking is null) return;
+        Check(store.Devices.List().Where(d => waking.Contains(d.DeviceId)), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+    }
+
+    private sealed class StoredRelay : ReceiveActor
+    {
+        public StoredRelay(DeviceStatusWatch watch) =>
+            Receive<EdgeCluster.Actors.ReadModel.ReadModelProtocol.ReadingsStored>(stored => watch.Reported(stored.Readings));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
+        var relay = system.ActorOf(Props.Create(() => new StoredRelay(this)), "device-status-watch");
+        system.EventStream.Subscribe(relay, typeof(EdgeCluster.Actors.ReadModel.ReadModelProtocol.ReadingsStored));
         using var timer = new PeriodicTimer(Every);
         try
         {
@@ -64,5 +98,9 @@ public sealed class DeviceStatusWatch(ActorSystem system, ReadModelStore store, 
             }
         }
         catch (OperationCanceledException) { }
+        finally
+        {
+            system.Stop(relay);
+        }
     }
 }
