@@ -24,9 +24,12 @@ public static class Lab
     /// <summary>
     /// Starts <paramref name="count"/> nodes, n1 first (it forms the cluster), each of the others seeded with the ones
     /// before it (at most two). A base port of 0 lets the OS choose each node's port; the node's ready line says which.
+    /// When it fails, what did start is recorded for <c>lab down</c> (a node still starting included); with
+    /// <paramref name="stopOnFailure"/> (an experiment's own lab) it is stopped at once, so no node of a failed start
+    /// keeps running on the lab's ports into the next run.
     /// </summary>
     public static async Task<LabState> UpAsync(string dir, int count, string profile, int httpBase, int akkaBase, IReadOnlyList<string> nodeArgs,
-        int mqttBase = DefaultMqttPort)
+        int mqttBase = DefaultMqttPort, bool stopOnFailure = false)
     {
         var stateFile = Path.Combine(dir, "lab.json");
         if (File.Exists(stateFile) && Load(dir).Nodes.Any(n => Alive(n.Pid)))
@@ -34,36 +37,47 @@ public static class Lab
         Directory.CreateDirectory(dir);
         var dll = NodeDll();
         var nodes = new List<LabNode>();
+        LabNode? starting = null;
         try
         {
-            for (var i = 0; i < count; i++)
+            try
             {
-                var name = $"n{i + 1}";
-                var data = Path.Combine(dir, name);
-                var log = Path.Combine(dir, $"{name}.log");
-                if (File.Exists(log)) File.Delete(log);
-                var seeds = nodes.Take(2).Select(n => $"127.0.0.1:{n.AkkaPort}").ToList();
-                string[] nodeSwitches =
-                [
-                    "--node-name", name, "--http-host", "127.0.0.1", "--http-port", PortFor(httpBase, i).ToString(),
-                    "--akka-host", "127.0.0.1", "--akka-port", PortFor(akkaBase, i).ToString(), "--data-dir", data,
-                    // MQTT on 1883, 1884, ... beside HTTP 5000, 5001, ...; off when the ports are the OS's choice.
-                    "--mqtt-port", PortFor(httpBase == 0 ? 0 : mqttBase, i).ToString(),
-                    "--profile", profile, "--auto-register", .. seeds.Count == 0 ? Array.Empty<string>() : ["--seeds", string.Join(",", seeds)],
-                    .. nodeArgs,
-                ];
-                var pid = Start(dll, nodeSwitches, log);
-                var (http, akka) = await WaitReadyAsync(name, pid, log, TimeSpan.FromSeconds(60));
-                nodes.Add(new LabNode(name, pid, http, akka, PortFor(httpBase == 0 ? 0 : mqttBase, i), data, log, nodeSwitches));
+                for (var i = 0; i < count; i++)
+                {
+                    var name = $"n{i + 1}";
+                    var data = Path.Combine(dir, name);
+                    var log = Path.Combine(dir, $"{name}.log");
+                    if (File.Exists(log)) File.Delete(log);
+                    var seeds = nodes.Take(2).Select(n => $"127.0.0.1:{n.AkkaPort}").ToList();
+                    string[] nodeSwitches =
+                    [
+                        "--node-name", name, "--http-host", "127.0.0.1", "--http-port", PortFor(httpBase, i).ToString(),
+                        "--akka-host", "127.0.0.1", "--akka-port", PortFor(akkaBase, i).ToString(), "--data-dir", data,
+                        // MQTT on 1883, 1884, ... beside HTTP 5000, 5001, ...; off when the ports are the OS's choice.
+                        "--mqtt-port", PortFor(httpBase == 0 ? 0 : mqttBase, i).ToString(),
+                        "--profile", profile, "--auto-register", .. seeds.Count == 0 ? Array.Empty<string>() : ["--seeds", string.Join(",", seeds)],
+                        .. nodeArgs,
+                    ];
+                    var pid = Start(dll, nodeSwitches, log);
+                    starting = new LabNode(name, pid, PortFor(httpBase, i), PortFor(akkaBase, i), PortFor(httpBase == 0 ? 0 : mqttBase, i), data, log, nodeSwitches);
+                    var (http, akka) = await WaitReadyAsync(name, pid, log, TimeSpan.FromSeconds(60));
+                    nodes.Add(starting with { HttpPort = http, AkkaPort = akka });
+                    starting = null;
+                }
             }
+            finally
+            {
+                // Written whatever happened, so that lab down stops what did start (a node that was still starting too).
+                await SaveAsync(dir, new LabState(profile, starting is null ? nodes : [.. nodes, starting]));
+            }
+            foreach (var n in nodes) await WaitHealthyAsync(n, TimeSpan.FromSeconds(60));
+            await WaitMembersAsync(nodes[0], count, TimeSpan.FromSeconds(60));
         }
-        finally
+        catch (Exception) when (stopOnFailure)
         {
-            // Written whatever happened, so that lab down stops what did start.
-            await SaveAsync(dir, new LabState(profile, nodes));
+            await DownAsync(dir, purge: false);
+            throw;
         }
-        foreach (var n in nodes) await WaitHealthyAsync(n, TimeSpan.FromSeconds(60));
-        await WaitMembersAsync(nodes[0], count, TimeSpan.FromSeconds(60));
         return new LabState(profile, nodes);
     }
 

@@ -95,7 +95,8 @@ public static class ExperimentCommand
         if (ownLab)
         {
             Output.Out.WriteLine($"starting a lab of {nodes} (profile {settings.Profile}) in {dir}");
-            await Lab.UpAsync(dir, nodes, settings.Profile, httpPort, akkaPort, [], mqttPort);
+            // A lab that did not come up whole is stopped: left running, its nodes would answer on the ports of the next run.
+            await Lab.UpAsync(dir, nodes, settings.Profile, httpPort, akkaPort, [], mqttPort, stopOnFailure: true);
         }
         try
         {

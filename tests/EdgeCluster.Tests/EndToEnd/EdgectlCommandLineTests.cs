@@ -145,6 +145,28 @@ public sealed class EdgectlCommandLineTests
         });
     }
 
+    /// <summary>
+    /// An experiment's lab that does not come up whole is stopped: a node left running would answer on the lab's ports in
+    /// the next run (a later lab's member joined it and two clusters stood side by side).
+    /// </summary>
+    [Fact]
+    public async Task An_experiment_whose_lab_does_not_come_up_stops_the_nodes_it_started()
+    {
+        using var dir = new TempDir();
+        // n3's HTTP port is taken: n3 stops while starting, after n1 and n2 are up.
+        var (http, mqtt) = (FreePort.Next(), FreePort.Next());
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, http + 2);
+        taken.Start();
+        var run = await EdgectlProcess.RunAsync("experiment", "--nodes", "3", "--duration", "10", "--dir", dir.File("lab"),
+            "--out", dir.File("report"), "--http-port", http.ToString(), "--akka-port", "0", "--mqtt-port", mqtt.ToString());
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("n3 stopped while starting", run.Err);
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        foreach (var port in new[] { http, http + 1 })
+            await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync($"http://127.0.0.1:{port}/healthz"));
+        Assert.False(File.Exists(Path.Combine(dir.File("lab"), "lab.json")));
+    }
+
     [Fact]
     public void Tab_completion_offers_commands_options_and_member_names()
     {
