@@ -89,7 +89,7 @@ public sealed class SharedListenSocket : IDisposable
     {
         try
         {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            ReuseAddressOnly(socket);
             socket.Bind(endpoint);
             socket.Listen(512);
         }
@@ -103,6 +103,18 @@ public sealed class SharedListenSocket : IDisposable
             socket.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// SO_REUSEADDR, so a node started again binds its port while connections of its last run linger in TIME_WAIT; and not
+    /// SO_REUSEPORT, which .NET's <see cref="SocketOptionName.ReuseAddress"/> also sets on Linux and macOS: with it a second
+    /// node given the same port bound it beside the first without a word, the kernel sharing the connections between them.
+    /// </summary>
+    private static void ReuseAddressOnly(Socket socket)
+    {
+        // SOL_SOCKET and SO_REUSEADDR: 1 and 2 on Linux, 0xffff and 4 on macOS.
+        var (level, name) = OperatingSystem.IsLinux() ? (1, 2) : (0xffff, 4);
+        socket.SetRawSocketOption(level, name, BitConverter.GetBytes(1));
     }
 
     /// <summary>A new descriptor for the same listening socket: Kestrel may close its copy when it stops.</summary>

@@ -207,6 +207,29 @@ public sealed class NodeSettingsTests
         Assert.Single(stderr.Trim().Split('\n'));
     }
 
+    /// <summary>
+    /// A port another node listens on is taken too: a node's listening socket allows the address to be reused (so a node
+    /// started again binds at once) but not shared (.NET's ReuseAddress also sets SO_REUSEPORT, and a second node on the
+    /// same port started beside the first, the kernel sharing the connections between them).
+    /// </summary>
+    [Fact]
+    public async Task The_node_stops_at_start_when_another_node_listens_on_its_HTTP_port()
+    {
+        using var dir = new TempDir();
+        using var first = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream,
+            System.Net.Sockets.ProtocolType.Tcp);
+        // What a node of the version before did: ReuseAddress, which on Linux is SO_REUSEADDR and SO_REUSEPORT.
+        first.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.ReuseAddress, true);
+        first.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        first.Listen();
+        var port = ((System.Net.IPEndPoint)first.LocalEndPoint!).Port;
+        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "EdgeCluster.Node.dll"), "--data-dir", dir.Path,
+            "--http-host", "127.0.0.1", "--http-port", port.ToString(), "--akka-port", "0", "--mqtt-port", "0"]);
+        var (exitCode, _, stderr) = await ProcessRun.ToExitAsync(info, TimeSpan.FromSeconds(60));
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"HTTP port {port} is already in use (set --http-port)", stderr);
+    }
+
     [Fact]
     public async Task The_node_stops_at_start_with_one_clear_line_for_a_bad_setting()
     {
