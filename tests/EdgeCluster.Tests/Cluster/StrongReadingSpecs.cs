@@ -33,6 +33,14 @@ public sealed class StrongReadingSpecs
         // Periodic replication every ten minutes, and node-2 cut off while the strong writes are made: node-2 misses them.
         await using var cluster = await TestCluster.StartAsync(3, replicationIntervalMs: 600_000, profile: "ap");
         Assert.Equal(HttpStatusCode.OK, (await cluster[0].Http.PostAsJsonAsync("/api/admin/partition/isolate", new { member = "node-2" })).StatusCode);
+        // Written once node-0 knows node-2 is cut off: a strong write asks every member it reaches to pull it, and one
+        // asked in the moment the cut took effect could still get it.
+        await Eventually.AssertAsync(async () =>
+        {
+            var view = await (await cluster[0].Http.GetAsync("/api/cluster")).ReadJsonAsync();
+            Assert.Contains(view.GetProperty("members").EnumerateArray(),
+                m => m.GetProperty("node_name").GetString() == "node-2" && !m.GetProperty("reachable").GetBoolean());
+        }, TimeSpan.FromSeconds(20));
         for (var seq = 1; seq <= 5; seq++)
         {
             var write = await cluster[0].Http.PostAsJsonAsync("/api/reading?consistency=strong",
