@@ -64,7 +64,7 @@ public sealed class DeviceStatusWatch(ActorSystem system, ReadModelStore store, 
             foreach (var r in readings)
             {
                 var id = r.Reading.DeviceId;
-                if (_known.TryGetValue(id, out var status) && status == "online") continue;
+                if (_known.TryGetValue(id, out var status) && status == EdgeCluster.Domain.Analytics.DeviceHealth.Online) continue;
                 (waking ??= new HashSet<int>()).Add(id);
             }
         }
