@@ -175,12 +175,17 @@ public static class Lab
         if (!File.Exists(Path.Combine(dir, "lab.json"))) return 0;
         var state = Load(dir);
         var running = state.Nodes.Where(n => Alive(n.Pid)).ToList();
-        foreach (var n in running)
+        // Every member but one leaves together, then the last one alone. When every member leaves at once, the leader
+        // sees the others removed but no one is left to remove it, and it waits out Akka's cluster-exiting phase (10 s).
+        foreach (var group in running.Count <= 1 ? [running] : new[] { running.Skip(1).ToList(), running.Take(1).ToList() })
         {
-            Signal(n.Pid, "CONT"); // a paused node could not act on TERM
-            Signal(n.Pid, "TERM");
+            foreach (var n in group)
+            {
+                Signal(n.Pid, "CONT"); // a paused node could not act on TERM
+                Signal(n.Pid, "TERM");
+            }
+            await StoppedAsync(group.Select(n => n.Pid), TimeSpan.FromSeconds(20));
         }
-        await StoppedAsync(running.Select(n => n.Pid), TimeSpan.FromSeconds(20));
         foreach (var n in running.Where(n => Alive(n.Pid)))
         {
             try { Process.GetProcessById(n.Pid).Kill(); } catch (ArgumentException) { }
@@ -229,16 +234,36 @@ public static class Lab
         return process.Id;
     }
 
-    private static bool Alive(int pid)
+    /// <summary>Whether the process runs: it exists and has not ended (a process that ended but was not reaped yet has).</summary>
+    public static bool Alive(int pid)
     {
         try
         {
             using var p = Process.GetProcessById(pid);
-            return !p.HasExited;
+            return !p.HasExited && !Zombie(pid);
         }
         catch (ArgumentException)
         {
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Whether the process has ended and waits only to be reaped. A node outlives the edgectl that started it, so its
+    /// parent is init, which may take a second or more to reap it; until then it looks alive to <see cref="Process"/>.
+    /// </summary>
+    private static bool Zombie(int pid)
+    {
+        try
+        {
+            // /proc/<pid>/stat: "pid (comm) S ..."; the command may hold spaces and parentheses, the state follows the last ')'.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var close = stat.LastIndexOf(')');
+            return close >= 0 && close + 2 < stat.Length && stat[close + 2] is 'Z' or 'X';
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // not Linux, or gone already (Process says so next time)
         }
     }
 

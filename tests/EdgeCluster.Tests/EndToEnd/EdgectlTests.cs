@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
+using EdgeCluster.Cli;
 using EdgeCluster.Tests.Support;
 
 namespace EdgeCluster.Tests.EndToEnd;
@@ -180,7 +181,7 @@ public sealed class EdgectlTests
                 .GetProperty("nodes")[2].GetProperty("pid").GetInt32();
             await Eventually.AssertAsync(() =>
             {
-                Assert.True(Exited(n3), "n3 still runs after leaving");
+                Assert.True(!Lab.Alive(n3), "n3 still runs after leaving");
                 return Task.CompletedTask;
             }, TimeSpan.FromSeconds(40));
             await Eventually.AssertAsync(async () =>
@@ -208,7 +209,7 @@ public sealed class EdgectlTests
             var kill = await EdgectlProcess.RunAsync("lab", "kill", "n1", "--dir", lab);
             Assert.True(kill.ExitCode == 0, kill.ToString());
             Assert.Contains("SIGKILL sent; it stopped", kill.Out);
-            Assert.True(Exited(n1Pid), "n1 still runs after SIGKILL");
+            Assert.True(!Lab.Alive(n1Pid), "n1 still runs after SIGKILL");
             Assert.Equal(0, (await EdgectlProcess.RunAsync("lab", "start", "n1", "--dir", lab)).ExitCode);
             await Eventually.AssertAsync(async () =>
             {
@@ -229,11 +230,5 @@ public sealed class EdgectlTests
             Assert.True(down.ExitCode == 0, down.ToString());
         }
         Assert.False(File.Exists(Path.Combine(lab, "lab.json")));
-    }
-
-    private static bool Exited(int pid)
-    {
-        try { return Process.GetProcessById(pid).HasExited; }
-        catch (ArgumentException) { return true; }
     }
 }
