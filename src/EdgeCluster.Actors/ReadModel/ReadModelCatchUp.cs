@@ -23,9 +23,12 @@ public static class ReadModelCatchUp
     public static async Task<long> RunAsync(ActorSystem system, ReadModelStore store, string persistenceId,
         string queryPluginId, CancellationToken cancellationToken = default, IActorRef? writer = null)
     {
-        await JournalStartedAsync(system, persistenceId, cancellationToken);
-        var readJournal = PersistenceQuery.Get(system).ReadJournalFor<ICurrentEventsByPersistenceIdQuery>(queryPluginId);
+        var highest = await JournalStartedAsync(system, persistenceId, cancellationToken);
         var from = store.Writer.ProjectionOffset() + 1;
+        // The read model already holds every group the journal does (every clean stop, every empty start): the read journal,
+        // whose queries linq2db builds at first use (a few hundred milliseconds of a node's start), is not needed.
+        if (from > highest) return 0;
+        var readJournal = PersistenceQuery.Get(system).ReadJournalFor<ICurrentEventsByPersistenceIdQuery>(queryPluginId);
         long groups = 0;
         await readJournal.CurrentEventsByPersistenceId(persistenceId, from, long.MaxValue)
             .Grouped(64)
@@ -54,12 +57,15 @@ public static class ReadModelCatchUp
     /// Waits until the write journal has initialized (opened its file, created its tables) and answers. Akka.Persistence.Sql's
     /// read journal waits for that itself, blocking and for 5 s only, and throws after: five nodes starting at once on two
     /// cores (a lab's <c>edgectl lab up</c>, a soak) went past it, and the node failed to start. The journal stashes what
-    /// it is sent until it has initialized, so a replay of nothing (max 0) is answered as soon as it can serve.
+    /// it is sent until it has initialized, so a replay of nothing (max 0) is answered as soon as it can serve, with the
+    /// journal's highest sequence number.
     /// </summary>
-    private static async Task JournalStartedAsync(ActorSystem system, string persistenceId, CancellationToken cancellationToken)
+    /// <returns>The highest sequence number the journal holds for <paramref name="persistenceId"/> (the replay's answer).</returns>
+    private static async Task<long> JournalStartedAsync(ActorSystem system, string persistenceId, CancellationToken cancellationToken)
     {
         var journal = Akka.Persistence.Persistence.Instance.Apply(system).JournalFor(null);
-        await journal.Ask<object>(replyTo => new Akka.Persistence.ReplayMessages(0, 0, 0, persistenceId, replyTo),
+        var reply = await journal.Ask<object>(replyTo => new Akka.Persistence.ReplayMessages(0, 0, 0, persistenceId, replyTo),
             JournalStartTimeout, cancellationToken);
+        return reply is Akka.Persistence.RecoverySuccess success ? success.HighestSequenceNr : long.MaxValue;
     }
 }
