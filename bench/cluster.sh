@@ -5,6 +5,7 @@
 #   2. time from a reading's acknowledgment on one member to its visibility on all three;
 #   3. catch-up rate of a member that joins after 1 million readings arrived elsewhere.
 #   bench/cluster.sh            # READINGS=1000000 DURATION=15 by default
+#   CATCHUP_ONLY=1 bench/cluster.sh   # part 3 alone
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +17,7 @@ rm -rf "$WORK"; mkdir -p "$WORK"
 
 start() { # name http akka [seeds] [replication interval ms] [push on|off]
   dotnet "$node_dll" --node-name "$1" --http-host 127.0.0.1 --http-port "$2" --akka-host 127.0.0.1 --akka-port "$3" \
-    --data-dir "$WORK/$1" --auto-register ${4:+--seeds "$4"} --replication-interval-ms "${5:-500}" --replication-push "${6:-on}" >"$WORK/$1.log" 2>&1 &
+    --data-dir "$WORK/$1" --mqtt-port 0 --auto-register ${4:+--seeds "$4"} --replication-interval-ms "${5:-500}" --replication-push "${6:-on}" >"$WORK/$1.log" 2>&1 &
   pids+=("$!")
   for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$2/api/health" && return; sleep 0.2; done
   echo "node $1 did not start"; exit 1
@@ -27,6 +28,7 @@ wrk_single() { # port
 }
 
 echo "machine: $(nproc) cores; wrk -t2 -c50 -d${DURATION}s; all nodes on this machine"
+if [ "${CATCHUP_ONLY:-0}" != 1 ]; then
 start solo 5110 4110
 echo "single node:            $(wrk_single 5110)"
 kill "${pids[0]}"; sleep 1
@@ -38,12 +40,16 @@ wait_up 5120 3
 echo "member p of 3, paused:  $(wrk_single 5120)"
 kill "${pids[1]}" "${pids[2]}" "${pids[3]}"; sleep 2
 
+fi
+
 seeds=127.0.0.1:4100,127.0.0.1:4101
 start a 5100 4100 "$seeds"; start b 5101 4101 "$seeds"; start c 5102 4102 "$seeds"
 wait_up 5100 3
+if [ "${CATCHUP_ONLY:-0}" != 1 ]; then
 echo "member a of 3, replicating: $(wrk_single 5100)"
 
 $bench_tool visibility --members http://127.0.0.1:5100,http://127.0.0.1:5101,http://127.0.0.1:5102 --samples 200
+fi
 
 $bench_tool load --member http://127.0.0.1:5100 --readings "$READINGS" --batch 10000
 total=$(curl -sf http://127.0.0.1:5100/api/cluster | grep -o '"highest":[0-9]*' | cut -d: -f2 | paste -sd+ | bc)

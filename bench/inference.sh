@@ -13,7 +13,7 @@ stop_signal=KILL
 seeds=127.0.0.1:4200,127.0.0.1:4201
 for i in 0 1 2; do
   dotnet "$node_dll" --node-name "i$i" --http-host 127.0.0.1 --http-port "520$i" --akka-host 127.0.0.1 --akka-port "420$i" \
-    --data-dir "$WORK/i$i" --auto-register --seeds "$seeds" >"$WORK/i$i.log" 2>&1 &
+    --data-dir "$WORK/i$i" --mqtt-port 0 --auto-register --seeds "$seeds" >"$WORK/i$i.log" 2>&1 &
   pids+=("$!")
   sleep 3
 done
