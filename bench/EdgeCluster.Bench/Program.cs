@@ -70,32 +70,30 @@ static int SqliteCeiling(string path, int rows, int batch, string schema)
         p.ExecuteNonQuery();
     }
     if (schema != "lab") new ReadModelStore(path).Dispose();
-    using var insert = c.CreateCommand();
-    insert.CommandText = schema == "lab"
-        ? "INSERT INTO sensor_readings (device_id, timestamp, temperature, humidity) VALUES ($d,$t,$te,$h)"
-        : "INSERT INTO sensor_readings (device_id, timestamp, received_at, temperature, humidity, seq, origin_node, origin_seq, reading_id) VALUES ($d,$t,$r,$te,$h,$s,'bench',$o,$o)";
-    var names = schema == "lab" ? new[] { "$d", "$t", "$te", "$h" } : new[] { "$d", "$t", "$r", "$te", "$h", "$s", "$o" };
-    var ps = names.ToDictionary(n => n, n => insert.Parameters.Add(new SqliteParameter { ParameterName = n }));
+    // Bound by position on SQLite's own handle, as the node's writer inserts rows (RawStatement): the ceiling is what SQLite
+    // itself takes, not what Microsoft.Data.Sqlite's by-name binding leaves of it.
+    using var insert = new RawStatement(c, schema == "lab"
+        ? "INSERT INTO sensor_readings (device_id, timestamp, temperature, humidity) VALUES (?1, ?2, ?3, ?4)"
+        : "INSERT INTO sensor_readings (device_id, timestamp, received_at, temperature, humidity, seq, origin_node, origin_seq, reading_id) VALUES (?1, ?2, ?5, ?3, ?4, ?6, 'bench', ?7, ?7)");
     var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     var sw = Stopwatch.StartNew();
     for (var done = 0; done < rows;)
     {
         using var tx = c.BeginTransaction();
-        insert.Transaction = tx;
         for (var k = 0; k < batch && done < rows; k++, done++)
         {
             var text = TimeText.FromUnixMs(now + done);
-            ps["$d"].Value = 1 + done % 100;
-            ps["$t"].Value = text;
-            ps["$te"].Value = 20.0 + done % 10;
-            ps["$h"].Value = 50.0;
+            insert.Bind(1, 1 + done % 100);
+            insert.Bind(2, text);
+            insert.Bind(3, 20.0 + done % 10);
+            insert.Bind(4, 50.0);
             if (schema != "lab")
             {
-                ps["$r"].Value = text;
-                ps["$s"].Value = done;
-                ps["$o"].Value = done + 1;
+                insert.Bind(5, text);
+                insert.Bind(6, done);
+                insert.Bind(7, done + 1);
             }
-            insert.ExecuteNonQuery();
+            insert.Execute();
         }
         tx.Commit();
     }

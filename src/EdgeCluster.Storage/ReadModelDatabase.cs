@@ -16,6 +16,7 @@ public sealed class ReadModelDatabase : IDisposable
     public const int SchemaVersion = 5;
 
     private readonly string _connectionString;
+    private const int DefaultTimeoutSeconds = 30;
 
     public ReadModelDatabase(string path, bool synchronousFull = false)
     {
@@ -26,13 +27,15 @@ public sealed class ReadModelDatabase : IDisposable
             DataSource = path,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
-            DefaultTimeout = 30,
+            DefaultTimeout = DefaultTimeoutSeconds,
         }.ToString();
 
         Writer = Open();
         // The read model can be rebuilt from the journal, so NORMAL is safe here: a write lost
         // to a power cut rolls back with its projection offset and is replayed at start.
-        Execute(Writer, $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(synchronousFull ? "FULL" : "NORMAL")};");
+        // busy_timeout: SQLite itself waits for a lock another connection holds (a statement bound on the raw handle, see
+        // RawStatement, has no Microsoft.Data.Sqlite retry loop around it), as long as a command would.
+        Execute(Writer, $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(synchronousFull ? "FULL" : "NORMAL")}; PRAGMA busy_timeout={DefaultTimeoutSeconds * 1000};");
         var version = CheckSchemaVersion();
         Execute(Writer, ReadModelSchema.Tables + Rollups.Tables);
         if (version == 1) MigrateFrom1();

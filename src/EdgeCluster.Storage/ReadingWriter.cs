@@ -13,7 +13,7 @@ public sealed class ReadingWriter : IDisposable
     public const string JournalProjection = "reading-journal";
 
     private readonly ReadModelDatabase _db;
-    private readonly SqliteCommand _insertReading;
+    private readonly RawStatement _insertReading;
     private readonly SqliteCommand _saveOffset;
     private readonly SqliteCommand _saveProgress;
     private readonly SqliteCommand _findShownCopy;
@@ -30,12 +30,13 @@ public sealed class ReadingWriter : IDisposable
     public ReadingWriter(ReadModelDatabase db)
     {
         _db = db;
-        _insertReading = Prepare(
+        // Every reading goes through this one: bound by position on SQLite's own handle (see RawStatement).
+        _insertReading = new RawStatement(db.Writer,
             """
             INSERT OR IGNORE INTO sensor_readings
                 (device_id, timestamp, received_at, temperature, humidity, seq, origin_node, origin_seq, reading_id, superseded)
-            VALUES ($device, $timestamp, $received, $temperature, $humidity, $seq, $origin, $originSeq, $id, $superseded)
-            """, "$device", "$timestamp", "$received", "$temperature", "$humidity", "$seq", "$origin", "$originSeq", "$id", "$superseded");
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            """);
         _saveOffset = Prepare(
             """
             INSERT INTO projection_offsets (projection, offset) VALUES ($projection, $offset)
@@ -81,7 +82,7 @@ public sealed class ReadingWriter : IDisposable
     public string FoldedBefore { get; internal set; }
 
     private SqliteCommand[] Commands =>
-        [_insertReading, _saveOffset, _saveProgress, _findShownCopy, _supersede, _noteDevice, _noteSeen, _originId, _upsertRollup, _markJournal, _highestOf];
+        [_saveOffset, _saveProgress, _findShownCopy, _supersede, _noteDevice, _noteSeen, _originId, _upsertRollup, _markJournal, _highestOf];
 
     private SqliteCommand Prepare(string sql, params string[] parameters)
     {
@@ -226,19 +227,19 @@ public sealed class ReadingWriter : IDisposable
     private bool InsertRow(JournaledReading journaled, string time, long id, bool superseded)
     {
         var r = journaled.Reading;
-        // By position, in the order Prepare added them: a parameter looked up by name is a linear search, ten a reading.
-        var p = _insertReading.Parameters;
-        p[0].Value = r.DeviceId;
-        p[1].Value = time;
-        p[2].Value = TimeText.FromUnixMs(r.ReceivedAtMs);
-        p[3].Value = r.Temperature;
-        p[4].Value = r.Humidity;
-        p[5].Value = r.Seq is { } seq ? seq : DBNull.Value;
-        p[6].Value = journaled.OriginNode;
-        p[7].Value = journaled.OriginSeq;
-        p[8].Value = id;
-        p[9].Value = superseded ? 1 : 0;
-        return _insertReading.ExecuteNonQuery() == 1;
+        var insert = _insertReading;
+        insert.Bind(1, r.DeviceId);
+        insert.Bind(2, time);
+        insert.Bind(3, TimeText.FromUnixMs(r.ReceivedAtMs));
+        insert.Bind(4, r.Temperature);
+        insert.Bind(5, r.Humidity);
+        if (r.Seq is { } seq) insert.Bind(6, seq);
+        else insert.BindNull(6);
+        insert.Bind(7, journaled.OriginNode);
+        insert.Bind(8, journaled.OriginSeq);
+        insert.Bind(9, id);
+        insert.Bind(10, superseded ? 1 : 0);
+        return insert.Execute() == 1;
     }
 
     private void AddToRollup(Reading r, string time) =>
@@ -277,5 +278,6 @@ public sealed class ReadingWriter : IDisposable
     public void Dispose()
     {
         foreach (var command in Commands) command.Dispose();
+        _insertReading.Dispose();
     }
 }
