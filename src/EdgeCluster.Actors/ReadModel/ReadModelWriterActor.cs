@@ -140,7 +140,9 @@ public sealed class ReadModelWriterActor : ReceiveActor, IWithTimers, IWithUnbou
         foreach (var range in m.Expired) _store.ExpiredRanges.Take(range);
         var fresh = new List<JournaledReading>();
         var started = EdgeMetrics.Now();
-        var gapped = m.Pushed ? new List<ReadingsJournaled>() : null;
+        // A group that does not continue what this member holds of its origin is left out (its readings come again by a pull):
+        // a push can arrive past a gap, and so can a pull sent before the reply ahead of it was applied, should that apply fail.
+        var gapped = new List<ReadingsJournaled>();
         var inserted = _store.Writer.Apply(m.Groups, journalSequenceNr: null, durable: m.Durable, fresh: fresh, gapped: gapped);
         EdgeMetrics.ReadModelApply(m.Pushed ? "push" : "replication", EdgeMetrics.Since(started));
         if (fresh.Count > 0) _events.Publish(new ReadModelProtocol.ReadingsStored(fresh));
@@ -149,7 +151,7 @@ public sealed class ReadModelWriterActor : ReceiveActor, IWithTimers, IWithUnbou
             Pushed = m.Pushed,
             PullId = m.PullId,
             Durable = m.Durable,
-            Gapped = gapped?.Sum(g => g.Readings.Count) ?? 0,
+            Gapped = gapped.Sum(g => g.Readings.Count),
         });
     }
 

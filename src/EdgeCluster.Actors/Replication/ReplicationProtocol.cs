@@ -37,7 +37,7 @@ public static class ReplicationProtocol
     {
         public IReadOnlyList<ExpiredRange> Expired { get; init; } = [];
 
-        /// <summary>Pushed rather than pulled: a group that does not continue what this member holds is left for a pull.</summary>
+        /// <summary>Pushed rather than pulled. Either way, a group that does not continue what this member holds is left out.</summary>
         public bool Pushed { get; init; }
 
         /// <summary>The pull whose reply this is (0 for a push).</summary>
@@ -54,7 +54,7 @@ public static class ReplicationProtocol
         /// <summary>Committed with synchronous=FULL: what it brought survives a power cut.</summary>
         public bool Durable { get; init; }
 
-        /// <summary>Readings of pushed groups left out because an earlier part of their origin's stream is missing here.</summary>
+        /// <summary>Readings left out because an earlier part of their origin's stream is missing here.</summary>
         public int Gapped { get; init; }
     }
 

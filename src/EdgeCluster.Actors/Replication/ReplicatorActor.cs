@@ -14,11 +14,13 @@ namespace EdgeCluster.Actors.Replication;
 /// once to every reachable member, which applies it when it continues what it holds of that origin (a group past a gap
 /// waits for a pull). Every interval the member sends its version vector to one random
 /// reachable member and applies, through the read-model writer, the runs of each origin's stream
-/// that it lacks; when a pull came back full it pulls again at once. It answers other members'
-/// pulls from its read model. An unreachable member is simply not chosen, so replication pauses
-/// during a partition and resumes after it; applying is idempotent, so a repeated pull is harmless.
+/// that it lacks; when a pull comes back full, the next one goes at once, before that reply is applied, so a member
+/// catching up writes one batch while the peer reads the next. It answers other members'
+/// pulls from its read model. An unreachable member is simply not chosen, so replication pauses during a partition and
+/// resumes after it; applying is idempotent, so a repeated pull is harmless. Strong writes and reads:
+/// ReplicatorActor.Strong.cs.
 /// </summary>
-public sealed class ReplicatorActor : ReceiveActor, IWithTimers
+public sealed partial class ReplicatorActor : ReceiveActor, IWithTimers
 {
     public const string Name = "replicator";
     private sealed record Tick;
@@ -27,12 +29,6 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         public static readonly PushNow Instance = new();
     }
     private sealed record PullTimedOut(long Attempt);
-    private sealed record ConfirmTimedOut(long Id);
-    private sealed record PendingConfirm(IActorRef ReplyTo, int Required, int Members, HashSet<Address> Acknowledged);
-    private sealed record PendingSync(SyncRequest Request, IActorRef ReplyTo, Address Source, DateTime Since);
-    /// <summary>A strong read: only replies to pulls numbered <paramref name="FirstPull"/> or later (sent after it began) count.</summary>
-    private sealed record PendingRead(IActorRef ReplyTo, int Required, int Members, HashSet<Address> CaughtUp, HashSet<Address> Asked, long FirstPull);
-    private sealed record ReadTimedOut(long Id);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private long _nextPullId;
@@ -42,10 +38,11 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
     private readonly ReplicationSettings _settings;
     private readonly Random _random = new();
     private readonly Dictionary<string, long> _knownHighest = new();
-    private readonly Dictionary<long, PendingConfirm> _confirms = new();
-    private readonly List<PendingSync> _syncs = new();
-    private readonly Dictionary<long, PendingRead> _reads = new();
     private Address? _pullingFrom;
+    // The pulls of the round with _pullingFrom still unanswered or being applied: a full reply is followed at once by the
+    // next pull (sent before the reply is applied), so the peer reads the next batch while this member writes this one.
+    private readonly HashSet<long> _round = new();
+    private IReadOnlyDictionary<string, long> _roundVector = new Dictionary<string, long>();
     private long _attempt;
     private long _pulled;
     private readonly List<ReadingsJournaled> _outbox = new();
@@ -55,7 +52,6 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
     private bool _applyingPushes;
     private int _outboxReadings;
     private bool _underLoad;
-    private long _nextConfirmId;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -98,6 +94,8 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         {
             var source = Sender.Path.Address;
             Learn(result.Vector);
+            if (_round.Contains(result.PullId) && source == _pullingFrom && result.ReadingCount >= _settings.MaxBatch)
+                PullNextAfter(result);
             if (result.Groups.Count == 0 && result.Expired.Count == 0)
             {
                 Applied(new ReplicatedApplied(0, 0, source) { PullId = result.PullId });
@@ -109,94 +107,12 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         Receive<ReplicatedApplied>(Applied);
         Receive<PullTimedOut>(t =>
         {
-            if (t.Attempt == _attempt) _pullingFrom = null;
+            if (t.Attempt != _attempt) return;
+            _pullingFrom = null;
+            _round.Clear();
         });
 
-        // A strong write on this member: ask every reachable member to pull it now, count who holds it.
-        Receive<ConfirmMajority>(confirm =>
-        {
-            var state = _cluster.State;
-            var members = Membership.Members(state);
-            var required = Membership.Majority(members);
-            if (!Membership.SelfIsMember(_cluster))
-            {
-                Sender.Tell(new MajorityNotConfirmed(1, required, members, Membership.NotAMember));
-                return;
-            }
-            var id = ++_nextConfirmId;
-            var pending = new PendingConfirm(Sender, required, members, [_cluster.SelfAddress]);
-            if (pending.Acknowledged.Count >= required)
-            {
-                Sender.Tell(new MajorityConfirmed(pending.Acknowledged.Count, members));
-                return;
-            }
-            _confirms[id] = pending;
-            foreach (var peer in ReachablePeers())
-                Replicator(peer.Address).Tell(new SyncRequest(confirm.OriginNode, confirm.UpTo, id));
-            Timers.StartSingleTimer($"confirm-{id}", new ConfirmTimedOut(id), confirm.Timeout);
-        });
-        Receive<SyncDone>(done =>
-        {
-            if (!_confirms.TryGetValue(done.Id, out var pending)) return;
-            pending.Acknowledged.Add(Sender.Path.Address);
-            if (pending.Acknowledged.Count < pending.Required) return;
-            pending.ReplyTo.Tell(new MajorityConfirmed(pending.Acknowledged.Count, pending.Members));
-            _confirms.Remove(done.Id);
-            Timers.Cancel($"confirm-{done.Id}");
-        });
-        Receive<ConfirmTimedOut>(t =>
-        {
-            if (!_confirms.Remove(t.Id, out var pending)) return;
-            pending.ReplyTo.Tell(new MajorityNotConfirmed(pending.Acknowledged.Count, pending.Required, pending.Members,
-                $"{pending.Acknowledged.Count} of {pending.Members} members hold it within the time allowed; {pending.Required} are needed"));
-        });
-
-        // Another member's strong write: pull from it until this member holds it, durably, then say so.
-        Receive<SyncRequest>(sync =>
-        {
-            _syncs.Add(new PendingSync(sync, Sender, Sender.Path.Address, DateTime.UtcNow));
-            if (!AnswerSyncs()) Replicator(Sender.Path.Address).Tell(NewPull());
-        });
-
-        // A strong read: this member first catches up with a majority of all members.
-        Receive<CatchUpWithMajority>(read =>
-        {
-            var state = _cluster.State;
-            var members = Membership.Members(state);
-            var pending = new PendingRead(Sender, Membership.Majority(members), members, [_cluster.SelfAddress], [], _nextPullId + 1);
-            if (!Membership.SelfIsMember(_cluster))
-            {
-                Sender.Tell(new MajorityNotConfirmed(1, pending.Required, members, Membership.NotAMember));
-                return;
-            }
-            // Cut off from the majority: refuse now instead of waiting for members that cannot answer.
-            if (Membership.Reachable(state) < pending.Required)
-            {
-                Sender.Tell(new MajorityNotConfirmed(1, pending.Required, members,
-                    $"only {Membership.Reachable(state)} of {members} members are reachable"));
-                return;
-            }
-            if (pending.CaughtUp.Count >= pending.Required)
-            {
-                Sender.Tell(new MajorityConfirmed(pending.CaughtUp.Count, members));
-                return;
-            }
-            var id = ++_nextConfirmId;
-            _reads[id] = pending;
-            foreach (var peer in ReachablePeers())
-            {
-                pending.Asked.Add(peer.Address);
-                Replicator(peer.Address).Tell(NewPull());
-            }
-            Timers.StartSingleTimer($"read-{id}", new ReadTimedOut(id), read.Timeout);
-        });
-        Receive<ReadTimedOut>(t =>
-        {
-            if (!_reads.Remove(t.Id, out var pending)) return;
-            pending.ReplyTo.Tell(new MajorityNotConfirmed(pending.CaughtUp.Count, pending.Required, pending.Members,
-                $"caught up with {pending.CaughtUp.Count} of {pending.Members} members in the time allowed; {pending.Required} are needed"));
-        });
-
+        ReceiveStrongOperations();
         Receive<GetStatus>(_ => Sender.Tell(new ReplicationStatus(_store.Replication.VersionVector(),
             new Dictionary<string, long>(_knownHighest), _pulled)));
     }
@@ -230,47 +146,9 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
         var syncPending = !AnswerSyncs() && _syncs.Any(s => s.Source == applied.Source);
         if (syncPending && applied.Received > 0)
             Replicator(applied.Source).Tell(NewPull());
-        if (applied.Source != _pullingFrom) return;
+        // The round ends when its last pull, one that came back less than full, is applied.
+        if (applied.Source != _pullingFrom || !_round.Remove(applied.PullId) || _round.Count > 0) return;
         _pullingFrom = null;
-        // A full batch means the peer may hold more: catching up does not wait for the next tick.
-        if (applied.Received >= _settings.MaxBatch) PullFromRandomPeer();
-    }
-
-    // A peer counts for a strong read once a pull from it, sent after the read began, came back less than full: this member
-    // holds all the peer had when the pull reached it. A reply to an earlier pull (anti-entropy's, or an earlier read's
-    // that was still on its way) may predate a strong write acknowledged before this read began, and counted, it let the
-    // read miss that write (the soak's stale strong read).
-    private void ProgressReads(ReplicatedApplied applied)
-    {
-        var waiting = _reads.Where(r => r.Value.Asked.Contains(applied.Source) && !r.Value.CaughtUp.Contains(applied.Source)
-            && applied.PullId >= r.Value.FirstPull).ToList();
-        if (waiting.Count == 0) return;
-        if (applied.Received >= _settings.MaxBatch)
-        {
-            Replicator(applied.Source).Tell(NewPull());
-            return;
-        }
-        foreach (var (id, read) in waiting)
-        {
-            read.CaughtUp.Add(applied.Source);
-            if (read.CaughtUp.Count < read.Required) continue;
-            read.ReplyTo.Tell(new MajorityConfirmed(read.CaughtUp.Count, read.Members));
-            _reads.Remove(id);
-            Timers.Cancel($"read-{id}");
-        }
-    }
-
-    /// <summary>Answers every sync request this member now holds; true when none is left.</summary>
-    private bool AnswerSyncs()
-    {
-        if (_syncs.Count == 0) return true;
-        var vector = _store.Replication.VersionVector();
-        foreach (var sync in _syncs.Where(s => vector.GetValueOrDefault(s.Request.OriginNode) >= s.Request.UpTo).ToList())
-        {
-            sync.ReplyTo.Tell(new SyncDone(sync.Request.Id));
-            _syncs.Remove(sync);
-        }
-        return _syncs.Count == 0;
     }
 
     // A member still joining (or weakly up while another is unreachable) already serves and applies pulls.
@@ -324,8 +202,30 @@ public sealed class ReplicatorActor : ReceiveActor, IWithTimers
     private void PullFrom(Address peer)
     {
         _pullingFrom = peer;
+        _round.Clear();
+        SendRoundPull(peer, NewPull());
+    }
+
+    /// <summary>
+    /// A full reply means the peer may hold more: the next pull goes now, asking for what follows this reply (its vector
+    /// is what this member will hold once the replies of this round are applied), not after it is applied.
+    /// </summary>
+    private void PullNextAfter(PullResult result)
+    {
+        var vector = new Dictionary<string, long>(_roundVector);
+        foreach (var (origin, highest) in _store.Replication.VersionVector())
+            if (highest > vector.GetValueOrDefault(origin)) vector[origin] = highest;
+        foreach (var group in result.Groups)
+            if (group.LastOriginSeq > vector.GetValueOrDefault(group.OriginNode)) vector[group.OriginNode] = group.LastOriginSeq;
+        SendRoundPull(_pullingFrom!, new Pull(vector, _settings.MaxBatch) { Id = ++_nextPullId });
+    }
+
+    private void SendRoundPull(Address peer, Pull pull)
+    {
+        _round.Add(pull.Id);
+        _roundVector = pull.Vector;
         _attempt++;
-        Replicator(peer).Tell(NewPull());
+        Replicator(peer).Tell(pull);
         Timers.StartSingleTimer("pull-timeout", new PullTimedOut(_attempt), _settings.PullTimeout);
     }
 
