@@ -154,7 +154,7 @@ public sealed class EdgectlCommandLineTests
     {
         using var dir = new TempDir();
         // n3's HTTP port is taken: n3 stops while starting, after n1 and n2 are up.
-        var (http, mqtt) = (FreePort.Next(), FreePort.Next());
+        var (http, mqtt) = (FreePort.Run(3), FreePort.Run(3));
         using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, http + 2);
         taken.Start();
         var run = await EdgectlProcess.RunAsync("experiment", "--nodes", "3", "--duration", "10", "--dir", dir.File("lab"),
