@@ -115,8 +115,16 @@ public sealed class MqttTests(ITestOutputHelper output)
             using (var garbage = new TcpClient())
             {
                 await garbage.ConnectAsync(IPAddress.Loopback, mqttPort);
-                await garbage.GetStream().WriteAsync(new byte[] { 0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F, 1, 2, 3 });
-                await garbage.GetStream().WriteAsync(System.Text.Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\n\r\n"));
+                try
+                {
+                    await garbage.GetStream().WriteAsync(new byte[] { 0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F, 1, 2, 3 });
+                    await garbage.GetStream().WriteAsync(System.Text.Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\n\r\n"));
+                }
+                catch (IOException)
+                {
+                    // The broker closed the connection at the malformed length before the rest came: what a stranger's
+                    // garbage deserves.
+                }
             }
             // A CONNECT too short to be one: the broker's own complaint is one warning line of the node's log.
             using (var shortConnect = new TcpClient())
