@@ -151,10 +151,11 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     {
         if (outcome is null) return;
         var ended = outcome.TaskId;
-        _replicator.Tell(Dsl.Update(OpenTasksKey, LWWDictionary<string, Submit>.Empty, OpenTasksWrite, d => d.Remove(_self, ended)));
-        // Kept on every member for the keep time, so the result outlives this coordinator.
+        // Kept on every member for the keep time, so the result outlives this coordinator; written before the task leaves
+        // the open tasks, both to a majority.
         _replicator.Tell(InferenceResults.Record(_self, new EndedTask(ended, outcome.Completed ? "completed" : "failed", outcome.Result,
             outcome.Reason, outcome.WorkerId, outcome.WorkerId is { } w ? _nodeOf.GetValueOrDefault(w) : null, outcome.Attempts, Now())));
+        _replicator.Tell(Dsl.Update(OpenTasksKey, LWWDictionary<string, Submit>.Empty, OpenTasksWrite, d => d.Remove(_self, ended)));
         if (outcome.Completed) _completed++;
         else
         {
