@@ -55,6 +55,18 @@ public sealed class SharedListenSocket : IDisposable
     public static SharedListenSocket? TryOpen(NodeSettings settings, int port, string what, string option) =>
         port == 0 ? null : TryOpen(settings.HttpHost, port, what, option);
 
+    /// <summary>
+    /// Refuses a port that a running process listens on, and keeps nothing open: Akka.Remote binds its own port (DotNetty,
+    /// with .NET's ReuseAddress, so SO_REUSEPORT as well on Linux), and a second node given a running node's Akka port
+    /// bound it beside the first without a word. A node started again in place still binds it at once: the probe, like
+    /// the node's other listeners, allows an address whose last connections linger in TIME_WAIT.
+    /// </summary>
+    public static void EnsureFree(string host, int port, string what, string option)
+    {
+        if (port == 0) return;
+        using var probe = TryOpen(host, port, what, option);
+    }
+
     private static SharedListenSocket? TryOpen(string host, int port, string what, string option)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return null;
@@ -140,6 +152,7 @@ public sealed record NodeListeners(SharedListenSocket? Http, SharedListenSocket?
 {
     public static NodeListeners Open(NodeSettings settings)
     {
+        SharedListenSocket.EnsureFree(settings.AkkaHost, settings.AkkaPort, "Akka", "--akka-port");
         var opened = new List<SharedListenSocket?>();
         try
         {

@@ -230,6 +230,24 @@ public sealed class NodeSettingsTests
         Assert.Contains($"HTTP port {port} is already in use (set --http-port)", stderr);
     }
 
+    /// <summary>
+    /// The same for the Akka port, which Akka.Remote binds itself (and shares, as .NET's ReuseAddress does on Linux): a
+    /// second node given a running node's Akka port stops at start instead of answering beside it.
+    /// </summary>
+    [Fact]
+    public async Task The_node_stops_at_start_when_another_node_listens_on_its_Akka_port()
+    {
+        using var dir = new TempDir();
+        using var first = await NodeProcess.StartAsync(dir.File("first"), "first", 0, 0, "--mqtt-port", "0");
+        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "EdgeCluster.Node.dll"), "--data-dir", dir.File("second"),
+            "--http-host", "127.0.0.1", "--http-port", "0", "--akka-host", "127.0.0.1", "--akka-port", first.AkkaPort.ToString(), "--mqtt-port", "0"]);
+        var (exitCode, _, stderr) = await ProcessRun.ToExitAsync(info, TimeSpan.FromSeconds(60));
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"Akka port {first.AkkaPort} is already in use (set --akka-port)", stderr);
+        Assert.False(first.HasExited);
+        Assert.True((await first.Http.GetAsync("/healthz")).IsSuccessStatusCode);
+    }
+
     [Fact]
     public async Task The_node_stops_at_start_with_one_clear_line_for_a_bad_setting()
     {
