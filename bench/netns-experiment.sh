@@ -21,19 +21,25 @@ export EDGE_ADMIN_TOKEN=${EDGE_ADMIN_TOKEN:-netns-$$-$RANDOM}
 command -v iptables >/dev/null || { echo "netns-experiment: iptables is not installed (apt-get install iptables)" >&2; exit 2; }
 [ -f "$BIN/edgectl.dll" ] || { echo "netns-experiment: build first: dotnet build EdgeCluster.sln -c Release" >&2; exit 2; }
 
-cleanup() {
-  for i in $(seq 1 $NODES); do
+# stop NODE...: SIGTERM (a node leaves the cluster and closes its files), then up to 10 s for them to end.
+stop() {
+  for i in "$@"; do
     if [ -f "$WORK/n$i.pid" ]; then kill "$(cat "$WORK/n$i.pid")" 2>/dev/null || true; fi
   done
-  # A node leaves the cluster and closes its files on SIGTERM; give it time before SIGKILL.
   for _ in $(seq 1 40); do
     alive=0
-    for i in $(seq 1 $NODES); do
+    for i in "$@"; do
       if [ -f "$WORK/n$i.pid" ] && kill -0 "$(cat "$WORK/n$i.pid")" 2>/dev/null; then alive=1; fi
     done
     [ $alive = 0 ] && break
     sleep 0.25
   done
+}
+cleanup() {
+  # n1 last, as `edgectl lab down` does: when every member leaves at once, no one is left to remove the leader and it
+  # waits out Akka's cluster-exiting phase (10 s).
+  stop $(seq 2 $NODES)
+  stop 1
   for i in $(seq 1 $NODES); do
     if [ -f "$WORK/n$i.pid" ]; then kill -9 "$(cat "$WORK/n$i.pid")" 2>/dev/null || true; fi
     ip netns del "ec-n$i" 2>/dev/null || true
