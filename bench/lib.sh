@@ -11,12 +11,16 @@ bench_tool="dotnet bench/EdgeCluster.Bench/bin/Release/net10.0/EdgeCluster.Bench
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "-${stop_signal:-TERM}" "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
-# wait_ready PORT: until the node on 127.0.0.1:PORT answers /readyz with 200 (at most a minute).
+# wait_ready PORT [PID] [EVERY]: until the node on 127.0.0.1:PORT answers /readyz with 200 (at most a minute), asking
+# every EVERY seconds (0.2 by default); with PID, it fails at once when that process ends.
 wait_ready() {
-  for _ in $(seq 1 300); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/readyz" || true)" = "200" ] && return; sleep 0.2
+  local deadline=$((SECONDS + 60))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/readyz" || true)" = "200" ] && return
+    if [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null; then echo "the node on port $1 stopped while starting" >&2; exit 1; fi
+    sleep "${3:-0.2}"
   done
-  echo "node on port $1 not ready after a minute"; exit 1
+  echo "node on port $1 not ready after a minute" >&2; exit 1
 }
 # wait_up PORT MEMBERS: until the node on 127.0.0.1:PORT sees MEMBERS members Up (at most a minute).
 wait_up() {

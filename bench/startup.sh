@@ -23,17 +23,12 @@ fi
 # start_ms DATA CMD...: milliseconds from the start of CMD to /readyz = 200; the node is stopped (SIGTERM) after.
 start_ms() {
   local data=$1; shift
-  local t0 pid code
+  local t0 pid
   t0=$(date +%s%N)
   "$@" --node-name startup --http-host 127.0.0.1 --http-port "$PORT" --akka-host 127.0.0.1 --akka-port 0 \
     --data-dir "$data" --auto-register >>"$WORK/node.log" 2>&1 &
   pid=$!
-  while :; do
-    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/readyz" || true)
-    [ "$code" = 200 ] && break
-    kill -0 "$pid" 2>/dev/null || { echo "the node stopped while starting; see $WORK/node.log" >&2; exit 1; }
-    sleep 0.01
-  done
+  wait_ready "$PORT" "$pid" 0.01
   echo $(( ($(date +%s%N) - t0) / 1000000 ))
   kill -TERM "$pid"; wait "$pid" || true
 }
