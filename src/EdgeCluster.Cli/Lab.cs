@@ -177,7 +177,7 @@ public static class Lab
         var running = state.Nodes.Where(n => Alive(n.Pid)).ToList();
         // Every member but one leaves together, then the last one alone. When every member leaves at once, the leader
         // sees the others removed but no one is left to remove it, and it waits out Akka's cluster-exiting phase (10 s).
-        foreach (var group in running.Count <= 1 ? [running] : new[] { running.Skip(1).ToList(), running.Take(1).ToList() })
+        foreach (var group in new[] { running.Skip(1).ToList(), running.Take(1).ToList() })
         {
             foreach (var n in group)
             {
