@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.DistributedData;
 using Akka.Event;
+using EdgeCluster.Actors.Durable;
 using EdgeCluster.Domain.Inference;
 using static EdgeCluster.Actors.Inference.InferenceProtocol;
 
@@ -12,6 +13,12 @@ namespace EdgeCluster.Actors.Inference;
 /// The inference coordinator, a cluster singleton on the oldest member with the coordinator role.
 /// It knows workers only from their heartbeats, so after it moves it rebuilds its view from the next
 /// heartbeats; the scheduling itself is <see cref="CoordinatorState"/>.
+/// <para>
+/// Its replicated writes (open tasks in, ended tasks recorded, open tasks out) go out in rounds (<see cref="WriteRounds"/>):
+/// one update per key for everything that happened while the last round was on its way to a majority. Within a round the
+/// ended tasks are recorded before they leave the open tasks. Once an ended task's record is on a majority, the member that
+/// accepted it hears so (<see cref="TaskEnded"/>) and forgets it.
+/// </para>
 /// </summary>
 public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 {
@@ -27,6 +34,13 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private readonly IActorRef _replicator = DistributedData.Get(Context.System).Replicator;
     private readonly UniqueAddress _self = Cluster.Get(Context.System).SelfUniqueAddress;
+    private readonly WriteRounds _writes;
+    // The member's submissions actor that handed each open task over, told when the task's end is on a majority.
+    private readonly Dictionary<string, IActorRef> _acceptedBy = new();
+    // HTTP requests waiting for a task to end (AwaitTask).
+    private readonly Dictionary<string, List<IActorRef>> _awaiting = new();
+    // The request an ended task's record carries: whom to tell once it is on a majority.
+    private sealed record Recorded(string TaskId, IActorRef AcceptedBy);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly CoordinatorState _state;
@@ -48,14 +62,18 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     {
         _state = new CoordinatorState(options);
         _resultsKeep = resultsKeep;
+        _writes = new WriteRounds(_replicator, Self);
 
         Receive<Submit>(s =>
         {
             var result = _state.Submit(new InferenceTask(s.TaskId, s.ModelType, s.DeviceId, s.Priority, Now()));
             Sender.Tell(new Submitted(s.TaskId, result, _state.QueueDepth));
+            if (result is SubmitResult.Accepted or SubmitResult.AlreadyKnown && _state.Outcome(s.TaskId) is null && !Sender.IsNobody())
+                _acceptedBy[s.TaskId] = Sender;
             if (result == SubmitResult.Accepted)
-                _replicator.Tell(Dsl.Update(OpenTasksKey, LWWDictionary<string, Submit>.Empty, OpenTasksWrite, d => d.SetItem(_self, s.TaskId, s)));
+                _writes.Queue(OpenTasksKey, LWWDictionary<string, Submit>.Empty, OpenTasksWrite, d => d.SetItem(_self, s.TaskId, s), last: true);
             Dispatch();
+            _writes.Flush();
         });
         Receive<WorkerHeartbeat>(h =>
         {
@@ -75,12 +93,19 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
                 _results[done.TaskId] = done.ResultJson ?? "null";
                 _ended.Enqueue((Now(), done.TaskId));
             }
+            Answer(outcome);
             Dispatch();
+            _writes.Flush();
         });
         Receive<Tick>(_ =>
         {
-            foreach (var outcome in _state.Tick(Now())) Count(outcome);
+            foreach (var outcome in _state.Tick(Now()))
+            {
+                Count(outcome);
+                Answer(outcome);
+            }
             Dispatch();
+            _writes.Flush();
             EdgeMetrics.Coordinator(new EdgeMetrics.CoordinatorSnapshot(_state.QueueDepthOf(Priority.High), _state.QueueDepthOf(Priority.Medium),
                 _state.QueueDepthOf(Priority.Low), _state.Workers().Sum(w => w.Running), _completed, _failed));
         });
@@ -103,6 +128,12 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             _replicator.Tell(Dsl.Get(OpenTasksKey, ReadLocal.Instance));
         });
         Receive<NotFound>(_ => { });
+        Receive<IUpdateResponse>(_writes.Owns, response =>
+        {
+            var onMajority = response.IsSuccessful;
+            foreach (var request in _writes.Answered(response))
+                if (onMajority && request is Recorded recorded) recorded.AcceptedBy.Tell(new TaskEnded(recorded.TaskId));
+        });
         Receive<UpdateSuccess>(_ => { });
         Receive<UpdateTimeout>(_ => { });
         Receive<Prune>(_ =>
@@ -111,12 +142,13 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             foreach (var key in InferenceResults.AllKeys) _replicator.Tell(InferenceResults.Prune(_self, key, before));
             while (_ended.TryPeek(out var oldest) && oldest.EndedAtMs < before) _results.Remove(_ended.Dequeue().TaskId);
         });
-        Receive<GetTask>(g =>
+        Receive<GetTask>(g => Sender.Tell(StatusOf(g.TaskId)));
+        Receive<AwaitTask>(a =>
         {
-            var (state, worker, attempts) = _state.StateOf(g.TaskId);
-            var outcome = _state.Outcome(g.TaskId);
-            Sender.Tell(new InferenceProtocol.TaskStatus(g.TaskId, state, _results.GetValueOrDefault(g.TaskId), outcome?.Reason, worker,
-                worker is null ? null : _nodeOf.GetValueOrDefault(worker), attempts));
+            var status = StatusOf(a.TaskId);
+            if (status.State is not ("queued" or "running")) Sender.Tell(status);
+            else if (_awaiting.TryGetValue(a.TaskId, out var waiting)) waiting.Add(Sender);
+            else _awaiting[a.TaskId] = [Sender];
         });
         Receive<GetStats>(_ => Sender.Tell(new CoordinatorStats(
             Cluster.Get(Context.System).SelfAddress.ToString(),
@@ -126,8 +158,34 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             _completed, _failed, Percentile(0.50), Percentile(0.99), _assignLatencies.Count)));
     }
 
-    // The coordinator moved away (or this member leaves): its figures leave this member's /metrics.
-    protected override void PostStop() => EdgeMetrics.Coordinator(null);
+    protected override void PostStop()
+    {
+        // The coordinator moved away (or this member leaves): its figures leave this member's /metrics.
+        EdgeMetrics.Coordinator(null);
+        // Its last changes still go to the replicator, and whoever waits hears where its task stands (and asks the next one).
+        _writes.FlushNow();
+        foreach (var (taskId, waiting) in _awaiting)
+        {
+            var status = StatusOf(taskId);
+            foreach (var waiter in waiting) waiter.Tell(status);
+        }
+    }
+
+    private InferenceProtocol.TaskStatus StatusOf(string taskId)
+    {
+        var (state, worker, attempts) = _state.StateOf(taskId);
+        var outcome = _state.Outcome(taskId);
+        return new InferenceProtocol.TaskStatus(taskId, state, _results.GetValueOrDefault(taskId), outcome?.Reason, worker,
+            worker is null ? null : _nodeOf.GetValueOrDefault(worker), attempts);
+    }
+
+    /// <summary>Whoever waits for a task that ended hears its status.</summary>
+    private void Answer(TaskOutcome? outcome)
+    {
+        if (outcome is null || !_awaiting.Remove(outcome.TaskId, out var waiting)) return;
+        var status = StatusOf(outcome.TaskId);
+        foreach (var waiter in waiting) waiter.Tell(status);
+    }
 
     protected override void PreStart()
     {
@@ -151,11 +209,13 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     {
         if (outcome is null) return;
         var ended = outcome.TaskId;
-        // Kept on every member for the keep time, so the result outlives this coordinator; written before the task leaves
-        // the open tasks, both to a majority.
-        _replicator.Tell(InferenceResults.Record(_self, new EndedTask(ended, outcome.Completed ? "completed" : "failed", outcome.Result,
-            outcome.Reason, outcome.WorkerId, outcome.WorkerId is { } w ? _nodeOf.GetValueOrDefault(w) : null, outcome.Attempts, Now())));
-        _replicator.Tell(Dsl.Update(OpenTasksKey, LWWDictionary<string, Submit>.Empty, OpenTasksWrite, d => d.Remove(_self, ended)));
+        // Kept on every member for the keep time, so the result outlives this coordinator; recorded before the task leaves
+        // the open tasks (the open tasks' update goes last in its round), both on a majority.
+        var record = new EndedTask(ended, outcome.Completed ? "completed" : "failed", outcome.Result, outcome.Reason, outcome.WorkerId,
+            outcome.WorkerId is { } w ? _nodeOf.GetValueOrDefault(w) : null, outcome.Attempts, Now());
+        _writes.Queue(InferenceResults.KeyOf(ended), LWWDictionary<string, EndedTask>.Empty, InferenceResults.RecordWrite,
+            InferenceResults.Add(_self, record), _acceptedBy.Remove(ended, out var acceptedBy) ? new Recorded(ended, acceptedBy) : null);
+        _writes.Queue(OpenTasksKey, LWWDictionary<string, Submit>.Empty, OpenTasksWrite, d => d.Remove(_self, ended), last: true);
         if (outcome.Completed) _completed++;
         else
         {

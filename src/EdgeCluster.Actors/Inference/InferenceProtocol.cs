@@ -22,6 +22,18 @@ public static class InferenceProtocol
 
     public sealed record GetTask(string TaskId) : IInferenceMessage;
 
+    /// <summary>
+    /// Answered with the task's <see cref="TaskStatus"/> once it has ended (at once when it has, or when the coordinator
+    /// does not know it; with its state then when the coordinator stops first).
+    /// </summary>
+    public sealed record AwaitTask(string TaskId) : IInferenceMessage;
+
+    /// <summary>
+    /// From the coordinator to the member that accepted a task: its end is written to a majority of members, so that
+    /// member may forget it.
+    /// </summary>
+    public sealed record TaskEnded(string TaskId) : IInferenceMessage;
+
     public sealed record TaskStatus(string TaskId, string State, string? ResultJson, string? Reason, string? WorkerId, string? Node,
         int Attempts) : IInferenceMessage;
 

@@ -30,22 +30,20 @@ public static class InferenceResults
     }
 
     /// <summary>
-    /// An ended task, written to a majority of members at once (nothing waits for it): the coordinator removes the task
-    /// from the open tasks on a majority at the same moment, and a result written here alone was lost when this member
-    /// left before the next gossip round (seen in a full test run: a completed task read 404 on the others for good).
+    /// How the coordinator records an ended task: to a majority of members (nothing waits for it), since it removes the
+    /// task from the open tasks on a majority in the same round, and a result written on its member alone was lost when
+    /// that member left before the next gossip round (seen in a full test run: a completed task read 404 on the others
+    /// for good).
     /// </summary>
-    public static Update Record(UniqueAddress self, EndedTask task) =>
-        Dsl.Update(KeyOf(task.TaskId), LWWDictionary<string, EndedTask>.Empty, new WriteMajority(TimeSpan.FromSeconds(2)),
-            d => d.SetItem(self, task.TaskId, task));
+    public static readonly IWriteConsistency RecordWrite = new WriteMajority(TimeSpan.FromSeconds(2));
 
-    /// <summary>
-    /// The same ended task written again, to a majority of members: what a member that accepted a task waits for before
-    /// it forgets the task (see <see cref="SubmissionsActor"/>). A member that the cluster downed without knowing it yet
-    /// cannot reach a majority, so what ended only there is not taken for ended.
-    /// </summary>
-    public static Update Confirm(UniqueAddress self, EndedTask task, object request) =>
-        Dsl.Update(KeyOf(task.TaskId), LWWDictionary<string, EndedTask>.Empty, new WriteMajority(TimeSpan.FromSeconds(3)), request,
-            d => d.SetItem(self, task.TaskId, task));
+    /// <summary>The change that records <paramref name="task"/> in its key.</summary>
+    public static Func<LWWDictionary<string, EndedTask>, LWWDictionary<string, EndedTask>> Add(UniqueAddress self, EndedTask task) =>
+        d => d.SetItem(self, task.TaskId, task);
+
+    /// <summary>An ended task recorded on its own (see <see cref="RecordWrite"/>).</summary>
+    public static Update Record(UniqueAddress self, EndedTask task) =>
+        Dsl.Update(KeyOf(task.TaskId), LWWDictionary<string, EndedTask>.Empty, RecordWrite, Add(self, task));
 
     /// <summary>Removes every entry of the key that ended before <paramref name="beforeMs"/>.</summary>
     public static Update Prune(UniqueAddress self, LWWDictionaryKey<string, EndedTask> key, long beforeMs) =>

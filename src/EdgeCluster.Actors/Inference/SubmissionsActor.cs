@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.DistributedData;
 using Akka.Hosting;
+using EdgeCluster.Actors.Durable;
 using EdgeCluster.Domain.Inference;
 using static EdgeCluster.Actors.Inference.InferenceProtocol;
 
@@ -22,6 +23,12 @@ namespace EdgeCluster.Actors.Inference;
 /// replicated key <c>inference-accepted-&lt;node&gt;</c> (in &lt;data-dir&gt;/ddata.db) before it goes anywhere, and
 /// taken out once it ended. A member that was downed and starts again, or was killed and started again, reads the key
 /// back and hands what it holds to the coordinator again.
+/// </para>
+/// <para>
+/// Its writes go out in rounds (<see cref="WriteRounds"/>): the tasks accepted while the last write of the key was on its
+/// way to disk go to disk together, and are acknowledged together. A task the coordinator ends is forgotten when the
+/// coordinator says its end is on a majority (<see cref="TaskEnded"/>); the checks above are for what that misses (the
+/// coordinator moved, the write timed out).
 /// </para>
 /// </summary>
 public sealed class SubmissionsActor : ReceiveActor, IWithTimers
@@ -44,6 +51,12 @@ public sealed class SubmissionsActor : ReceiveActor, IWithTimers
 
     private readonly IActorRef? _replicator;
     private readonly LWWDictionaryKey<string, Submit>? _acceptedKey;
+    private readonly UniqueAddress? _self;
+    // The accepted key, on this member's disk; the confirmed ends, on a majority: two rounds, so a slow majority does not
+    // hold up accepting tasks.
+    private readonly WriteRounds? _kept;
+    private readonly WriteRounds? _confirms;
+    private static readonly IWriteConsistency ConfirmWrite = new WriteMajority(TimeSpan.FromSeconds(3));
 
     /// <summary>The durable key of the tasks a member accepted and has not seen end.</summary>
     public static LWWDictionaryKey<string, Submit> AcceptedKey(string node) => new($"inference-accepted-{node}");
@@ -58,22 +71,36 @@ public sealed class SubmissionsActor : ReceiveActor, IWithTimers
         _checkInterval = checkInterval;
         _replicator = replicator;
         _acceptedKey = replicator is not null && node is not null ? AcceptedKey(node) : null;
-        var self = _acceptedKey is null ? null : Cluster.Get(Context.System).SelfUniqueAddress;
+        if (replicator is not null)
+        {
+            _self = Cluster.Get(Context.System).SelfUniqueAddress;
+            _kept = new WriteRounds(replicator, Self);
+            _confirms = new WriteRounds(replicator, Self);
+        }
         Receive<Submit>(submit =>
         {
             if (_acceptedKey is null) Self.Forward(new Kept(submit, Sender));
-            // On this member's disk first: acknowledged to the client only once kept.
-            else _replicator!.Tell(Dsl.Update(_acceptedKey, LWWDictionary<string, Submit>.Empty, WriteLocal.Instance,
-                new Kept(submit, Sender), d => d.SetItem(self!, submit.TaskId, submit)));
+            else
+            {
+                // On this member's disk first: acknowledged to the client only once kept.
+                _kept!.Queue(_acceptedKey, LWWDictionary<string, Submit>.Empty, WriteLocal.Instance, d => d.SetItem(_self!, submit.TaskId, submit),
+                    new Kept(submit, Sender));
+                _kept.Flush();
+            }
         });
-        Receive<UpdateSuccess>(u => u.Request is Kept kept, u => Self.Tell(u.Request!));
-        // The task's end is on a majority of members now: this member may forget it.
-        Receive<UpdateSuccess>(u => u.Request is Confirmed, u => Forget(((Confirmed)u.Request!).TaskId));
-        Receive<IUpdateFailure>(f => f.Request is Kept, f =>
+        Receive<IUpdateResponse>(u => _kept?.Owns(u) == true, u =>
         {
-            var kept = (Kept)f.Request!;
-            kept.Asker.Tell(new Submitted(kept.Task.TaskId, SubmitResult.NotKept, _held.Count));
+            foreach (var kept in _kept!.Answered(u).Cast<Kept>())
+                if (u.IsSuccessful) Self.Tell(kept);
+                else kept.Asker.Tell(new Submitted(kept.Task.TaskId, SubmitResult.NotKept, _held.Count));
         });
+        // The tasks' ends are on a majority of members now: this member may forget them.
+        Receive<IUpdateResponse>(u => _confirms?.Owns(u) == true, u =>
+        {
+            foreach (var confirmed in _confirms!.Answered(u).Cast<Confirmed>())
+                if (u.IsSuccessful) Forget(confirmed.TaskId);
+        });
+        Receive<TaskEnded>(ended => Forget(ended.TaskId));
         Receive<UpdateSuccess>(_ => { });
         Receive<IUpdateFailure>(_ => { });
         Receive<Kept>(kept =>
@@ -155,7 +182,14 @@ public sealed class SubmissionsActor : ReceiveActor, IWithTimers
         Receive<Looked>(looked =>
         {
             if (!_open.TryGetValue(looked.TaskId, out var open)) return;
-            if (looked.Ended is { } ended) _replicator!.Tell(InferenceResults.Confirm(Cluster.Get(Context.System).SelfUniqueAddress, ended, new Confirmed(looked.TaskId)));
+            if (looked.Ended is { } ended)
+            {
+                // The same ended task written again, to a majority: a member the cluster downed without knowing it yet cannot
+                // reach one, so what ended only there is not taken for ended.
+                _confirms!.Queue(InferenceResults.KeyOf(ended.TaskId), LWWDictionary<string, EndedTask>.Empty, ConfirmWrite,
+                    InferenceResults.Add(_self!, ended), new Confirmed(looked.TaskId));
+                _confirms.Flush();
+            }
             else if (looked.SubmitIfNotEnded) coordinator.Tell(open.Task);
         });
     }
@@ -169,13 +203,20 @@ public sealed class SubmissionsActor : ReceiveActor, IWithTimers
     {
         _open.Remove(taskId);
         _held.Remove(taskId);
-        if (_acceptedKey is not null)
-            _replicator!.Tell(Dsl.Update(_acceptedKey, LWWDictionary<string, Submit>.Empty, WriteLocal.Instance,
-                d => d.Remove(Cluster.Get(Context.System).SelfUniqueAddress, taskId)));
+        if (_acceptedKey is null) return;
+        _kept!.Queue(_acceptedKey, LWWDictionary<string, Submit>.Empty, WriteLocal.Instance, d => d.Remove(_self!, taskId));
+        _kept.Flush();
     }
 
     /// <summary>The state of a task this member holds because no coordinator answered when it came.</summary>
     public const string HeldState = "queued (no coordinator yet)";
+
+    // What is queued still goes to the replicator (tasks forgotten; accepted ones are not acknowledged, their askers time out).
+    protected override void PostStop()
+    {
+        _kept?.FlushNow();
+        _confirms?.FlushNow();
+    }
 
     protected override void PreStart()
     {

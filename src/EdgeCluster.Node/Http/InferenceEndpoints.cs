@@ -81,12 +81,15 @@ public static class InferenceEndpoints
             }
             if (wait > TimeSpan.Zero)
             {
+                // The coordinator answers when the task ends; it answers sooner when it stops or does not know the task (yet:
+                // held by this member), and then the next one is asked.
                 var deadline = DateTime.UtcNow + wait;
-                while (DateTime.UtcNow < deadline)
+                for (var left = wait; left > TimeSpan.Zero; left = deadline - DateTime.UtcNow)
                 {
-                    var status = await StatusAsync(coordinator.ActorRef, taskId);
+                    var status = await AwaitAsync(coordinator.ActorRef, taskId, left < AwaitRound ? left : AwaitRound);
                     if (status is { State: "completed" or "failed" }) return Results.Ok(Describe(status));
-                    await Task.Delay(status is null ? 500 : 50, http.RequestAborted);
+                    if (status is not null && deadline - DateTime.UtcNow > TimeSpan.FromMilliseconds(500))
+                        await Task.Delay(500, http.RequestAborted);
                 }
             }
             var state = submitted.Result == SubmitResult.Held ? SubmissionsActor.HeldState : "queued";
@@ -116,6 +119,21 @@ public static class InferenceEndpoints
                 ? ApiErrors.Unavailable("no inference coordinator answered, and this member holds no such task")
                 : ApiErrors.NotFound($"no task '{task_id}'", "task_id");
         });
+    }
+
+    // How long one AwaitTask is waited for before it is sent again (the coordinator may have been lost with its member).
+    private static readonly TimeSpan AwaitRound = TimeSpan.FromSeconds(5);
+
+    private static async Task<InferenceProtocol.TaskStatus?> AwaitAsync(IActorRef coordinator, string taskId, TimeSpan timeout)
+    {
+        try
+        {
+            return await coordinator.Ask<InferenceProtocol.TaskStatus>(new AwaitTask(taskId), timeout);
+        }
+        catch (AskTimeoutException)
+        {
+            return null;
+        }
     }
 
     private static async Task<InferenceProtocol.TaskStatus?> StatusAsync(IActorRef coordinator, string taskId)

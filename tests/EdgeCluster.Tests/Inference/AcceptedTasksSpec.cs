@@ -101,4 +101,43 @@ public sealed class AcceptedTasksSpec(ITestOutputHelper output) : Akka.TestKit.X
         Assert.Empty(((LWWDictionary<string, Submit>)forget.Modify(
             LWWDictionary<string, Submit>.Empty.SetItem(cluster.SelfUniqueAddress, "t-7", new Submit("t-7", "anomaly", 3, Priority.Medium, "pi-1")))).Entries);
     }
+
+    [Fact]
+    public async Task Tasks_accepted_together_are_kept_in_one_write_and_forgotten_when_the_coordinator_says_they_ended()
+    {
+        var cluster = Akka.Cluster.Cluster.Get(Sys);
+        await cluster.JoinAsync(cluster.SelfAddress);
+        var coordinator = CreateTestProbe();
+        // The real replicator behind a probe that counts the writes of the member's key and passes everything on.
+        var writes = 0;
+        var counting = Sys.ActorOf(Props.Create(() => new PassOn(Replicator, () => Interlocked.Increment(ref writes))));
+        var submissions = Sys.ActorOf(Props.Create(() => new SubmissionsActor(coordinator.Ref, TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(5), 100, counting, "pi-1")));
+        var askers = Enumerable.Range(0, 40).Select(_ => CreateTestProbe()).ToList();
+        for (var i = 0; i < askers.Count; i++) submissions.Tell(new Submit($"t-{i}", "anomaly", 3, Priority.Medium, "pi-1"), askers[i]);
+        for (var i = 0; i < askers.Count; i++)
+        {
+            var submit = await coordinator.ExpectMsgAsync<Submit>();
+            coordinator.Reply(new Submitted(submit.TaskId, SubmitResult.Accepted, i));
+        }
+        foreach (var asker in askers) Assert.Equal(SubmitResult.Accepted, (await asker.ExpectMsgAsync<Submitted>()).Result);
+        Assert.Equal(40, (await KeptAsync()).Count);
+        // 40 tasks, queued while the first write was on its way: far fewer writes than tasks.
+        Assert.InRange(writes, 1, 10);
+
+        // The coordinator says the end of 30 is on a majority: they leave the key without a look at the results.
+        for (var i = 0; i < 30; i++) submissions.Tell(new TaskEnded($"t-{i}"), coordinator.Ref);
+        await AwaitAssertAsync(async () => Assert.Equal(Enumerable.Range(30, 10).Select(i => $"t-{i}").ToHashSet(), (await KeptAsync()).Keys.ToHashSet()),
+            TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>Passes every message on to the replicator (the answers go to the sender) and counts the updates.</summary>
+    private sealed class PassOn : ReceiveActor
+    {
+        public PassOn(IActorRef replicator, Action updated) =>
+            ReceiveAny(m =>
+            {
+                if (m is Update) updated();
+                replicator.Forward(m);
+            });
+    }
 }

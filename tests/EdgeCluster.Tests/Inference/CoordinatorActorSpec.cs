@@ -44,17 +44,21 @@ public sealed class CoordinatorActorSpec(ITestOutputHelper output) : Akka.TestKi
         var coordinator = Coordinator();
         var w1 = CreateTestProbe();
         var w2 = CreateTestProbe();
+        // Plays the submissions actor of the member that accepted both tasks.
+        var submissions = CreateTestProbe();
         coordinator.Tell(Beat("n1/worker"), w1);
         coordinator.Tell(Beat("n2/worker"), w2);
-        coordinator.Tell(new Submit("t1", "anomaly", 1, Priority.High, "n1"), TestActor);
-        coordinator.Tell(new Submit("t2", "anomaly", 1, Priority.High, "n1"), TestActor);
-        await ExpectMsgAsync<Submitted>(s => s.Result == SubmitResult.Accepted);
-        await ExpectMsgAsync<Submitted>(s => s.Result == SubmitResult.Accepted);
+        coordinator.Tell(new Submit("t1", "anomaly", 1, Priority.High, "n1"), submissions);
+        coordinator.Tell(new Submit("t2", "anomaly", 1, Priority.High, "n1"), submissions);
+        await submissions.ExpectMsgAsync<Submitted>(s => s.Result == SubmitResult.Accepted);
+        await submissions.ExpectMsgAsync<Submitted>(s => s.Result == SubmitResult.Accepted);
         // Capacity 1 each, round-robin: one task on each worker.
         var onW1 = await w1.ExpectMsgAsync<RunTask>();
         var onW2 = await w2.ExpectMsgAsync<RunTask>();
         Assert.NotEqual(onW1.TaskId, onW2.TaskId);
         coordinator.Tell(new TaskDone(onW2.TaskId, "n2/worker", "n2", true, "{\"ok\":1}", null), w2);
+        // Its end recorded (here on the one member there is), the member that accepted it hears it may forget it.
+        Assert.Equal(onW2.TaskId, (await submissions.ExpectMsgAsync<TaskEnded>()).TaskId);
 
         // w1 falls silent; w2 heartbeats every virtual second. At 4 s w1 is still alive and holds its task.
         for (var s = 1; s <= 4; s++) await SecondAsync(coordinator, w2, "n2/worker");
@@ -67,6 +71,8 @@ public sealed class CoordinatorActorSpec(ITestOutputHelper output) : Akka.TestKi
         coordinator.Tell(new TaskDone(retried.TaskId, "n2/worker", "n2", true, "{\"ok\":2}", null), w2);
         // w1's late answer is not counted: the task belongs to w2 now.
         coordinator.Tell(new TaskDone(onW1.TaskId, "n1/worker", "n1", true, "{\"late\":true}", null), w1);
+        Assert.Equal(onW1.TaskId, (await submissions.ExpectMsgAsync<TaskEnded>()).TaskId);
+        await submissions.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
 
         coordinator.Tell(new GetTask(onW1.TaskId), TestActor);
         var status = await ExpectMsgAsync<InferenceProtocol.TaskStatus>();
@@ -83,9 +89,10 @@ public sealed class CoordinatorActorSpec(ITestOutputHelper output) : Akka.TestKi
     {
         var coordinator = Coordinator();
         var w1 = CreateTestProbe();
+        var submissions = CreateTestProbe();
         coordinator.Tell(Beat("n1/worker"), w1);
-        coordinator.Tell(new Submit("t1", "anomaly", 1, Priority.Low, "n1"), TestActor);
-        await ExpectMsgAsync<Submitted>();
+        coordinator.Tell(new Submit("t1", "anomaly", 1, Priority.Low, "n1"), submissions);
+        await submissions.ExpectMsgAsync<Submitted>();
         Assert.Equal(1, (await w1.ExpectMsgAsync<RunTask>()).Attempt);
 
         // The worker heartbeats but never answers: the 30 s deadline re-queues the task once, then it fails.
@@ -96,6 +103,8 @@ public sealed class CoordinatorActorSpec(ITestOutputHelper output) : Akka.TestKi
         var status = await ExpectMsgAsync<InferenceProtocol.TaskStatus>();
         Assert.Equal("failed", status.State);
         Assert.Contains("deadline", status.Reason);
+        // A failed task has ended too: its member may forget it.
+        Assert.Equal("t1", (await submissions.ExpectMsgAsync<TaskEnded>()).TaskId);
     }
 
     [Fact]
@@ -114,5 +123,29 @@ public sealed class CoordinatorActorSpec(ITestOutputHelper output) : Akka.TestKi
         Assert.Equal("high", (await w1.ExpectMsgAsync<RunTask>()).TaskId);
         coordinator.Tell(new TaskDone("high", "n1/worker", "n1", true, "{}", null), w1);
         Assert.Equal("low", (await w1.ExpectMsgAsync<RunTask>()).TaskId);
+    }
+
+    [Fact]
+    public async Task Who_awaits_a_task_hears_when_it_ends_and_at_once_when_it_has()
+    {
+        var coordinator = Coordinator();
+        var w1 = CreateTestProbe();
+        coordinator.Tell(Beat("n1/worker"), w1);
+        coordinator.Tell(new Submit("t1", "anomaly", 1, Priority.High, "n1"), TestActor);
+        await ExpectMsgAsync<Submitted>();
+        var run = await w1.ExpectMsgAsync<RunTask>();
+
+        var waiting = CreateTestProbe();
+        coordinator.Tell(new AwaitTask("t1"), waiting);
+        await waiting.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+        coordinator.Tell(new TaskDone(run.TaskId, "n1/worker", "n1", true, "{\"ok\":1}", null), w1);
+        var ended = await waiting.ExpectMsgAsync<InferenceProtocol.TaskStatus>();
+        Assert.Equal(("completed", "{\"ok\":1}"), (ended.State, ended.ResultJson));
+
+        // Ended, or unknown to it: answered at once.
+        coordinator.Tell(new AwaitTask("t1"), waiting);
+        Assert.Equal("completed", (await waiting.ExpectMsgAsync<InferenceProtocol.TaskStatus>()).State);
+        coordinator.Tell(new AwaitTask("nope"), waiting);
+        Assert.Equal("unknown", (await waiting.ExpectMsgAsync<InferenceProtocol.TaskStatus>()).State);
     }
 }
