@@ -3,13 +3,16 @@
 #   1. ingestion of one member with replication running (3 members) vs a single node and vs the same
 #      three members with replication paused, wrk single POST;
 #   2. time from a reading's acknowledgment on one member to its visibility on all three;
-#   3. catch-up rate of a member that joins after 1 million readings arrived elsewhere.
+#   3. catch-up rate of a member that joins after 1 million readings arrived elsewhere;
+#   and what each of three idle members costs in CPU before the load.
 #   bench/cluster.sh            # READINGS=1000000 DURATION=15 by default
 #   CATCHUP_ONLY=1 bench/cluster.sh   # part 3 alone
+#   WARMUP=0 bench/cluster.sh         # no warm-up run before each measured one (10 s by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-15}
+WARMUP=${WARMUP:-10}
 READINGS=${READINGS:-1000000}
 WORK=${WORK:-/tmp/edge-cluster-bench}
 rm -rf "$WORK"; mkdir -p "$WORK"
@@ -24,6 +27,8 @@ start() { # name http akka [seeds] [replication interval ms] [push on|off]
 }
 wrk_single() { # port
   cat bench/wrk/single.lua bench/wrk/report.lua > "$WORK/single.lua"
+  # Not counted: the same load first, so the JIT has compiled the path (as in bench/run.sh).
+  [ "$WARMUP" -gt 0 ] && wrk -t2 -c50 -d"${WARMUP}s" --timeout 10s -s "$WORK/single.lua" "http://127.0.0.1:$1" >/dev/null
   wrk -t2 -c50 -d"${DURATION}s" --timeout 10s -s "$WORK/single.lua" "http://127.0.0.1:$1" | grep '^RESULT' | sed 's/^RESULT //'
 }
 
@@ -46,6 +51,14 @@ seeds=127.0.0.1:4100,127.0.0.1:4101
 start a 5100 4100 "$seeds"; start b 5101 4101 "$seeds"; start c 5102 4102 "$seeds"
 wait_up 5100 3
 if [ "${CATCHUP_ONLY:-0}" != 1 ]; then
+# What an idle member costs (a Pi spends most of a lab's day like this): CPU of each member over IDLE seconds, no load.
+sleep 5
+before=(); for p in "${pids[@]: -3}"; do before+=("$(cpu_ticks "$p")"); done
+sleep "${IDLE:-20}"
+line=""; i=0; for p in "${pids[@]: -3}"; do
+  line+=" $(awk -v t=$(( $(cpu_ticks "$p") - before[i] )) -v hz="$(getconf CLK_TCK)" -v s="${IDLE:-20}" 'BEGIN { printf "%.1f%%", t / hz / s * 100 }')"; i=$((i + 1))
+done
+echo "idle members of 3, CPU of one core:$line"
 echo "member a of 3, replicating: $(wrk_single 5100)"
 
 $bench_tool visibility --members http://127.0.0.1:5100,http://127.0.0.1:5101,http://127.0.0.1:5102 --samples 200

@@ -3,11 +3,13 @@
 # raw SQLite ceiling and query latency at 10 million stored readings.
 #   bench/run.sh                 # everything (the 10M seed takes a few minutes and ~2 GB in /tmp)
 #   SKIP_10M=1 bench/run.sh      # without the 10M query part
+#   WARMUP=0 bench/run.sh        # no warm-up run before each measured one (10 s by default)
 # Needs: wrk and python3-flask from Debian (apt-get install wrk python3-flask).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-15}
+WARMUP=${WARMUP:-10}
 CONNS=${CONNS:-50}
 FLASK_API=${FLASK_API:-../shared/baselines/seed_flask_api.py}
 WORK=${WORK:-/tmp/edge-bench}
@@ -47,8 +49,11 @@ echo "node rss idle: $(rss)"
 
 run() { # name port script
   local line
-  line=$(cat "bench/wrk/$3" bench/wrk/report.lua > "$WORK/script.lua" && wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 10s \
-    -s "$WORK/script.lua" "http://127.0.0.1:$2" | grep '^RESULT')
+  cat "bench/wrk/$3" bench/wrk/report.lua > "$WORK/script.lua"
+  # Not counted: the same load first, so the measured run sees the steady state and not the JIT compiling the path
+  # (a fresh node spends ~5 CPU-seconds compiling in its first 10 s of load: a sixth of two cores).
+  [ "$WARMUP" -gt 0 ] && wrk -t2 -c"$CONNS" -d"${WARMUP}s" --timeout 10s -s "$WORK/script.lua" "http://127.0.0.1:$2" >/dev/null
+  line=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 10s -s "$WORK/script.lua" "http://127.0.0.1:$2" | grep '^RESULT')
   echo "$1 ${line#RESULT }"
   last_requests=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$line")
 }
