@@ -47,32 +47,30 @@ peak() { awk '/^VmHWM/ {print $2/1024 " MiB"}' "/proc/$node_pid/status"; }
 echo "machine: $(nproc) cores, $(uname -m); wrk -t2 -c$CONNS -d${DURATION}s on loopback"
 echo "node rss idle: $(rss)"
 
+# CPU seconds the node spent per 1,000 readings over one measured wrk run (what a Pi pays; wrk's own share is not in
+# it): run() takes the node's ticks after its warm-up.
+cpu() { cpu_ticks "$node_pid"; }
 run() { # name port script
   local line
   cat "bench/wrk/$3" bench/wrk/report.lua > "$WORK/script.lua"
   # Not counted: the same load first, so the measured run sees the steady state and not the JIT compiling the path
   # (a fresh node spends ~5 CPU-seconds compiling in its first 10 s of load: a sixth of two cores).
   [ "$WARMUP" -gt 0 ] && wrk -t2 -c"$CONNS" -d"${WARMUP}s" --timeout 10s -s "$WORK/script.lua" "http://127.0.0.1:$2" >/dev/null
+  ticks=$(cpu)
   line=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 10s -s "$WORK/script.lua" "http://127.0.0.1:$2" | grep '^RESULT')
   echo "$1 ${line#RESULT }"
   last_requests=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$line")
 }
-# CPU seconds the node spent per 1,000 readings over one wrk run (what a Pi pays; wrk's own share is not in it).
-cpu() { cpu_ticks "$node_pid"; }
 run "flask  single" $FLASK_PORT single.lua
 run "ceiling single" $CEILING_PORT single.lua
-ticks=$(cpu)
 run "edge   single" $NODE_PORT single.lua
 echo "node CPU per 1,000 readings, single: $(per_thousand $(( $(cpu) - ticks )) "$last_requests") s"
 run "flask  batch100" $FLASK_PORT batch.lua
-ticks=$(cpu)
 run "edge   batch100" $NODE_PORT batch.lua
 echo "node CPU per 1,000 readings, batch100: $(per_thousand $(( $(cpu) - ticks )) $(( last_requests * 100 ))) s"
 # What a board replaying its buffer sends (one device a batch), and the largest batch the API takes.
-ticks=$(cpu)
 run "edge   batch100-one-device" $NODE_PORT batch_board.lua
 echo "node CPU per 1,000 readings, batch100-one-device: $(per_thousand $(( $(cpu) - ticks )) $(( last_requests * 100 ))) s"
-ticks=$(cpu)
 CONNS_SAVED=$CONNS; CONNS=4
 run "edge   batch10000 (4 connections)" $NODE_PORT batch10k.lua
 CONNS=$CONNS_SAVED

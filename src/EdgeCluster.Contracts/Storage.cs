@@ -2,7 +2,8 @@ namespace EdgeCluster.Contracts;
 
 /// <summary>
 /// One tier: <c>raw</c> readings (hot), <c>hourly</c> rollups (warm), <c>daily</c> rollups (cold), the Parquet <c>archive</c>
-/// (rows: its files). Bytes of the read model's tiers are measured every 10 minutes (null until the first measure).
+/// (rows: its files). Bytes of the read model's tiers are the file's pages of each, measured every 10 minutes and when this view is
+/// asked for with a measure older than a minute (null only when they cannot be measured).
 /// </summary>
 public sealed record TierView(string Tier, long Rows, long? Bytes, string? Oldest);
 

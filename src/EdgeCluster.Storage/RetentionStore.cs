@@ -252,19 +252,14 @@ public sealed class RetentionStore(ReadModelDatabase db, ReadingWriter writer)
         return (hourly, hourlyOldest, daily, dailyOldest);
     }
 
-    /// <summary>Bytes on disk of the raw tier (readings and their indexes) and of the rollups, by SQLite's dbstat (reads every page: call it rarely).</summary>
+    /// <summary>
+    /// Bytes on disk of the raw tier (the readings with their indexes) and of the rollups (both tables), from the file's
+    /// b-trees (<see cref="BTreePages"/>: reads every page of the file, call it rarely).
+    /// </summary>
     public (long Raw, long Rollups) TierBytes()
     {
         using var c = db.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText =
-            """
-            SELECT SUM(CASE WHEN name IN ('sensor_readings', 'idx_device_timestamp', 'ux_device_seq') THEN pgsize ELSE 0 END),
-                   SUM(CASE WHEN name IN ('rollups', 'expired_rollups') THEN pgsize ELSE 0 END)
-            FROM dbstat('main', 1)
-            """;
-        using var r = cmd.ExecuteReader();
-        r.Read();
-        return (r.IsDBNull(0) ? 0 : r.GetInt64(0), r.IsDBNull(1) ? 0 : r.GetInt64(1));
+        var bytes = BTreePages.BytesByTable(c, db.Path);
+        return (bytes.GetValueOrDefault("sensor_readings"), bytes.GetValueOrDefault("rollups") + bytes.GetValueOrDefault("expired_rollups"));
     }
 }

@@ -13,9 +13,13 @@ public sealed class StorageMonitor(NodeSettings settings, ReadModelStore store, 
     Retention.RetentionService? retention = null) : BackgroundService
 {
     private static readonly TimeSpan BytesEvery = TimeSpan.FromMinutes(10);
+    // What a request for the view may wait for: a measure at most this old.
+    private static readonly TimeSpan BytesFreshForView = TimeSpan.FromMinutes(1);
     private (long Raw, long Rollups)? _tierBytes;
-    // First measured half a minute after start, never in the way of it.
-    private DateTimeOffset _tierBytesAt = DateTimeOffset.UtcNow - BytesEvery + TimeSpan.FromSeconds(30);
+    private DateTimeOffset _tierBytesAt = DateTimeOffset.MinValue;
+    // Measured in the background from half a minute after start, never in the way of it.
+    private readonly DateTimeOffset _firstBytesAt = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30);
+    private readonly Lock _bytesGate = new();
 
     public static readonly TimeSpan Sample = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan Window = TimeSpan.FromHours(1);
@@ -33,7 +37,7 @@ public sealed class StorageMonitor(NodeSettings settings, ReadModelStore store, 
         var enabled = uplink.Target is not null;
         var raw = held - store.Retention.Floors().Values.Sum();
         var (hourly, hourlyOldest, daily, dailyOldest) = store.Retention.RollupTiers();
-        var bytes = _tierBytes;
+        var bytes = TierBytes(BytesFreshForView);
         var (files, archiveBytes, archiveOldest) = retention?.Archive.Usage() ?? (0, 0, null);
         List<TierView> tiers =
         [
@@ -92,19 +96,7 @@ public sealed class StorageMonitor(NodeSettings settings, ReadModelStore store, 
                     _samples.Enqueue((now, vector.Values.Sum()));
                     while (_samples.Count > 1 && now - _samples.Peek().At > Window) _samples.Dequeue();
                 }
-                if (DateTimeOffset.UtcNow - _tierBytesAt > BytesEvery)
-                {
-                    _tierBytesAt = DateTimeOffset.UtcNow;
-                    try
-                    {
-                        _tierBytes = store.Retention.TierBytes();
-                    }
-                    catch (Microsoft.Data.Sqlite.SqliteException e)
-                    {
-                        log.LogWarning("Storage: the tiers' bytes cannot be measured ({Error})", e.Message);
-                        _tierBytesAt = DateTimeOffset.MaxValue - BytesEvery;
-                    }
-                }
+                if (DateTimeOffset.UtcNow > _firstBytesAt) TierBytes(BytesEvery);
                 if (Forecast(vector).Warning is { } warning && DateTimeOffset.UtcNow - _warnedAt > TimeSpan.FromHours(1))
                 {
                     log.LogWarning("Storage: {Warning}", warning);
@@ -113,6 +105,26 @@ public sealed class StorageMonitor(NodeSettings settings, ReadModelStore store, 
             } while (await timer.WaitForNextTickAsync(stopping));
         }
         catch (OperationCanceledException) { }
+    }
+
+    /// <summary>The read model's bytes per tier, measured again when the last measure is older than <paramref name="maxAge"/> (it reads the file's interior pages).</summary>
+    private (long Raw, long Rollups)? TierBytes(TimeSpan maxAge)
+    {
+        lock (_bytesGate)
+        {
+            if (_tierBytes is not null && DateTimeOffset.UtcNow - _tierBytesAt < maxAge) return _tierBytes;
+            _tierBytesAt = DateTimeOffset.UtcNow;
+            try
+            {
+                _tierBytes = store.Retention.TierBytes();
+            }
+            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                // Tried again at the next measure.
+                log.LogWarning("Storage: the tiers' bytes cannot be measured ({Error})", e.Message);
+            }
+            return _tierBytes;
+        }
     }
 
     private static long FileBytes(string path) =>

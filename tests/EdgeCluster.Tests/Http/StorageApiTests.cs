@@ -46,6 +46,9 @@ public sealed class StorageApiTests : IAsyncLifetime
         Assert.Equal(0, tiers["daily"].GetProperty("rows").GetInt64());
         Assert.Equal(0, tiers["archive"].GetProperty("rows").GetInt64());
         Assert.Equal(150, raw.GetProperty("rows").GetInt64());
+        // The file's pages of each tier (measured at most a minute earlier: here, by the first request).
+        Assert.True(raw.GetProperty("bytes").GetInt64() >= 3 * 4096, raw.ToString());
+        Assert.True(tiers["hourly"].GetProperty("bytes").GetInt64() >= 4096, tiers["hourly"].ToString());
         Assert.Equal(oldest.ToUnixTimeMilliseconds(), DateTimeOffset.Parse(raw.GetProperty("oldest").GetString()!).ToUnixTimeMilliseconds());
         Assert.Equal("off", view.GetProperty("retention").GetString());
         Assert.InRange(view.GetProperty("journal_bytes").GetInt64(), 1, Math.Max(filesBefore, JournalFileBytes()));
