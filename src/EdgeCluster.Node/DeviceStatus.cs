@@ -12,6 +12,8 @@ namespace EdgeCluster.Node;
 public sealed class DeviceStatus(ReadModelStore store, ConnectionDrops drops)
 {
     public DeviceHealthView Of(DeviceInfo device, long nowMs) => store.Health.Of(device, nowMs, drops.DroppedAt(device.DeviceId));
+
+    public IReadOnlyList<DeviceHealthView> Of(IEnumerable<DeviceInfo> devices, long nowMs) => store.Health.Of(devices, nowMs, drops.DroppedAt);
 }
 
 /// <summary>
@@ -43,12 +45,11 @@ public sealed class DeviceStatusWatch(ActorSystem system, ReadModelStore store, 
         // One caller at a time (the round's timer, the stored readings' relay), publishing in the order it decided.
         lock (_gate)
         {
-            foreach (var device in devices)
+            foreach (var view in health.Of(devices, nowMs))
             {
-                var view = health.Of(device, nowMs);
-                if (_known.TryGetValue(device.DeviceId, out var before) && before == view.Status) continue;
-                changes.Add(new DeviceStatusChanged(device.DeviceId, before, view.Status, view.LastSeen, TimeText.FromUnixMs(nowMs)));
-                _known[device.DeviceId] = view.Status;
+                if (_known.TryGetValue(view.DeviceId, out var before) && before == view.Status) continue;
+                changes.Add(new DeviceStatusChanged(view.DeviceId, before, view.Status, view.LastSeen, TimeText.FromUnixMs(nowMs)));
+                _known[view.DeviceId] = view.Status;
             }
             foreach (var change in changes) system.EventStream.Publish(change);
         }

@@ -24,8 +24,8 @@ public static class DeviceEndpoints
                 && !QueryArgs.TryChoice(request, "status", "", [DeviceHealth.Online, DeviceHealth.Late, DeviceHealth.Offline], out status, out var error))
                 return error!;
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            var devices = store.Devices.List().Select(d => WithHealth(d, health.Of(d, now)))
-                .Where(d => status is null || d.Status == status).ToList();
+            var registered = store.Devices.List();
+            var devices = registered.Zip(health.Of(registered, now), WithHealth).Where(d => status is null || d.Status == status).ToList();
             return TypedResults.Ok(new DeviceList(devices.Count, devices));
         });
         app.MapGet("/api/devices/{device_id}", (string device_id, ReadModelStore store, DeviceStatus status) =>
