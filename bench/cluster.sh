@@ -56,7 +56,7 @@ sleep 5
 before=(); for p in "${pids[@]: -3}"; do before+=("$(cpu_ticks "$p")"); done
 sleep "${IDLE:-20}"
 line=""; i=0; for p in "${pids[@]: -3}"; do
-  line+=" $(awk -v t=$(( $(cpu_ticks "$p") - before[i] )) -v hz="$(getconf CLK_TCK)" -v s="${IDLE:-20}" 'BEGIN { printf "%.1f%%", t / hz / s * 100 }')"; i=$((i + 1))
+  line+=" $(cpu_percent $(( $(cpu_ticks "$p") - before[i] )) "${IDLE:-20}")"; i=$((i + 1))
 done
 echo "idle members of 3, CPU of one core:$line"
 echo "member a of 3, replicating: $(wrk_single 5100)"

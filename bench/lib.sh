@@ -33,5 +33,7 @@ wait_up() {
 }
 # cpu_ticks PID: the process's user + system CPU so far, in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# cpu_percent TICKS SECONDS: CPU as a percentage of one core over SECONDS.
+cpu_percent() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v s="$2" 'BEGIN { printf "%.1f%%", t / hz / s * 100 }'; }
 # per_thousand TICKS READINGS: CPU seconds per 1,000 readings.
 per_thousand() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v n="$2" 'BEGIN { printf "%.3f", t / hz / n * 1000 }'; }

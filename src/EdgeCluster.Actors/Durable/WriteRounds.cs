@@ -7,8 +7,8 @@ namespace EdgeCluster.Actors.Durable;
 /// Group commit for one actor's replicated-data writes. While a round of updates is on its way (to this member's disk
 /// for a durable key, to a majority for a strong write), new changes queue; once every update of the round has been
 /// answered, everything queued goes out as the next round: one <c>Update</c> per key, the keys in the order they were
-/// first touched (those queued as <c>last</c> after the others), each key's changes applied in the order they were queued. Under load a round carries as many changes
-/// as arrived during the last one, so the replicator, the remote members and the durable stores see one update where
+/// first touched (those queued as <c>last</c> after the others), each key's changes applied in the order they were
+/// queued. Under load a round carries as many changes as arrived during the last one, so the replicator, the remote members and the durable stores see one update where
 /// they saw one per change; alone, a change goes out at once.
 /// <para>
 /// The actor sends every <see cref="IUpdateResponse"/> whose request is a <see cref="Round"/> to <see cref="Answered"/>,
@@ -47,12 +47,6 @@ public sealed class WriteRounds(IActorRef replicator, IActorRef self)
 
     private readonly List<(IKey Key, Pending Pending)> _queued = new();
     private int _inFlight;
-
-    /// <summary>Updates sent and not yet answered.</summary>
-    public int InFlight => _inFlight;
-
-    /// <summary>Changes queued for the next round.</summary>
-    public bool HasQueued => _queued.Count > 0;
 
     /// <summary>Queues a change of <paramref name="key"/>; <paramref name="request"/> comes back from <see cref="Answered"/>.</summary>
     /// <param name="last">this key's update goes out after those of keys queued without it, in the same round.</param>

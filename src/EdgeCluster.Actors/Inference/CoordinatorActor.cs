@@ -93,7 +93,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
                 _results[done.TaskId] = done.ResultJson ?? "null";
                 _ended.Enqueue((Now(), done.TaskId));
             }
-            Answer(outcome);
+            if (outcome is not null) Answer(outcome.TaskId);
             Dispatch();
             _writes.Flush();
         });
@@ -102,7 +102,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             foreach (var outcome in _state.Tick(Now()))
             {
                 Count(outcome);
-                Answer(outcome);
+                Answer(outcome.TaskId);
             }
             Dispatch();
             _writes.Flush();
@@ -164,11 +164,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         EdgeMetrics.Coordinator(null);
         // Its last changes still go to the replicator, and whoever waits hears where its task stands (and asks the next one).
         _writes.FlushNow();
-        foreach (var (taskId, waiting) in _awaiting)
-        {
-            var status = StatusOf(taskId);
-            foreach (var waiter in waiting) waiter.Tell(status);
-        }
+        foreach (var taskId in _awaiting.Keys.ToList()) Answer(taskId);
     }
 
     private InferenceProtocol.TaskStatus StatusOf(string taskId)
@@ -179,11 +175,11 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             worker is null ? null : _nodeOf.GetValueOrDefault(worker), attempts);
     }
 
-    /// <summary>Whoever waits for a task that ended hears its status.</summary>
-    private void Answer(TaskOutcome? outcome)
+    /// <summary>Whoever waits for the task (it ended, or this coordinator stops) hears its status.</summary>
+    private void Answer(string taskId)
     {
-        if (outcome is null || !_awaiting.Remove(outcome.TaskId, out var waiting)) return;
-        var status = StatusOf(outcome.TaskId);
+        if (!_awaiting.Remove(taskId, out var waiting)) return;
+        var status = StatusOf(taskId);
         foreach (var waiter in waiting) waiter.Tell(status);
     }
 

@@ -41,10 +41,6 @@ public static class InferenceResults
     public static Func<LWWDictionary<string, EndedTask>, LWWDictionary<string, EndedTask>> Add(UniqueAddress self, EndedTask task) =>
         d => d.SetItem(self, task.TaskId, task);
 
-    /// <summary>An ended task recorded on its own (see <see cref="RecordWrite"/>).</summary>
-    public static Update Record(UniqueAddress self, EndedTask task) =>
-        Dsl.Update(KeyOf(task.TaskId), LWWDictionary<string, EndedTask>.Empty, RecordWrite, Add(self, task));
-
     /// <summary>Removes every entry of the key that ended before <paramref name="beforeMs"/>.</summary>
     public static Update Prune(UniqueAddress self, LWWDictionaryKey<string, EndedTask> key, long beforeMs) =>
         Dsl.Update(key, LWWDictionary<string, EndedTask>.Empty, WriteLocal.Instance, d =>

@@ -86,7 +86,7 @@ public static class InferenceEndpoints
                 var deadline = DateTime.UtcNow + wait;
                 for (var left = wait; left > TimeSpan.Zero; left = deadline - DateTime.UtcNow)
                 {
-                    var status = await AwaitAsync(coordinator.ActorRef, taskId, left < AwaitRound ? left : AwaitRound);
+                    var status = await StatusAsync(coordinator.ActorRef, new AwaitTask(taskId), left < AwaitRound ? left : AwaitRound);
                     if (status is { State: "completed" or "failed" }) return Results.Ok(Describe(status));
                     if (status is not null && deadline - DateTime.UtcNow > TimeSpan.FromMilliseconds(500))
                         await Task.Delay(500, http.RequestAborted);
@@ -124,23 +124,15 @@ public static class InferenceEndpoints
     // How long one AwaitTask is waited for before it is sent again (the coordinator may have been lost with its member).
     private static readonly TimeSpan AwaitRound = TimeSpan.FromSeconds(5);
 
-    private static async Task<InferenceProtocol.TaskStatus?> AwaitAsync(IActorRef coordinator, string taskId, TimeSpan timeout)
-    {
-        try
-        {
-            return await coordinator.Ask<InferenceProtocol.TaskStatus>(new AwaitTask(taskId), timeout);
-        }
-        catch (AskTimeoutException)
-        {
-            return null;
-        }
-    }
+    private static Task<InferenceProtocol.TaskStatus?> StatusAsync(IActorRef coordinator, string taskId) =>
+        StatusAsync(coordinator, new GetTask(taskId), StatusTimeout);
 
-    private static async Task<InferenceProtocol.TaskStatus?> StatusAsync(IActorRef coordinator, string taskId)
+    /// <summary>A task's status as <paramref name="coordinator"/> answers <paramref name="question"/> (GetTask, AwaitTask); null when it does not in time.</summary>
+    private static async Task<InferenceProtocol.TaskStatus?> StatusAsync(IActorRef coordinator, object question, TimeSpan timeout)
     {
         try
         {
-            return await coordinator.Ask<InferenceProtocol.TaskStatus>(new GetTask(taskId), StatusTimeout);
+            return await coordinator.Ask<InferenceProtocol.TaskStatus>(question, timeout);
         }
         catch (AskTimeoutException)
         {

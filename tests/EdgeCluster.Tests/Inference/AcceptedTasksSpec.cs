@@ -54,7 +54,8 @@ public sealed class AcceptedTasksSpec(ITestOutputHelper output) : Akka.TestKit.X
         coordinator.Reply(new Submitted("t-9", SubmitResult.Accepted, 1));
         await coordinator.FishForMessageAsync(m => m is GetTask, TimeSpan.FromSeconds(5));
         // The coordinator recorded the end (here: a one-member cluster, so this member is the majority).
-        Replicator.Tell(InferenceResults.Record(cluster.SelfUniqueAddress, new EndedTask("t-9", "completed", "{}", null, "pi-2/worker", "pi-2", 1, 1)));
+        Replicator.Tell(Dsl.Update(InferenceResults.KeyOf("t-9"), LWWDictionary<string, EndedTask>.Empty, InferenceResults.RecordWrite,
+            InferenceResults.Add(cluster.SelfUniqueAddress, new EndedTask("t-9", "completed", "{}", null, "pi-2/worker", "pi-2", 1, 1))));
         coordinator.Reply(new InferenceProtocol.TaskStatus("t-9", "completed", "{}", null, "pi-2/worker", "pi-2", 1));
         await AwaitAssertAsync(async () => Assert.Empty(await KeptAsync()), TimeSpan.FromSeconds(5));
     }
