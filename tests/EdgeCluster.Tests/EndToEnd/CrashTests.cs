@@ -8,7 +8,7 @@ namespace EdgeCluster.Tests.EndToEnd;
 
 /// <summary>The real node process, killed with SIGKILL while clients post: every acknowledged reading survives.</summary>
 [Trait("Category", "Slow")]
-[Collection(EdgeCluster.Tests.Support.SingleNodeProcessCollection.Name)]
+[Collection(EdgeCluster.Tests.Support.MultiNodeCollection.Name)]
 public sealed class CrashTests(ITestOutputHelper output)
 {
     private const int Devices = 4;

@@ -10,7 +10,7 @@ namespace EdgeCluster.Tests.EndToEnd;
 /// reading it ever acknowledged is either still raw or in the archive, and the daily figures are what they were.
 /// </summary>
 [Trait("Category", "Slow")]
-[Collection(SingleNodeProcessCollection.Name)]
+[Collection(MultiNodeCollection.Name)]
 public sealed class RetentionCrashTests(ITestOutputHelper output)
 {
     private const int Devices = 5;

@@ -3,7 +3,8 @@ namespace EdgeCluster.Tests.Support;
 /// <summary>
 /// Tests that run clusters of node processes run one after another: on a 2-core machine, clusters started side by side
 /// starve each other's failure detectors and timers. The in-process cluster specs have a lane of their own
-/// (<see cref="InProcessClusterCollection"/>) beside this one.
+/// (<see cref="InProcessClusterCollection"/>) beside this one. The crash tests (one node killed mid-write) run here
+/// too: that lane, with the light clusters' and the single nodes' after it, was the longer of the two by ~35 s.
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class MultiNodeCollection
@@ -22,8 +23,7 @@ public sealed class InProcessClusterCollection
 }
 
 /// <summary>
-/// Tests that run one node process at a time and no cluster (crash recovery, the uplink's errors, the command line on one
-/// member): a lane of their own beside the clusters' lanes. One node is a light load next to a cluster, and nothing in
+/// Tests that run one node process at a time and no cluster (the uplink's errors, the command line on one member): a lane of their own beside the clusters' lanes. One node is a light load next to a cluster, and nothing in
 /// these tests hangs on a failure detector.
 /// </summary>
 [CollectionDefinition(Name)]
