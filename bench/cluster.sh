@@ -67,4 +67,7 @@ fi
 $bench_tool load --member http://127.0.0.1:5100 --readings "$READINGS" --batch 10000
 total=$(curl -sf http://127.0.0.1:5100/api/cluster | grep -o '"highest":[0-9]*' | cut -d: -f2 | paste -sd+ | bc)
 start d 5103 4103 "$seeds"
+# What catching up costs the new member (a Pi joining a lab): its CPU from the moment it answers until it holds everything.
+dticks=$(cpu_ticks "${pids[-1]}")
 $bench_tool catchup --member http://127.0.0.1:5103 --readings "$total"
+echo "new member CPU per 1,000 readings caught up: $(per_thousand $(( $(cpu_ticks "${pids[-1]}") - dticks )) "$total") s"
