@@ -22,8 +22,9 @@ public static class Lab
     public sealed record LabState(string Profile, IReadOnlyList<LabNode> Nodes);
 
     /// <summary>
-    /// Starts <paramref name="count"/> nodes, n1 first (it forms the cluster), each of the others seeded with the ones
-    /// before it (at most two). A base port of 0 lets the OS choose each node's port; the node's ready line says which.
+    /// Starts <paramref name="count"/> nodes: n1 first (it forms the cluster), then every other at once, seeded with n1
+    /// (and n2, when the ports are fixed and so known before it answers); a member that later rejoins seeds itself with
+    /// every member it has seen. A base port of 0 lets the OS choose each node's port; the node's ready line says which.
     /// When it fails, what did start is recorded for <c>lab down</c> (a node still starting included); with
     /// <paramref name="stopOnFailure"/> (an experiment's own lab) it is stopped at once, so no node of a failed start
     /// keeps running on the lab's ports into the next run.
@@ -37,38 +38,51 @@ public static class Lab
         Directory.CreateDirectory(dir);
         var dll = NodeDll();
         var nodes = new List<LabNode>();
-        LabNode? starting = null;
+        var starting = new List<LabNode>();
+        LabNode Launch(int i, IReadOnlyList<string> seeds)
+        {
+            var name = $"n{i + 1}";
+            var data = Path.Combine(dir, name);
+            var log = Path.Combine(dir, $"{name}.log");
+            if (File.Exists(log)) File.Delete(log);
+            string[] nodeSwitches =
+            [
+                "--node-name", name, "--http-host", "127.0.0.1", "--http-port", PortFor(httpBase, i).ToString(),
+                "--akka-host", "127.0.0.1", "--akka-port", PortFor(akkaBase, i).ToString(), "--data-dir", data,
+                // MQTT on 1883, 1884, ... beside HTTP 5000, 5001, ...; off when the ports are the OS's choice.
+                "--mqtt-port", PortFor(httpBase == 0 ? 0 : mqttBase, i).ToString(),
+                "--profile", profile, "--auto-register", .. seeds.Count == 0 ? Array.Empty<string>() : ["--seeds", string.Join(",", seeds)],
+                .. nodeArgs,
+            ];
+            var node = new LabNode(name, Start(dll, nodeSwitches, log), PortFor(httpBase, i), PortFor(akkaBase, i),
+                PortFor(httpBase == 0 ? 0 : mqttBase, i), data, log, nodeSwitches);
+            starting.Add(node);
+            return node;
+        }
+        async Task<LabNode> ReadyAsync(LabNode node)
+        {
+            var (http, akka) = await WaitReadyAsync(node.Name, node.Pid, node.Log, TimeSpan.FromSeconds(60));
+            return node with { HttpPort = http, AkkaPort = akka };
+        }
         try
         {
             try
             {
-                for (var i = 0; i < count; i++)
-                {
-                    var name = $"n{i + 1}";
-                    var data = Path.Combine(dir, name);
-                    var log = Path.Combine(dir, $"{name}.log");
-                    if (File.Exists(log)) File.Delete(log);
-                    var seeds = nodes.Take(2).Select(n => $"127.0.0.1:{n.AkkaPort}").ToList();
-                    string[] nodeSwitches =
-                    [
-                        "--node-name", name, "--http-host", "127.0.0.1", "--http-port", PortFor(httpBase, i).ToString(),
-                        "--akka-host", "127.0.0.1", "--akka-port", PortFor(akkaBase, i).ToString(), "--data-dir", data,
-                        // MQTT on 1883, 1884, ... beside HTTP 5000, 5001, ...; off when the ports are the OS's choice.
-                        "--mqtt-port", PortFor(httpBase == 0 ? 0 : mqttBase, i).ToString(),
-                        "--profile", profile, "--auto-register", .. seeds.Count == 0 ? Array.Empty<string>() : ["--seeds", string.Join(",", seeds)],
-                        .. nodeArgs,
-                    ];
-                    var pid = Start(dll, nodeSwitches, log);
-                    starting = new LabNode(name, pid, PortFor(httpBase, i), PortFor(akkaBase, i), PortFor(httpBase == 0 ? 0 : mqttBase, i), data, log, nodeSwitches);
-                    var (http, akka) = await WaitReadyAsync(name, pid, log, TimeSpan.FromSeconds(60));
-                    nodes.Add(starting with { HttpPort = http, AkkaPort = akka });
-                    starting = null;
-                }
+                var first = await ReadyAsync(Launch(0, []));
+                nodes.Add(first);
+                starting.Clear();
+                // The others start together: on two cores a node's start is mostly one thread compiling, so starting
+                // them one after another only added up their starts.
+                var seeds = new List<string> { $"127.0.0.1:{first.AkkaPort}" };
+                if (akkaBase != 0 && count > 2) seeds.Add($"127.0.0.1:{PortFor(akkaBase, 1)}");
+                var rest = Enumerable.Range(1, count - 1).Select(i => Launch(i, seeds.Where(s => s != $"127.0.0.1:{PortFor(akkaBase, i)}").ToList())).ToList();
+                nodes.AddRange(await Task.WhenAll(rest.Select(ReadyAsync)));
+                starting.Clear();
             }
             finally
             {
-                // Written whatever happened, so that lab down stops what did start (a node that was still starting too).
-                await SaveAsync(dir, new LabState(profile, starting is null ? nodes : [.. nodes, starting]));
+                // Written whatever happened, so that lab down stops what did start (nodes that were still starting too).
+                await SaveAsync(dir, new LabState(profile, [.. nodes, .. starting]));
             }
             foreach (var n in nodes) await WaitHealthyAsync(n, TimeSpan.FromSeconds(60));
             await WaitMembersAsync(nodes[0], count, TimeSpan.FromSeconds(60));
