@@ -73,9 +73,11 @@ public static class Lab
                 starting.Clear();
                 // The others start together: on two cores a node's start is mostly one thread compiling, so starting
                 // them one after another only added up their starts.
-                var seeds = new List<string> { $"127.0.0.1:{first.AkkaPort}" };
-                if (akkaBase != 0 && count > 2) seeds.Add($"127.0.0.1:{PortFor(akkaBase, 1)}");
-                var rest = Enumerable.Range(1, count - 1).Select(i => Launch(i, seeds.Where(s => s != $"127.0.0.1:{PortFor(akkaBase, i)}").ToList())).ToList();
+                // n2 too when its port is fixed, so known before it answers (n2 itself has n1 alone).
+                IReadOnlyList<string> SeedsFor(int i) => akkaBase == 0 || i == 1
+                    ? [$"127.0.0.1:{first.AkkaPort}"]
+                    : [$"127.0.0.1:{first.AkkaPort}", $"127.0.0.1:{PortFor(akkaBase, 1)}"];
+                var rest = Enumerable.Range(1, count - 1).Select(i => Launch(i, SeedsFor(i))).ToList();
                 nodes.AddRange(await Task.WhenAll(rest.Select(ReadyAsync)));
                 starting.Clear();
             }

@@ -8,8 +8,8 @@ namespace EdgeCluster.Actors.Durable;
 /// for a durable key, to a majority for a strong write), new changes queue; once every update of the round has been
 /// answered, everything queued goes out as the next round: one <c>Update</c> per key, the keys in the order they were
 /// first touched (those queued as <c>last</c> after the others), each key's changes applied in the order they were
-/// queued. Under load a round carries as many changes as arrived during the last one, so the replicator, the remote members and the durable stores see one update where
-/// they saw one per change; alone, a change goes out at once.
+/// queued. Under load a round carries as many changes as arrived during the last one, so the replicator, the remote
+/// members and the durable stores see one update where they saw one per change; alone, a change goes out at once.
 /// <para>
 /// The actor sends every <see cref="IUpdateResponse"/> whose request is a <see cref="Round"/> to <see cref="Answered"/>,
 /// which gives back the requests queued with the changes of that key (to answer their askers) and sends the next round.

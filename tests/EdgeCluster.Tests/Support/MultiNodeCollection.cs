@@ -23,8 +23,9 @@ public sealed class InProcessClusterCollection
 }
 
 /// <summary>
-/// Tests that run one node process at a time and no cluster (the uplink's errors, the command line on one member): a lane of their own beside the clusters' lanes. One node is a light load next to a cluster, and nothing in
-/// these tests hangs on a failure detector.
+/// Tests that run one node process at a time and no cluster (the uplink's errors, the command line on one member): a
+/// lane of their own beside the clusters' lanes. One node is a light load next to a cluster, and nothing in these tests
+/// hangs on a failure detector.
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class SingleNodeProcessCollection
