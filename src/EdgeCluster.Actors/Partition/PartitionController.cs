@@ -37,6 +37,12 @@ public sealed class PartitionTable
         lock (_gate) return _cuts.Remove(Naked(peer));
     }
 
+    /// <summary>Whether this node has cut its link to the peer.</summary>
+    public bool IsCut(Address peer)
+    {
+        lock (_gate) return _cuts.ContainsKey(Naked(peer));
+    }
+
     /// <summary>Links are keyed by host and port: the same peer under akka.tcp or akka.trttl.tcp is one link.</summary>
     public static Address Naked(Address address) => new("akka", address.System, address.Host, address.Port);
 }
@@ -99,13 +105,6 @@ public sealed class PartitionControllerActor : ReceiveActor
         Sender.Tell(result);
     }
 
-    /// <summary>A node that comes back with a new actor system keeps the cuts nobody has healed.</summary>
-    protected override void PreStart()
-    {
-        var cuts = _table.Cuts;
-        if (cuts.Count > 0) Self.Tell(new PartitionProtocol.CutLinks(cuts), ActorRefs.NoSender);
-    }
-
     private async Task<bool> Throttle(Address peer, ThrottleMode mode, List<string> errors)
     {
         var transport = ((IRemoteActorRefProvider)((ExtendedActorSystem)Context.System).Provider).Transport;
@@ -124,10 +123,71 @@ public sealed class PartitionControllerActor : ReceiveActor
     }
 }
 
+/// <summary>
+/// Joins a member that started again with links cut (it was downed on the minority side of a split) through the seeds it
+/// has not cut, and again each time a heal opens more of them, until it has joined. Akka's own join asks every seed at
+/// once and again every second: asked across a cut link, each try opens an association the throttler drops, and one
+/// whose handshake was still waiting when the heal came was seen to stay silent afterwards (the handshake timed out
+/// seconds after the heal, and a link opened in that moment carried no heartbeats), until the split brain resolver
+/// downed the member and a member of the majority with it.
+/// </summary>
+public sealed class JoinThroughOpenLinksActor : ReceiveActor
+{
+    private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
+    private readonly PartitionTable _table;
+    private readonly IReadOnlyList<Address> _seeds;
+    private int _asked;
+
+    public JoinThroughOpenLinksActor(PartitionTable table, IReadOnlyList<Address> seeds)
+    {
+        _table = table;
+        _seeds = seeds;
+        Receive<PartitionProtocol.LinksChanged>(_ => Join());
+        Receive<Akka.Cluster.ClusterEvent.IMemberEvent>(e =>
+        {
+            if (e.Member.UniqueAddress.Equals(_cluster.SelfUniqueAddress)) Context.Stop(Self);
+        });
+    }
+
+    protected override void PreStart()
+    {
+        Context.System.EventStream.Subscribe(Self, typeof(PartitionProtocol.LinksChanged));
+        _cluster.Subscribe(Self, Akka.Cluster.ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+            typeof(Akka.Cluster.ClusterEvent.IMemberEvent));
+        Join();
+    }
+
+    protected override void PostStop()
+    {
+        Context.System.EventStream.Unsubscribe(Self);
+        _cluster.Unsubscribe(Self);
+    }
+
+    private void Join()
+    {
+        var open = _seeds.Where(s => !_table.IsCut(s)).ToList();
+        if (open.Count <= _asked) return;
+        _asked = open.Count;
+        _log.Info("Joining through {0} (links to {1} of {2} seeds still cut)", string.Join(", ", open), _seeds.Count - open.Count, _seeds.Count);
+        _cluster.JoinSeedNodes(open);
+    }
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+}
+
 public static class PartitionHosting
 {
+    /// <summary>
+    /// Starts the controller. A node that comes back with a new actor system keeps the cuts nobody has healed: they are
+    /// applied before this returns, so a node that joins its seeds after the actors started (see NodeHost) talks to no
+    /// member it has cut, not even for a moment.
+    /// </summary>
     public static AkkaConfigurationBuilder AddPartitionController(this AkkaConfigurationBuilder builder, PartitionTable table) =>
-        builder.WithActors((system, registry) =>
-            registry.Register<PartitionControllerActor>(
-                system.ActorOf(Props.Create(() => new PartitionControllerActor(table)), PartitionControllerActor.Name)));
+        builder.WithActors(async (system, registry) =>
+        {
+            var controller = system.ActorOf(Props.Create(() => new PartitionControllerActor(table)), PartitionControllerActor.Name);
+            registry.Register<PartitionControllerActor>(controller);
+            var cuts = table.Cuts;
+            if (cuts.Count > 0) await controller.Ask<PartitionProtocol.LinksChanged>(new PartitionProtocol.CutLinks(cuts), TimeSpan.FromSeconds(10));
+        });
 }

@@ -191,6 +191,22 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
             foreach (var node in cluster.Running)
                 Assert.Equal(Enumerable.Range(1, seq).Select(i => (long)i), (await SeqsAsync(node, 4)).Order());
         }, TimeSpan.FromSeconds(60));
+
+        // While its links were cut it asked no one to let it join (both seeds were cut), only after the heal; and the heal
+        // took it back without downing anyone else: the majority's members still run their first actor system, and a few
+        // seconds on (the failure detectors' verdict on the new links) every member still sees three Up and reachable.
+        var joins = cluster[2].Log.Split('\n').Where(l => l.Contains("Joining through")).ToList();
+        Assert.NotEmpty(joins);
+        Assert.All(joins, l => Assert.Contains("(links to 0 of 2 seeds still cut)", l));
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        foreach (var node in cluster.Running)
+        {
+            var view = await (await node.Http.GetAsync("/api/cluster")).ReadJsonAsync();
+            Assert.Equal(3, view.GetProperty("members").EnumerateArray().Count(m =>
+                m.GetProperty("status").GetString() == "Up" && m.GetProperty("reachable").GetBoolean()));
+        }
+        for (var i = 0; i < 2; i++)
+            Assert.Equal(1, (await (await cluster[i].Http.GetAsync("/api/admin/links")).ReadJsonAsync()).GetProperty("incarnation").GetInt32());
     }
 
     private sealed record ReadingList(List<StoredReading> Readings);
