@@ -74,16 +74,23 @@ public sealed partial class ExperimentRun
         }
     }
 
+    /// <summary>How long the cluster must look whole before the next fault: the failure detector's verdict on a new link (~3 s).</summary>
+    private const double Steady = 4;
+
     /// <summary>
-    /// Whether the cluster is whole in every member's own view: each member sees every member of the run Up and
-    /// reachable, itself included, asked until <paramref name="within"/> passed. One member's view is not enough: a
-    /// member the leader has just moved to Up learns it by gossip a moment later and refuses strong operations ("not a
-    /// member") until then, which a fault started in that moment would count against the majority it belongs to.
+    /// Whether the cluster is whole in every member's own view, and stays so for <see cref="Steady"/>: each member sees
+    /// every member of the run Up and reachable, itself included, asked until <paramref name="within"/> passed. One
+    /// member's view is not enough: a member the leader has just moved to Up learns it by gossip a moment later and
+    /// refuses strong operations ("not a member") until then, which a fault started in that moment would count against
+    /// the majority it belongs to. One look is not enough either: a member that has just joined is watched by the
+    /// others' failure detectors only from then on, and a link that does not carry its heartbeats shows as unreachable
+    /// seconds later.
     /// </summary>
     private async Task<bool> AllUpAsync(TimeSpan within)
     {
         var deadline = Now + within.TotalSeconds;
         var names = targets.Select(t => t.Name).ToHashSet();
+        double? wholeSince = null;
         while (true)
         {
             var whole = 0;
@@ -98,7 +105,8 @@ public sealed partial class ExperimentRun
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException) { break; }
             }
-            if (whole == targets.Count) return true;
+            if (whole < targets.Count) wholeSince = null;
+            else if ((wholeSince ??= Now) + Steady <= Now) return true;
             if (Now > deadline) return false;
             await Task.Delay(500);
         }
