@@ -110,8 +110,8 @@ public static class NodeHost
         builder.Services.ConfigureHttpJsonOptions(o => EdgeCluster.Contracts.ApiJson.Configure(o.SerializerOptions));
 
         var seeds = settings.Seeds.Select(s => $"{(tls is null ? AkkaProtocol : AkkaTlsProtocol)}://{ActorSystemName}@{s}").ToArray();
-        // A member that starts again with links cut joins once its cuts are applied, through the seeds it has not cut.
-        var joinThroughOpenLinks = seeds.Length > 0 && runtime.Partitions.Cuts.Count > 0;
+        // A member that starts again with links cut applies them again and joins once they are healed.
+        var joinWhenHealed = seeds.Length > 0 && runtime.Partitions.Cuts.Count > 0;
         builder.Services.AddAkka(ActorSystemName, (akka, _) => akka
             .AddHocon(hocon, HoconAddMode.Prepend)
             .AddHocon($"akka.cluster.distributed-data.durable.sqlite.path = {System.Text.Json.JsonSerializer.Serialize(settings.ReplicatedDataPath)}",
@@ -133,7 +133,7 @@ public static class NodeHost
             .WithClustering(new ClusterOptions
             {
                 Roles = settings.Roles.Concat(MemberRoles.For(settings.NodeName, self.HttpUrl)).ToArray(),
-                SeedNodes = joinThroughOpenLinks ? [] : seeds,
+                SeedNodes = joinWhenHealed ? [] : seeds,
             })
             .WithSqlPersistence(JournalConnections.Options(settings.JournalPath, JournalConnections.BusyTimeoutFor(ingest.RequestTimeout)), autoInitialize: true)
             .AddJournalSerializer()
@@ -166,8 +166,8 @@ public static class NodeHost
                 system.Log.Info("Reading journal on {0}, parallelism {1}, reads {2}", settings.JournalPath, journal.GetInt("parallelism"), journal.GetString("read-isolation-level"));
                 // With no seeds a node is a one-member cluster: it joins itself.
                 if (settings.Seeds.Count == 0) Cluster.Get(system).Join(Cluster.Get(system).SelfAddress);
-                else if (joinThroughOpenLinks)
-                    system.ActorOf(Props.Create(() => new JoinThroughOpenLinksActor(runtime.Partitions, seeds.Select(Address.Parse).ToList())), "join-through-open-links");
+                else if (joinWhenHealed)
+                    system.ActorOf(Props.Create(() => new JoinWhenHealedActor(runtime.Partitions, seeds.Select(Address.Parse).ToList())), "join-when-healed");
             }));
 
         builder.Services.AddHostedService<ReadModelCatchUpService>();

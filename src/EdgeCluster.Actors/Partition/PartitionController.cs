@@ -37,12 +37,6 @@ public sealed class PartitionTable
         lock (_gate) return _cuts.Remove(Naked(peer));
     }
 
-    /// <summary>Whether this node has cut its link to the peer.</summary>
-    public bool IsCut(Address peer)
-    {
-        lock (_gate) return _cuts.ContainsKey(Naked(peer));
-    }
-
     /// <summary>Links are keyed by host and port: the same peer under akka.tcp or akka.trttl.tcp is one link.</summary>
     public static Address Naked(Address address) => new("akka", address.System, address.Host, address.Port);
 }
@@ -124,55 +118,44 @@ public sealed class PartitionControllerActor : ReceiveActor
 }
 
 /// <summary>
-/// Joins a member that started again with links cut (it was downed on the minority side of a split) through the seeds it
-/// has not cut, and again each time a heal opens more of them, until it has joined. Akka's own join asks every seed at
-/// once and again every second: asked across a cut link, each try opens an association the throttler drops, and one
-/// whose handshake was still waiting when the heal came was seen to stay silent afterwards (the handshake timed out
-/// seconds after the heal, and a link opened in that moment carried no heartbeats), until the split brain resolver
-/// downed the member and a member of the majority with it.
+/// Joins a member that started again with links cut (it was downed on the minority side of a split) once every cut is
+/// healed, through every seed. Akka's own join asks every seed at once and again every second: asked across a cut link,
+/// each try opens an association the throttler drops, and one whose handshake was still waiting when the heal came was
+/// seen to stay silent afterwards, so that the member and one of the majority could not hear each other's heartbeats and
+/// the split brain resolver downed both. Joining through the seeds not cut (the other member of the minority, once it
+/// is back) is no better: the majority's members cannot reach it yet and down it again.
 /// </summary>
-public sealed class JoinThroughOpenLinksActor : ReceiveActor
+public sealed class JoinWhenHealedActor : ReceiveActor
 {
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
+    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly PartitionTable _table;
     private readonly IReadOnlyList<Address> _seeds;
-    private int _asked;
 
-    public JoinThroughOpenLinksActor(PartitionTable table, IReadOnlyList<Address> seeds)
+    public JoinWhenHealedActor(PartitionTable table, IReadOnlyList<Address> seeds)
     {
         _table = table;
         _seeds = seeds;
-        Receive<PartitionProtocol.LinksChanged>(_ => Join());
-        Receive<Akka.Cluster.ClusterEvent.IMemberEvent>(e =>
-        {
-            if (e.Member.UniqueAddress.Equals(_cluster.SelfUniqueAddress)) Context.Stop(Self);
-        });
+        Receive<PartitionProtocol.LinksChanged>(_ => JoinIfHealed());
     }
 
     protected override void PreStart()
     {
         Context.System.EventStream.Subscribe(Self, typeof(PartitionProtocol.LinksChanged));
-        _cluster.Subscribe(Self, Akka.Cluster.ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
-            typeof(Akka.Cluster.ClusterEvent.IMemberEvent));
-        Join();
+        var cuts = _table.Cuts;
+        if (cuts.Count > 0) _log.Info("Links to {0} still cut: joining once they are healed", string.Join(", ", cuts.Select(c => c.NodeName ?? c.Peer.ToString())));
+        JoinIfHealed();
     }
 
-    protected override void PostStop()
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
+
+    private void JoinIfHealed()
     {
-        Context.System.EventStream.Unsubscribe(Self);
-        _cluster.Unsubscribe(Self);
+        if (_table.Cuts.Count > 0) return;
+        _log.Info("Links healed: joining through {0}", string.Join(", ", _seeds));
+        _cluster.JoinSeedNodes(_seeds);
+        Context.Stop(Self);
     }
-
-    private void Join()
-    {
-        var open = _seeds.Where(s => !_table.IsCut(s)).ToList();
-        if (open.Count <= _asked) return;
-        _asked = open.Count;
-        _log.Info("Joining through {0} (links to {1} of {2} seeds still cut)", string.Join(", ", open), _seeds.Count - open.Count, _seeds.Count);
-        _cluster.JoinSeedNodes(open);
-    }
-
-    private readonly ILoggingAdapter _log = Context.GetLogger();
 }
 
 public static class PartitionHosting
