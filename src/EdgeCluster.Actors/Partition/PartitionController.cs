@@ -162,8 +162,8 @@ public static class PartitionHosting
 {
     /// <summary>
     /// Starts the controller. A node that comes back with a new actor system keeps the cuts nobody has healed: they are
-    /// applied before this returns, so a node that joins its seeds after the actors started (see NodeHost) talks to no
-    /// member it has cut, not even for a moment.
+    /// applied before this returns, before anything asks to join (<see cref="JoinWhenHealedActor"/>), so the node talks to
+    /// no member it has cut, not even for a moment.
     /// </summary>
     public static AkkaConfigurationBuilder AddPartitionController(this AkkaConfigurationBuilder builder, PartitionTable table) =>
         builder.WithActors(async (system, registry) =>
