@@ -121,13 +121,26 @@ public sealed partial class ExperimentRun
         await HealAsync();
     }
 
-    /// <summary>Cut for up to 4 s, heal for 2 s, again, for <paramref name="seconds"/>.</summary>
+    /// <summary>
+    /// Cut for up to 4 s, heal for 2 s, again, for <paramref name="seconds"/>. A cut the members refuse or only partly
+    /// apply (the flapping member was downed and is starting again: it is no member, or does not answer for a moment)
+    /// is healed, counted from its start, and the flapping goes on, as a loose cable's would.
+    /// </summary>
     private async Task FlapAsync(IReadOnlyList<string> minority, IReadOnlyList<string> majority, double seconds)
     {
         var until = Now + seconds;
         while (Now < until)
         {
-            await CutAsync(minority, majority, NemesisKind.Flap);
+            try
+            {
+                await CutAsync(minority, majority, NemesisKind.Flap);
+            }
+            catch (CliException e)
+            {
+                Progress($"flap not applied everywhere: {e.Message}");
+                if (Now < until) await Task.Delay(TimeSpan.FromSeconds(Math.Min(2, until - Now)));
+                continue;
+            }
             var start = Now;
             await Task.Delay(TimeSpan.FromSeconds(Math.Max(0, Math.Min(4, until - Now))));
             _windows.Add(new Window(start, Now, minority, NemesisKind.Flap));
