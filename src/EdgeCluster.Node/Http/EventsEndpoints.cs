@@ -5,6 +5,7 @@ using Akka.Cluster;
 using EdgeCluster.Actors;
 using EdgeCluster.Actors.Partition;
 using EdgeCluster.Contracts;
+using EdgeCluster.Domain;
 using EdgeCluster.Storage;
 using static EdgeCluster.Actors.ReadModel.ReadModelProtocol;
 
@@ -62,7 +63,7 @@ public sealed class EventHubFeed : ReceiveActor, IWithTimers
     private static readonly TimeSpan PerDevice = TimeSpan.FromMilliseconds(250);
     private sealed record Flush;
     private readonly Dictionary<int, DateTime> _sent = new();
-    private readonly Dictionary<int, ReadingView> _pending = new();
+    private readonly Dictionary<int, JournaledReading> _pending = new();
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -70,31 +71,36 @@ public sealed class EventHubFeed : ReceiveActor, IWithTimers
     {
         Receive<ReadingsStored>(m =>
         {
+            // With no page open (most of a member's day) a reading costs the feed nothing; a new member catching up, or a
+            // load, would otherwise format every reading for no one.
+            if (hub.Subscribers == 0)
+            {
+                _pending.Clear();
+                return;
+            }
             var now = DateTime.UtcNow;
             foreach (var stored in m.Readings)
             {
-                var r = stored.Reading;
-                var view = new ReadingView(0, r.DeviceId, TimeText.FromUnixMs(r.DeviceTimeMs), TimeText.FromUnixMs(r.ReceivedAtMs),
-                    r.Temperature, r.Humidity, r.Seq, stored.OriginNode, stored.OriginSeq);
-                if (_sent.TryGetValue(r.DeviceId, out var last) && now - last < PerDevice)
+                var device = stored.Reading.DeviceId;
+                if (_sent.TryGetValue(device, out var last) && now - last < PerDevice)
                 {
-                    _pending[r.DeviceId] = view;
+                    _pending[device] = stored;
                     continue;
                 }
-                _sent[r.DeviceId] = now;
-                _pending.Remove(r.DeviceId);
-                hub.Publish("reading", view);
+                _sent[device] = now;
+                _pending.Remove(device);
+                hub.Publish("reading", View(stored));
             }
         });
         Receive<Flush>(_ =>
         {
             var now = DateTime.UtcNow;
-            foreach (var (device, view) in _pending.ToList())
+            foreach (var (device, stored) in _pending.ToList())
             {
                 if (now - _sent.GetValueOrDefault(device) < PerDevice) continue;
                 _sent[device] = now;
                 _pending.Remove(device);
-                hub.Publish("reading", view);
+                hub.Publish("reading", View(stored));
             }
         });
         Receive<DeviceStatusChanged>(change => hub.Publish("status", change));
@@ -116,6 +122,13 @@ public sealed class EventHubFeed : ReceiveActor, IWithTimers
             foreach (var m in s.Unreachable) reachability.Unreachable(m.Address, DateTimeOffset.UtcNow);
         });
         Receive<PartitionProtocol.LinksChanged>(e => hub.Publish("partition", new { cuts = e.Cut.Select(LocalLinks.Describe) }));
+    }
+
+    private static ReadingView View(JournaledReading stored)
+    {
+        var r = stored.Reading;
+        return new ReadingView(0, r.DeviceId, TimeText.FromUnixMs(r.DeviceTimeMs), TimeText.FromUnixMs(r.ReceivedAtMs),
+            r.Temperature, r.Humidity, r.Seq, stored.OriginNode, stored.OriginSeq);
     }
 
     protected override void PreStart()
