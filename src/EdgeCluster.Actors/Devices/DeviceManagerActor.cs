@@ -8,16 +8,18 @@ using static EdgeCluster.Actors.Devices.IngestProtocol;
 namespace EdgeCluster.Actors.Devices;
 
 /// <summary>
-/// The doors' actor (HTTP and MQTT): hands a request whose readings are one device's to that device, starts an ingest
-/// request actor for a request that spans devices, and routes device commands to one child actor per device, created
-/// on first use.
+/// The doors' actor (HTTP and MQTT): hands a request whose readings are one device's to that device, a request that
+/// spans devices to one of a few ingest coordinators (with the actors of its devices), and routes device commands to
+/// one child actor per device, created on first use.
 /// </summary>
 public sealed class DeviceManagerActor : ReceiveActor
 {
     private readonly ReadModelStore _store;
     private readonly IngestSettings _settings;
     private readonly IActorRef _journal;
-    private long _nextRequestId;
+    private readonly Dictionary<int, IActorRef> _devices = new();
+    private IActorRef[] _coordinators = [];
+    private long _nextRequest;
 
     public DeviceManagerActor(ReadModelStore store, IngestSettings settings, IActorRef journal)
     {
@@ -32,14 +34,26 @@ public sealed class DeviceManagerActor : ReceiveActor
                 DeviceFor(deviceId).Tell(new IngestOwn(deviceId, ingest.Readings, Sender));
                 return;
             }
-            var id = ++_nextRequestId;
-            // A producer, not Props.Create(() => ...): that compiles an expression per request, which was
-            // most of the edge's CPU under load.
-            var producer = new IngestRequestProducer(ingest.Readings, Sender, Self, _journal, id, _settings.RequestTimeout);
-            Context.ActorOf(Props.CreateBy(producer), $"ingest-{id}");
+            var devices = new Dictionary<int, IActorRef>();
+            foreach (var r in ingest.Readings)
+                if (!devices.ContainsKey(r.DeviceId)) devices[r.DeviceId] = DeviceFor(r.DeviceId);
+            _coordinators[_nextRequest++ % _coordinators.Length].Tell(new IngestSpread(ingest.Readings, devices, Sender));
         });
         Receive<IDeviceCommand>(command => DeviceFor(command.DeviceId).Forward(command));
-        Receive<Terminated>(_ => { });
+        Receive<Terminated>(t =>
+        {
+            if (DeviceIdOf(t.ActorRef) is { } id && _devices.TryGetValue(id, out var known) && known.Equals(t.ActorRef)) _devices.Remove(id);
+        });
+    }
+
+    /// <summary>How many coordinators take requests that span devices: one per core, up to four.</summary>
+    public static int Coordinators => Math.Clamp(Environment.ProcessorCount, 1, 4);
+
+    protected override void PreStart()
+    {
+        _coordinators = Enumerable.Range(1, Coordinators)
+            .Select(i => Context.ActorOf(Props.Create(() => new IngestCoordinatorActor(_journal, _settings.RequestTimeout)), $"ingest-{i}"))
+            .ToArray();
     }
 
     private static int? OneDevice(IReadOnlyList<EdgeCluster.Domain.Reading> readings)
@@ -51,26 +65,23 @@ public sealed class DeviceManagerActor : ReceiveActor
         return id;
     }
 
+    private static int? DeviceIdOf(IActorRef child) =>
+        child.Path.Name.StartsWith("device-", StringComparison.Ordinal) && int.TryParse(child.Path.Name.AsSpan(7), out var id) ? id : null;
+
     private IActorRef DeviceFor(int deviceId)
     {
+        // Kept until its Terminated (a device actor stops itself when nobody registered it and it has been idle a minute).
+        if (_devices.TryGetValue(deviceId, out var known)) return known;
         var name = $"device-{deviceId}";
         var child = Context.Child(name);
-        if (!child.IsNobody()) return child;
-        child = Context.ActorOf(Props.Create(() => new DeviceActor(deviceId, _store, _settings, _journal)), name);
-        Context.Watch(child);
+        if (child.IsNobody())
+        {
+            child = Context.ActorOf(Props.Create(() => new DeviceActor(deviceId, _store, _settings, _journal)), name);
+            Context.Watch(child);
+        }
+        _devices[deviceId] = child;
         return child;
     }
-}
-
-internal sealed class IngestRequestProducer(
-    IReadOnlyList<EdgeCluster.Domain.Reading> readings, IActorRef replyTo, IActorRef devices, IActorRef journal,
-    long requestId, TimeSpan timeout) : IIndirectActorProducer
-{
-    public Type ActorType => typeof(IngestRequestActor);
-
-    public ActorBase Produce() => new IngestRequestActor(readings, replyTo, devices, journal, requestId, timeout);
-
-    public void Release(ActorBase actor) { }
 }
 
 public static class DeviceManagerHosting

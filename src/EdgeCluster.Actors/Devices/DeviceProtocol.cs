@@ -49,6 +49,12 @@ public static class DeviceProtocol
     public sealed record IngestOwn(int DeviceId, IReadOnlyList<Reading> Readings, IActorRef ReplyTo) : IDeviceCommand;
 
     public sealed record DeviceStatus(int DeviceId, DeviceInfo? Info, Reading? Latest, long? HighestSeq);
+
+    /// <summary>
+    /// A request whose readings span devices, from the device manager to an ingest coordinator, with the actor of every
+    /// device it names (so that the coordinator tells them straight); answered to <paramref name="ReplyTo"/>.
+    /// </summary>
+    public sealed record IngestSpread(IReadOnlyList<Reading> Readings, IReadOnlyDictionary<int, IActorRef> Devices, IActorRef ReplyTo);
 }
 
 public static class IngestProtocol

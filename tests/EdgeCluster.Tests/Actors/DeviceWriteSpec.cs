@@ -105,4 +105,49 @@ public class DeviceWriteSpec(ITestOutputHelper output)
         Assert.Equal([false, false, true, false], accepted.Outcomes.Select(o => o.Duplicate));
         Assert.Equal([10L, 11L, null, 12L], accepted.Outcomes.Select(o => o.OriginSeq));
     }
+
+    private async Task<(IActorRef Devices, Akka.TestKit.TestProbe Journal)> Devices(params int[] ids)
+    {
+        var journal = CreateTestProbe();
+        var devices = Sys.ActorOf(Props.Create(() => new DeviceManagerActor(Store, Settings, journal.Ref)));
+        foreach (var id in ids)
+        {
+            devices.Tell(new Register(new DeviceInfo(id, $"ESP32_{id}", "DHT22", "Lab", At)), TestActor);
+            await ExpectMsgAsync<Registered>();
+        }
+        return (devices, journal);
+    }
+
+    [Fact]
+    public async Task A_batch_over_several_devices_whose_write_failed_releases_its_seqs_at_once()
+    {
+        var (devices, journal) = await Devices(10, 11);
+        devices.Tell(new Ingest([R(10, 1), R(11, 1)]), TestActor);
+        var first = await journal.ExpectMsgAsync<JournalProtocol.Append>();
+        journal.Reply(new JournalProtocol.AppendFailed(first.CorrelationId, "disk I/O error"));
+        Assert.False((await ExpectMsgAsync<Unavailable>()).MayBeStored);
+
+        // Not written, so not held: the board's retry is written now, not once a hold runs out.
+        devices.Tell(new Ingest([R(10, 1), R(11, 1)]), TestActor);
+        var retry = await journal.ExpectMsgAsync<JournalProtocol.Append>(TimeSpan.FromMilliseconds(500));
+        journal.Reply(Stored(retry, 1));
+        Assert.Equal(2, (await ExpectMsgAsync<Accepted>()).Inserted);
+    }
+
+    [Fact]
+    public async Task A_batch_over_several_devices_the_journal_does_not_answer_keeps_its_seqs_held_until_the_write_lands()
+    {
+        var (devices, journal) = await Devices(12, 13);
+        devices.Tell(new Ingest([R(12, 7), R(13, 7)]), TestActor);
+        var write = await journal.ExpectMsgAsync<JournalProtocol.Append>();
+        var coordinator = journal.LastSender;
+        Assert.True((await ExpectMsgAsync<Unavailable>(TimeSpan.FromSeconds(5))).MayBeStored);
+
+        // The retry waits for the write that may still land; it lands, and the retry is answered as duplicates.
+        devices.Tell(new Ingest([R(12, 7), R(13, 7)]), TestActor);
+        await journal.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+        coordinator.Tell(Stored(write, 1));
+        var retry = await ExpectMsgAsync<Accepted>();
+        Assert.Equal([true, true], retry.Outcomes.Select(o => o.Duplicate));
+    }
 }
