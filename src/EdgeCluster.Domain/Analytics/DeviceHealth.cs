@@ -20,11 +20,18 @@ public static class DeviceHealth
         return silent > 5 * interval ? Offline : silent > 2 * interval ? Late : Online;
     }
 
-    /// <summary>The median gap between consecutive readings (times in increasing order), or null with fewer than three readings.</summary>
+    /// <summary>The shortest interval a device is expected at: a registered interval is whole seconds, at least one.</summary>
+    public const long MinIntervalMs = 1000;
+
+    /// <summary>
+    /// The median gap between consecutive readings (times in increasing order), at least <see cref="MinIntervalMs"/>; or
+    /// null with fewer than three readings. A board that sends faster than once a second (a burst, a replayed buffer)
+    /// is not expected again within milliseconds: it would turn late and online again between every two posts.
+    /// </summary>
     public static long? LearnedIntervalMs(IReadOnlyList<long> times)
     {
         if (times.Count < 3) return null;
         var gaps = times.Zip(times.Skip(1), (a, b) => b - a).Where(g => g > 0).Order().ToList();
-        return gaps.Count == 0 ? null : gaps[gaps.Count / 2];
+        return gaps.Count == 0 ? null : Math.Max(MinIntervalMs, gaps[gaps.Count / 2]);
     }
 }
