@@ -29,6 +29,9 @@ public sealed class RawStatement : IDisposable
 
     public void Bind(int index, string value) => Check(raw.sqlite3_bind_text(_statement, index, value));
 
+    /// <summary>Text already in UTF-8 (SQLite copies it).</summary>
+    public void Bind(int index, ReadOnlySpan<byte> utf8) => Check(raw.sqlite3_bind_text(_statement, index, utf8));
+
     public void BindNull(int index) => Check(raw.sqlite3_bind_null(_statement, index));
 
     /// <summary>Runs the statement to its end and makes it ready to run again; the rows it changed.</summary>

@@ -25,6 +25,9 @@ public sealed class ReadingWriter : IDisposable
     private readonly SqliteCommand _markJournal;
     private readonly SqliteCommand _highestOf;
     private readonly Dictionary<string, long> _originIds = new();
+    // Devices whose reading_devices row is written (rows there are never deleted): noted once, not once a transaction.
+    private readonly HashSet<int> _devicesNoted = new();
+    private readonly Dictionary<string, byte[]> _originText = new();
     private readonly RollupAccumulator _rollup = new();
 
     public ReadingWriter(ReadModelDatabase db)
@@ -116,8 +119,9 @@ public sealed class ReadingWriter : IDisposable
         }
         catch
         {
-            // An origin id learned in a transaction that rolled back does not exist, nor do its sums.
+            // An origin id learned in a transaction that rolled back does not exist, nor do its sums or noted devices.
             _originIds.Clear();
+            _devicesNoted.Clear();
             _rollup.Clear();
             throw;
         }
@@ -158,6 +162,7 @@ public sealed class ReadingWriter : IDisposable
         }
         foreach (var device in devices)
         {
+            if (!_devicesNoted.Add(device)) continue;
             _noteDevice.Parameters["$device"].Value = device;
             _noteDevice.ExecuteNonQuery();
         }
@@ -235,11 +240,18 @@ public sealed class ReadingWriter : IDisposable
         insert.Bind(5, r.Humidity);
         if (r.Seq is { } seq) insert.Bind(6, seq);
         else insert.BindNull(6);
-        insert.Bind(7, journaled.OriginNode);
+        insert.Bind(7, OriginText(journaled.OriginNode));
         insert.Bind(8, journaled.OriginSeq);
         insert.Bind(9, id);
         insert.Bind(10, superseded ? 1 : 0);
         return insert.Execute() == 1;
+    }
+
+    /// <summary>An origin's name as UTF-8, converted once rather than for every row.</summary>
+    private byte[] OriginText(string origin)
+    {
+        if (!_originText.TryGetValue(origin, out var text)) _originText[origin] = text = System.Text.Encoding.UTF8.GetBytes(origin);
+        return text;
     }
 
     private void AddToRollup(Reading r, string time) =>
