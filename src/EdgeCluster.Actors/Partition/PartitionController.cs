@@ -59,11 +59,26 @@ public static class PartitionProtocol
 /// message both ways, so the failure detector, gossip, replication and DistributedData all see a partition.
 /// Both sides of a cut apply it; the HTTP management API fans a command out to every member.
 /// </summary>
-public sealed class PartitionControllerActor : ReceiveActor
+public sealed class PartitionControllerActor : ReceiveActor, IWithTimers
 {
     public const string Name = "partition-controller";
+
+    /// <summary>
+    /// When a cut or heal is said again to the throttler, after the command. Akka.NET's throttler gives an outbound
+    /// association the inbound mode its link had when the association completed, and hands it over only once the layer
+    /// above registers; a mode set in between does not reach that association. One opened while a link was cut and
+    /// registered as the heal came stayed blackholed one way: the two members never heard each other's heartbeats and
+    /// the split brain resolver downed both. Saying the mode again reaches it; to every other association it is a no-op.
+    /// </summary>
+    public static readonly TimeSpan[] SayAgainAfter = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3)];
+
+    private sealed record SayAgain(IReadOnlyList<Address> Peers, bool Cut);
+
     private readonly PartitionTable _table;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private long _sayAgainTimer;
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public PartitionControllerActor(PartitionTable table)
     {
@@ -78,6 +93,7 @@ public sealed class PartitionControllerActor : ReceiveActor
             _log.Warning("Links cut to {0} ({1})", string.Join(", ", cut.Links.Select(l => l.NodeName ?? l.Peer.ToString())),
                 cut.Links.FirstOrDefault()?.Reason);
             Answer(new PartitionProtocol.LinksChanged(_table.Cuts, errors), changed: true);
+            ScheduleSayAgain(cut.Links.Select(l => l.Peer).ToList(), cut: true);
         });
         ReceiveAsync<PartitionProtocol.HealLinks>(async heal =>
         {
@@ -89,7 +105,33 @@ public sealed class PartitionControllerActor : ReceiveActor
             }
             if (peers.Count > 0) _log.Warning("Links healed to {0}", string.Join(", ", peers));
             Answer(new PartitionProtocol.LinksChanged(_table.Cuts, errors), changed: peers.Count > 0);
+            ScheduleSayAgain(peers, cut: false);
         });
+        Receive<SayAgain>(again =>
+        {
+            var cut = _table.Cuts.Select(c => c.Peer).ToHashSet();
+            // Only what still holds: a link healed (or cut) again meanwhile has had its own command.
+            foreach (var peer in again.Peers.Where(p => cut.Contains(PartitionTable.Naked(p)) == again.Cut))
+                SayModeAgain(peer, again.Cut ? Blackhole.Instance : Unthrottled.Instance);
+        });
+    }
+
+    private void ScheduleSayAgain(IReadOnlyList<Address> peers, bool cut)
+    {
+        if (peers.Count == 0) return;
+        foreach (var after in SayAgainAfter) Timers.StartSingleTimer(++_sayAgainTimer, new SayAgain(peers, cut), after);
+    }
+
+    /// <summary>Not awaited: a throttler that is slow to answer must not hold back the next cut or heal.</summary>
+    private void SayModeAgain(Address peer, ThrottleMode mode)
+    {
+        var transport = ((IRemoteActorRefProvider)((ExtendedActorSystem)Context.System).Provider).Transport;
+        var target = new Address(transport.DefaultAddress.Protocol, peer.System, peer.Host, peer.Port);
+        var log = _log;
+        transport.ManagementCommand(new SetThrottle(target, ThrottleTransportAdapter.Direction.Both, mode)).ContinueWith(t =>
+        {
+            if (t.IsFaulted) log.Debug("Saying the link to {0} again failed: {1}", peer, t.Exception?.GetBaseException().Message);
+        }, TaskContinuationOptions.ExecuteSynchronously);
     }
 
     /// <summary>Answers the command; a change also goes on the event stream (the dashboard's live feed follows it).</summary>
