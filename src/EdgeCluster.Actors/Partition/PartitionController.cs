@@ -125,10 +125,8 @@ public sealed class PartitionControllerActor : ReceiveActor, IWithTimers
     /// <summary>Not awaited: a throttler that is slow to answer must not hold back the next cut or heal.</summary>
     private void SayModeAgain(Address peer, ThrottleMode mode)
     {
-        var transport = ((IRemoteActorRefProvider)((ExtendedActorSystem)Context.System).Provider).Transport;
-        var target = new Address(transport.DefaultAddress.Protocol, peer.System, peer.Host, peer.Port);
         var log = _log;
-        transport.ManagementCommand(new SetThrottle(target, ThrottleTransportAdapter.Direction.Both, mode)).ContinueWith(t =>
+        SetThrottle(peer, mode).ContinueWith(t =>
         {
             if (t.IsFaulted) log.Debug("Saying the link to {0} again failed: {1}", peer, t.Exception?.GetBaseException().Message);
         }, TaskContinuationOptions.ExecuteSynchronously);
@@ -141,14 +139,19 @@ public sealed class PartitionControllerActor : ReceiveActor, IWithTimers
         Sender.Tell(result);
     }
 
-    private async Task<bool> Throttle(Address peer, ThrottleMode mode, List<string> errors)
+    /// <summary>Both directions of the link to the peer, on this node's transport (whatever its protocol's name).</summary>
+    private Task<bool> SetThrottle(Address peer, ThrottleMode mode)
     {
         var transport = ((IRemoteActorRefProvider)((ExtendedActorSystem)Context.System).Provider).Transport;
         var target = new Address(transport.DefaultAddress.Protocol, peer.System, peer.Host, peer.Port);
+        return transport.ManagementCommand(new SetThrottle(target, ThrottleTransportAdapter.Direction.Both, mode));
+    }
+
+    private async Task<bool> Throttle(Address peer, ThrottleMode mode, List<string> errors)
+    {
         try
         {
-            if (await transport.ManagementCommand(new SetThrottle(target, ThrottleTransportAdapter.Direction.Both, mode)))
-                return true;
+            if (await SetThrottle(peer, mode)) return true;
             errors.Add($"the throttler transport is not loaded on this node (akka.remote.dot-netty.tcp.applied-adapters = [trttl]); {peer} was not changed");
         }
         catch (Exception e)
