@@ -76,12 +76,12 @@ public sealed class JournalOutageTests : IAsyncLifetime
             command.CommandText = sql;
             return command;
         }
-        using (var away = Sql("ALTER TABLE reading_devices RENAME TO reading_devices_away")) away.ExecuteNonQuery();
+        using (var away = Sql("ALTER TABLE device_seen RENAME TO device_seen_away")) away.ExecuteNonQuery();
         var posting = _node.Http.PostAsJsonAsync("/api/reading", new { device_id = 1, temperature = 22.0, humidity = 50, seq = 2 });
         // The writer's transaction fails ("no such table") and is tried again every second.
         await Eventually.AssertAsync(async () => Assert.True(await ApplyFailuresAsync() >= failuresBefore + 2), TimeSpan.FromSeconds(8));
         Assert.False(posting.IsCompleted, "the reading was answered before the read model had it");
-        using (var back = Sql("ALTER TABLE reading_devices_away RENAME TO reading_devices")) back.ExecuteNonQuery();
+        using (var back = Sql("ALTER TABLE device_seen_away RENAME TO device_seen")) back.ExecuteNonQuery();
 
         var answered = await posting;
         Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
