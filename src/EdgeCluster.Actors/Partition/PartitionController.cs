@@ -126,10 +126,18 @@ public sealed class PartitionControllerActor : ReceiveActor, IWithTimers
     private void SayModeAgain(Address peer, ThrottleMode mode)
     {
         var log = _log;
-        SetThrottle(peer, mode).ContinueWith(t =>
+        try
         {
-            if (t.IsFaulted) log.Debug("Saying the link to {0} again failed: {1}", peer, t.Exception?.GetBaseException().Message);
-        }, TaskContinuationOptions.ExecuteSynchronously);
+            SetThrottle(peer, mode).ContinueWith(t =>
+            {
+                if (t.IsFaulted) log.Debug("Saying the link to {0} again failed: {1}", peer, t.Exception?.GetBaseException().Message);
+            }, TaskContinuationOptions.ExecuteSynchronously);
+        }
+        catch (Exception e)
+        {
+            // The command itself already answered; a failure to say it again is no reason to restart the controller.
+            log.Warning("Saying the link to {0} again failed: {1}", peer, e.Message);
+        }
     }
 
     /// <summary>Answers the command; a change also goes on the event stream (the dashboard's live feed follows it).</summary>
