@@ -88,9 +88,11 @@ internal sealed class SpreadRequest
     private readonly HashSet<int> _unknownDevices = new();
     private readonly bool[] _duplicateInRequest;
     private List<int> _toWrite = new();
+
+    /// <summary>An append was sent and not answered as failed: it may still land, so its seqs stay held.</summary>
+    private bool JournalWriteOutstanding => _toWrite.Count > 0;
     private Phase _phase = Phase.Reserving;
     private long _deadline;
-    private bool _journalWriteOutstanding;
 
     public SpreadRequest(long id, IngestSpread request, IActorRef coordinator, IActorRef journal, long deadline)
     {
@@ -151,7 +153,7 @@ internal sealed class SpreadRequest
                 CommitToDevices(a);
                 _replyTo.Tell(Accepted.Of(_readings, IsDuplicate, a.Readings));
                 return true;
-            case Phase.Draining when _journalWriteOutstanding:
+            case Phase.Draining when JournalWriteOutstanding:
                 CommitToDevices(a);
                 return true;
             default:
@@ -168,7 +170,7 @@ internal sealed class SpreadRequest
                 _toWrite.Clear();
                 Fail(new Unavailable(f.Reason));
                 return true;
-            case Phase.Draining when _journalWriteOutstanding:
+            case Phase.Draining when JournalWriteOutstanding:
                 ReleaseAll();
                 return true;
             default:
@@ -189,7 +191,7 @@ internal sealed class SpreadRequest
                 Fail(new Unavailable("the journal did not answer in time", MayBeStored: true));
                 return false;
             default:
-                if (_journalWriteOutstanding) ReleaseAll();
+                if (JournalWriteOutstanding) ReleaseAll();
                 return true;
         }
     }
@@ -243,8 +245,7 @@ internal sealed class SpreadRequest
     {
         _replyTo.Tell(result);
         // While a journal write may still land, its seqs stay held: a retry then waits instead of writing twice.
-        _journalWriteOutstanding = _toWrite.Count > 0;
-        if (!_journalWriteOutstanding) ReleaseAll();
+        if (!JournalWriteOutstanding) ReleaseAll();
         _phase = Phase.Draining;
         _deadline = Environment.TickCount64 + DrainTime;
     }

@@ -37,6 +37,12 @@ public sealed class PartitionTable
         lock (_gate) return _cuts.Remove(Naked(peer));
     }
 
+    /// <summary>Whether this node has cut its link to the peer.</summary>
+    public bool IsCut(Address peer)
+    {
+        lock (_gate) return _cuts.ContainsKey(Naked(peer));
+    }
+
     /// <summary>Links are keyed by host and port: the same peer under akka.tcp or akka.trttl.tcp is one link.</summary>
     public static Address Naked(Address address) => new("akka", address.System, address.Host, address.Port);
 }
@@ -109,9 +115,8 @@ public sealed class PartitionControllerActor : ReceiveActor, IWithTimers
         });
         Receive<SayAgain>(again =>
         {
-            var cut = _table.Cuts.Select(c => c.Peer).ToHashSet();
             // Only what still holds: a link healed (or cut) again meanwhile has had its own command.
-            foreach (var peer in again.Peers.Where(p => cut.Contains(PartitionTable.Naked(p)) == again.Cut))
+            foreach (var peer in again.Peers.Where(p => _table.IsCut(p) == again.Cut))
                 SayModeAgain(peer, again.Cut ? Blackhole.Instance : Unthrottled.Instance);
         });
     }
