@@ -19,7 +19,7 @@ rm -rf "$WORK"; mkdir -p "$WORK"
 . bench/lib.sh
 
 start() { # name http akka [seeds] [replication interval ms] [push on|off]
-  dotnet "$node_dll" --node-name "$1" --http-host 127.0.0.1 --http-port "$2" --akka-host 127.0.0.1 --akka-port "$3" \
+  "${node_cmd[@]}" --node-name "$1" --http-host 127.0.0.1 --http-port "$2" --akka-host 127.0.0.1 --akka-port "$3" \
     --data-dir "$WORK/$1" --mqtt-port 0 --auto-register ${4:+--seeds "$4"} --replication-interval-ms "${5:-500}" --replication-push "${6:-on}" >"$WORK/$1.log" 2>&1 &
   pids+=("$!")
   for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$2/api/health" && return; sleep 0.2; done

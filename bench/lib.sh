@@ -4,6 +4,14 @@
 dotnet build -c Release src/EdgeCluster.Node >/dev/null
 dotnet build -c Release bench/EdgeCluster.Bench >/dev/null
 node_dll=src/EdgeCluster.Node/bin/Release/net10.0/EdgeCluster.Node.dll
+# node_cmd: how the scripts that use it start a node. The build output by default; NODE=published publishes and runs
+# the self-contained ReadyToRun folder the Pi install uses (cluster-config/systemd/install.sh), linux-x64 here.
+if [ "${NODE:-build}" = published ]; then
+  dotnet publish src/EdgeCluster.Node -p:PublishProfile=linux-x64 >/dev/null
+  node_cmd=(src/EdgeCluster.Node/bin/publish/linux-x64/EdgeCluster.Node)
+else
+  node_cmd=(dotnet "$node_dll")
+fi
 # The benchmarks measure what a node can take from one load generator on loopback: the ingest rate limits (per client
 # address and per device, docs/security.md) are off unless a script sets them (bench/flood.sh measures them).
 export EDGE_LIMIT_PER_ADDRESS=${EDGE_LIMIT_PER_ADDRESS:-0} EDGE_LIMIT_PER_DEVICE=${EDGE_LIMIT_PER_DEVICE:-0}

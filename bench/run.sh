@@ -21,11 +21,11 @@ rm -rf "$WORK/node" "$WORK/flask.db"*
 mkdir -p "$WORK"
 . bench/lib.sh
 
-dotnet "$node_dll" --node-name bench --http-host 127.0.0.1 \
+"${node_cmd[@]}" --node-name bench --http-host 127.0.0.1 \
   --http-port $NODE_PORT --akka-host 127.0.0.1 --akka-port 0 --data-dir "$WORK/node" >"$WORK/node.log" 2>&1 &
 node_pid=$!; pids+=("$node_pid")
 /usr/bin/python3 "$FLASK_API" --port $FLASK_PORT --db "$WORK/flask.db" --wal >"$WORK/flask.log" 2>&1 &
-pids+=("$!")
+flask_pid=$!; pids+=("$flask_pid")
 # The HTTP ceiling: the node's parsing and validation on a bare minimal API that stores nothing.
 $bench_tool http-ceiling --port $CEILING_PORT >"$WORK/ceiling.log" 2>&1 &
 pids+=("$!")
@@ -48,33 +48,40 @@ echo "machine: $(nproc) cores, $(uname -m); wrk -t2 -c$CONNS -d${DURATION}s on l
 echo "node rss idle: $(rss)"
 
 # CPU seconds the node spent per 1,000 readings over one measured wrk run (what a Pi pays; wrk's own share is not in
-# it): run() takes the node's ticks after its warm-up.
+# it) and the bytes it wrote to storage per reading (what a Pi's SD card pays): run() takes both after its warm-up.
 cpu() { cpu_ticks "$node_pid"; }
+written() { awk '/^write_bytes/ {print $2}' "/proc/$1/io"; }
+# pays LABEL READINGS: the node's CPU and writes over the last measured run.
+pays() {
+  echo "node $1, per 1,000 readings: CPU $(per_thousand $(( $(cpu) - ticks )) "$2") s, written $(( ($(written "$node_pid") - node_bytes) / $2 )) bytes a reading"
+}
 run() { # name port script
   local line
   cat "bench/wrk/$3" bench/wrk/report.lua > "$WORK/script.lua"
   # Not counted: the same load first, so the measured run sees the steady state and not the JIT compiling the path
   # (a fresh node spends ~5 CPU-seconds compiling in its first 10 s of load: a sixth of two cores).
   [ "$WARMUP" -gt 0 ] && wrk -t2 -c"$CONNS" -d"${WARMUP}s" --timeout 10s -s "$WORK/script.lua" "http://127.0.0.1:$2" >/dev/null
-  ticks=$(cpu)
+  ticks=$(cpu); node_bytes=$(written "$node_pid"); flask_bytes=$(written "$flask_pid")
   line=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 10s -s "$WORK/script.lua" "http://127.0.0.1:$2" | grep '^RESULT')
   echo "$1 ${line#RESULT }"
   last_requests=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$line")
 }
 run "flask  single" $FLASK_PORT single.lua
+echo "flask single: written $(( ($(written "$flask_pid") - flask_bytes) / last_requests )) bytes a reading"
 run "ceiling single" $CEILING_PORT single.lua
 run "edge   single" $NODE_PORT single.lua
-echo "node CPU per 1,000 readings, single: $(per_thousand $(( $(cpu) - ticks )) "$last_requests") s"
+pays single "$last_requests"
 run "flask  batch100" $FLASK_PORT batch.lua
+echo "flask batch100: written $(( ($(written "$flask_pid") - flask_bytes) / (last_requests * 100) )) bytes a reading"
 run "edge   batch100" $NODE_PORT batch.lua
-echo "node CPU per 1,000 readings, batch100: $(per_thousand $(( $(cpu) - ticks )) $(( last_requests * 100 ))) s"
+pays batch100 $(( last_requests * 100 ))
 # What a board replaying its buffer sends (one device a batch), and the largest batch the API takes.
 run "edge   batch100-one-device" $NODE_PORT batch_board.lua
-echo "node CPU per 1,000 readings, batch100-one-device: $(per_thousand $(( $(cpu) - ticks )) $(( last_requests * 100 ))) s"
+pays batch100-one-device $(( last_requests * 100 ))
 CONNS_SAVED=$CONNS; CONNS=4
 run "edge   batch10000 (4 connections)" $NODE_PORT batch10k.lua
 CONNS=$CONNS_SAVED
-echo "node CPU per 1,000 readings, batch10000: $(per_thousand $(( $(cpu) - ticks )) $(( last_requests * 10000 ))) s"
+pays batch10000 $(( last_requests * 10000 ))
 echo "node rss after load: $(rss), peak: $(peak)"
 echo "node readings stored: $(sqlite3 "$WORK/node/readings.db" 'SELECT COUNT(*) FROM sensor_readings')"
 
