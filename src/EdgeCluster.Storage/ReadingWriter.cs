@@ -19,9 +19,10 @@ public sealed class ReadingWriter : IDisposable
     private readonly SqliteCommand _findShownCopy;
     private readonly SqliteCommand _supersede;
     private readonly SqliteCommand _noteDevice;
-    private readonly SqliteCommand _noteSeen;
+    private readonly RawStatement _noteSeen;
     private readonly SqliteCommand _originId;
-    private readonly SqliteCommand _upsertRollup;
+    private readonly RawStatement _upsertRollup;
+    private readonly int[] _rollupAt;
     private readonly SqliteCommand _markJournal;
     private readonly SqliteCommand _highestOf;
     private readonly Dictionary<string, long> _originIds = new();
@@ -59,17 +60,19 @@ public sealed class ReadingWriter : IDisposable
             """, "$id", "$device", "$seq");
         _supersede = Prepare("UPDATE sensor_readings SET superseded = 1 WHERE reading_id = $id", "$id");
         _noteDevice = Prepare("INSERT OR IGNORE INTO reading_devices (device_id) VALUES ($device)", "$device");
-        _noteSeen = Prepare(
+        // A transaction over 100 devices runs these two for each of them: bound by position too.
+        _noteSeen = new RawStatement(db.Writer,
             """
-            INSERT INTO device_seen (device_id, last_received_at) VALUES ($device, $received)
+            INSERT INTO device_seen (device_id, last_received_at) VALUES (?1, ?2)
             ON CONFLICT(device_id) DO UPDATE SET last_received_at = MAX(last_received_at, excluded.last_received_at)
-            """, "$device", "$received");
+            """);
         _originId = Prepare(
             """
             INSERT INTO origins (origin_node) VALUES ($origin) ON CONFLICT(origin_node) DO NOTHING;
             SELECT origin_id FROM origins WHERE origin_node = $origin;
             """, "$origin");
-        _upsertRollup = Prepare(RollupAccumulator.UpsertSql, RollupAccumulator.Parameters);
+        _upsertRollup = new RawStatement(db.Writer, RollupAccumulator.UpsertSql);
+        _rollupAt = RollupAccumulator.Parameters.Select(_upsertRollup.IndexOf).ToArray();
         _markJournal = Prepare(
             "INSERT OR REPLACE INTO journal_marks (sequence_nr, last_origin_seq) VALUES ($sequenceNr, $lastOriginSeq)",
             "$sequenceNr", "$lastOriginSeq");
@@ -85,7 +88,7 @@ public sealed class ReadingWriter : IDisposable
     public string FoldedBefore { get; internal set; }
 
     private SqliteCommand[] Commands =>
-        [_saveOffset, _saveProgress, _findShownCopy, _supersede, _noteDevice, _noteSeen, _originId, _upsertRollup, _markJournal, _highestOf];
+        [_saveOffset, _saveProgress, _findShownCopy, _supersede, _noteDevice, _originId, _markJournal, _highestOf];
 
     private SqliteCommand Prepare(string sql, params string[] parameters)
     {
@@ -168,11 +171,11 @@ public sealed class ReadingWriter : IDisposable
         }
         foreach (var (device, receivedMs) in seen)
         {
-            _noteSeen.Parameters["$device"].Value = device;
-            _noteSeen.Parameters["$received"].Value = TimeText.FromUnixMs(receivedMs);
-            _noteSeen.ExecuteNonQuery();
+            _noteSeen.Bind(1, device);
+            _noteSeen.Bind(2, TimeText.FromUnixMs(receivedMs));
+            _noteSeen.Execute();
         }
-        _rollup.Flush(_upsertRollup);
+        _rollup.Flush(_upsertRollup, _rollupAt);
         if (journalSequenceNr is { } offset)
         {
             _saveOffset.Parameters["$projection"].Value = JournalProjection;
@@ -291,5 +294,7 @@ public sealed class ReadingWriter : IDisposable
     {
         foreach (var command in Commands) command.Dispose();
         _insertReading.Dispose();
+        _noteSeen.Dispose();
+        _upsertRollup.Dispose();
     }
 }

@@ -162,16 +162,29 @@ internal sealed class RollupAccumulator
         return s;
     }
 
-    /// <summary>Writes every bucket through <paramref name="upsert"/> (parameters $device, $bucket and the aggregates) and empties itself.</summary>
-    public void Flush(Microsoft.Data.Sqlite.SqliteCommand upsert)
+    /// <summary>
+    /// Writes every bucket through <paramref name="upsert"/> (<see cref="UpsertSql"/>, its <see cref="Parameters"/> at the
+    /// positions <paramref name="at"/> gives in their order) and empties itself.
+    /// </summary>
+    public void Flush(RawStatement upsert, int[] at)
     {
-        var p = upsert.Parameters;
         foreach (var ((device, bucket), s) in _buckets)
         {
             if (s.Count == 0 && s.SumT == 0 && s.SumH == 0 && s.MinT is null) continue;
-            Bind(p, new RollupRow(device, bucket, s.Count, s.SumT, s.MinT, s.MaxT, s.SumH, s.MinH, s.MaxH, s.First, s.Last));
-            p["$gap"].Value = s.First is not null && s.MaxGap is { } gap ? gap : DBNull.Value;
-            upsert.ExecuteNonQuery();
+            upsert.Bind(at[0], device);
+            upsert.Bind(at[1], bucket);
+            upsert.Bind(at[2], s.Count);
+            upsert.Bind(at[3], s.SumT);
+            upsert.Bind(at[4], s.MinT);
+            upsert.Bind(at[5], s.MaxT);
+            upsert.Bind(at[6], s.SumH);
+            upsert.Bind(at[7], s.MinH);
+            upsert.Bind(at[8], s.MaxH);
+            upsert.Bind(at[9], s.First);
+            upsert.Bind(at[10], s.Last);
+            if (s.First is not null && s.MaxGap is { } gap) upsert.Bind(at[11], gap);
+            else upsert.BindNull(at[11]);
+            upsert.Execute();
         }
         _buckets.Clear();
     }
