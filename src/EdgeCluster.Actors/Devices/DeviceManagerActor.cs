@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using Akka.Hosting;
 using EdgeCluster.Actors.Journal;
 using EdgeCluster.Storage;
@@ -10,7 +11,8 @@ namespace EdgeCluster.Actors.Devices;
 /// <summary>
 /// The doors' actor (HTTP and MQTT): hands a request whose readings are one device's to that device, a request that
 /// spans devices to one of a few ingest coordinators (with the actors of its devices), and routes device commands to
-/// one child actor per device, created on first use.
+/// one child actor per device, created on first use. A device command that reached a device actor after it stopped is
+/// sent again, to a new actor for that device (<see cref="Redeliver"/>).
 /// </summary>
 public sealed class DeviceManagerActor : ReceiveActor
 {
@@ -44,6 +46,7 @@ public sealed class DeviceManagerActor : ReceiveActor
         {
             if (DeviceIdOf(t.ActorRef) is { } id && _devices.TryGetValue(id, out var known) && known.Equals(t.ActorRef)) _devices.Remove(id);
         });
+        Receive<DeadLetter>(Redeliver);
     }
 
     /// <summary>How many coordinators take requests that span devices: one per core, up to four.</summary>
@@ -51,6 +54,7 @@ public sealed class DeviceManagerActor : ReceiveActor
 
     protected override void PreStart()
     {
+        Context.System.EventStream.Subscribe(Self, typeof(DeadLetter));
         _coordinators = Enumerable.Range(1, Coordinators)
             .Select(i => Context.ActorOf(Props.Create(() => new IngestCoordinatorActor(_journal, _settings.RequestTimeout)), $"ingest-{i}"))
             .ToArray();
@@ -63,6 +67,21 @@ public sealed class DeviceManagerActor : ReceiveActor
         for (var i = 1; i < readings.Count; i++)
             if (readings[i].DeviceId != id) return null;
         return id;
+    }
+
+    /// <summary>
+    /// A device actor stops itself when nobody registered its device and it has been idle a minute. A command sent to it
+    /// in the instant between its stop and this manager's <see cref="Terminated"/> — by this manager, which still held
+    /// it, or by a coordinator holding it for a request — is a dead letter: it goes to the device again, to a new actor
+    /// for it (once the old one's name is free), with its sender, instead of being lost and its request timing out.
+    /// </summary>
+    private void Redeliver(DeadLetter dead)
+    {
+        if (dead.Message is not IDeviceCommand command || !Self.Path.Equals(dead.Recipient.Path.Parent) ||
+            DeviceIdOf(dead.Recipient) != command.DeviceId)
+            return;
+        if (_devices.TryGetValue(command.DeviceId, out var known) && known.Equals(dead.Recipient)) _devices.Remove(command.DeviceId);
+        DeviceFor(command.DeviceId).Tell(command, dead.Sender);
     }
 
     private static int? DeviceIdOf(IActorRef child) =>

@@ -119,6 +119,29 @@ public class DeviceWriteSpec(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_command_that_reaches_a_stopped_device_actor_goes_to_a_new_one_and_is_answered()
+    {
+        var (devices, journal) = await Devices(20, 21);
+        var stopped = await Sys.ActorSelection(devices.Path / "device-20").ResolveOne(TimeSpan.FromSeconds(3));
+        Watch(stopped);
+        stopped.Tell(PoisonPill.Instance);
+        await ExpectTerminatedAsync(stopped);
+
+        // What a coordinator or the manager sends in the instant before the manager learns of the stop: a dead letter
+        // without redelivery, and the board's request would time out.
+        stopped.Tell(new IngestOwn(20, [R(20, 1)], TestActor));
+        var append = await journal.ExpectMsgAsync<JournalProtocol.Append>();
+        Assert.Equal([20], append.Readings.Select(r => r.DeviceId));
+        journal.Reply(Stored(append, 1));
+        Assert.Equal(1, (await ExpectMsgAsync<Accepted>()).Inserted);
+
+        // A request's reserve through a coordinator reaches the new actor too, which knows seq 1 is stored.
+        stopped.Tell(new Reserve(20, 99, [1L, 2L]), TestActor);
+        var reserved = await ExpectMsgAsync<Reserved>();
+        Assert.Equal([1L], reserved.Duplicates);
+    }
+
+    [Fact]
     public async Task A_batch_over_several_devices_whose_write_failed_releases_its_seqs_at_once()
     {
         var (devices, journal) = await Devices(10, 11);
