@@ -7,9 +7,9 @@ namespace EdgeCluster.Storage;
 /// A statement prepared once on a connection's own SQLite handle, its parameters bound by position. Microsoft.Data.Sqlite
 /// binds every parameter by name on every execution (<c>sqlite3_bind_parameter_index</c>, the name converted to UTF-8
 /// each time): on the read model's row insert that was over a third of the read-model writer's time (profile in
-/// docs/benchmarks.md). It takes part in the connection's open transaction like
-/// any command on it, and must be disposed before the connection is. Used by the statements the read-model writer runs
-/// for every reading (the row) and for every device of a transaction (its last-seen row, its rollup buckets).
+/// docs/benchmarks.md). The read-model writer runs its statements for every reading (the row) and for every device of a
+/// transaction (its last-seen row, its rollup buckets) through this. A statement takes part in the connection's open
+/// transaction like any command on it, and must be disposed before the connection is.
 /// </summary>
 public sealed class RawStatement : IDisposable
 {

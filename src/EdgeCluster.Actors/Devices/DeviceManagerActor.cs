@@ -20,6 +20,9 @@ public sealed class DeviceManagerActor : ReceiveActor
     private readonly IngestSettings _settings;
     private readonly IActorRef _journal;
     private readonly Dictionary<int, IActorRef> _devices = new();
+    // How often each command was sent again after it reached a stopped device actor (entries go with their commands).
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<IDeviceCommand, System.Runtime.CompilerServices.StrongBox<int>> _redelivered = new();
+    private readonly Akka.Event.ILoggingAdapter _log = Context.GetLogger();
     private IActorRef[] _coordinators = [];
     private long _nextRequest;
 
@@ -81,8 +84,18 @@ public sealed class DeviceManagerActor : ReceiveActor
             DeviceIdOf(dead.Recipient) != command.DeviceId)
             return;
         if (_devices.TryGetValue(command.DeviceId, out var known) && known.Equals(dead.Recipient)) _devices.Remove(command.DeviceId);
+        // A few times at most: a device actor that cannot start (its state unreadable) stops at once, and its command
+        // would otherwise go round between it and a new one for as long as the store fails.
+        var tries = _redelivered.GetOrCreateValue(command);
+        if (++tries.Value > MaxRedeliveries)
+        {
+            _log.Warning("Device {0}: a {1} reached no device actor after {2} tries; dropped", command.DeviceId, command.GetType().Name, MaxRedeliveries);
+            return;
+        }
         DeviceFor(command.DeviceId).Tell(command, dead.Sender);
     }
+
+    private const int MaxRedeliveries = 3;
 
     private static int? DeviceIdOf(IActorRef child) =>
         child.Path.Name.StartsWith("device-", StringComparison.Ordinal) && int.TryParse(child.Path.Name.AsSpan(7), out var id) ? id : null;

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using EdgeCluster.Actors;
 using EdgeCluster.Actors.Devices;
 using EdgeCluster.Actors.Journal;
@@ -139,6 +140,32 @@ public class DeviceWriteSpec(ITestOutputHelper output)
         stopped.Tell(new Reserve(20, 99, [1L, 2L]), TestActor);
         var reserved = await ExpectMsgAsync<Reserved>();
         Assert.Equal([1L], reserved.Duplicates);
+    }
+
+    [Fact]
+    public async Task A_command_for_a_device_whose_actor_cannot_start_is_sent_again_a_few_times_then_dropped()
+    {
+        var (devices, _) = await Devices(22);
+        var stopped = await Sys.ActorSelection(devices.Path / "device-22").ResolveOne(TimeSpan.FromSeconds(3));
+        Watch(stopped);
+        stopped.Tell(PoisonPill.Instance);
+        await ExpectTerminatedAsync(stopped);
+        // The device's state can no longer be read: an actor for it stops as it starts.
+        using (var c = Store.Database.Open())
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "ALTER TABLE sensor_readings RENAME TO sensor_readings_gone";
+            cmd.ExecuteNonQuery();
+        }
+
+        var dead = CreateTestProbe();
+        dead.IgnoreMessages(m => m is not DeadLetter { Message: GetStatus { DeviceId: 22 } });
+        Sys.EventStream.Subscribe(dead.Ref, typeof(DeadLetter));
+        stopped.Tell(new GetStatus(22), TestActor);
+        // The first dead letter and one after each of three tries; then it is dropped, not sent round for ever.
+        for (var i = 0; i < 4; i++) await dead.ExpectMsgAsync<DeadLetter>();
+        await dead.ExpectNoMsgAsync(TimeSpan.FromSeconds(1));
+        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
     }
 
     [Fact]
