@@ -241,14 +241,17 @@ public static class NodeHost
         logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
     }
 
-    /// <summary>WAL is a property of the file; set it before the journal opens its first connection.</summary>
+    /// <summary>WAL is a property of the file; set it before the journal opens its first connection. And the index its recovery seeks by.</summary>
     private static void PrepareJournalFile(string path)
     {
-        using var connection = new SqliteConnection($"Data Source={path}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode=WAL;";
-        command.ExecuteNonQuery();
+        using (var connection = new SqliteConnection($"Data Source={path}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode=WAL;";
+            command.ExecuteNonQuery();
+        }
+        JournalConnections.EnsureSequenceIndex(path);
     }
 
     /// <summary>The URL other members and clients reach this node's HTTP API at, with the port Kestrel bound.</summary>
@@ -293,7 +296,7 @@ internal sealed class EventHubService(ActorSystem system, Http.EventHub hub, Rea
 }
 
 /// <summary>Runs before Kestrel starts listening: the read model catches up with the journal, then the node serves.</summary>
-internal sealed class ReadModelCatchUpService(ActorSystem system, ReadModelStore store, IngestSettings ingest,
+internal sealed class ReadModelCatchUpService(ActorSystem system, ReadModelStore store, IngestSettings ingest, NodeSettings settings,
     Observability.ReadModelReadiness readiness, IRequiredActor<ReadModelWriterActor> writer, ILogger<ReadModelCatchUpService> log)
     : IHostedService
 {
@@ -303,6 +306,8 @@ internal sealed class ReadModelCatchUpService(ActorSystem system, ReadModelStore
             cancellationToken, await writer.GetAsync(cancellationToken));
         log.LogInformation("Read model caught up with the journal: {Groups} journal groups applied, offset {Offset}",
             groups, store.Writer.ProjectionOffset());
+        // The journal has recovered, so its table exists: a new journal gets its index now (still empty, no doors open).
+        JournalConnections.EnsureSequenceIndex(settings.JournalPath);
         readiness.CaughtUp = true;
     }
 

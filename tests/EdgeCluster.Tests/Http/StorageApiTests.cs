@@ -59,5 +59,27 @@ public sealed class StorageApiTests : IAsyncLifetime
         Assert.False(view.GetProperty("uplink").GetProperty("enabled").GetBoolean());
     }
 
+    [Fact]
+    public void The_journal_is_indexed_so_that_a_recovery_seeks_its_events_rather_than_reading_the_whole_table()
+    {
+        using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dir.Path, "journal.db")};Mode=ReadOnly");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        // The plugin's recovery: the highest sequence number of the node's journal, then its events past the snapshot.
+        foreach (var query in new[]
+                 {
+                     "SELECT MAX(sequence_number) FROM journal WHERE persistence_id = 'reading-journal-x'",
+                     "SELECT * FROM journal WHERE persistence_id = 'reading-journal-x' AND sequence_number >= 5 ORDER BY sequence_number",
+                 })
+        {
+            cmd.CommandText = "EXPLAIN QUERY PLAN " + query;
+            using var plan = cmd.ExecuteReader();
+            var steps = new List<string>();
+            while (plan.Read()) steps.Add(plan.GetString(3));
+            Assert.Contains(steps, s => s.StartsWith("SEARCH journal") && s.Contains("INDEX ix_journal_persistence_sequence"));
+            Assert.DoesNotContain(steps, s => s.StartsWith("SCAN journal"));
+        }
+    }
+
     private long JournalFileBytes() => new DirectoryInfo(_dir.Path).GetFiles("journal.db*").Sum(f => f.Length);
 }
