@@ -27,19 +27,27 @@ public static class JournalConnections
     /// their readings left the raw tier, so a node fed a reading at a time keeps a row per small group for days (2 million
     /// rows added ~0.7 s to a start here; docs/benchmarks.md). This index makes those queries seeks. Created when the table
     /// exists: before the actor system starts (a journal from before the index is indexed once, then), and after the read
-    /// model caught up (a new journal's table, created by the plugin at its first start, is empty then). False when the
-    /// table does not exist yet.
+    /// model caught up (a new journal's table, created by the plugin at its first start, is empty then). It only speeds a
+    /// start up, so it never stops one: on a full disk or a locked file the node starts without it and the next start
+    /// tries again. Null when the index is there; otherwise why not (the table does not exist yet, or SQLite's error).
     /// </summary>
-    public static bool EnsureSequenceIndex(string journalPath)
+    public static string? EnsureSequenceIndex(string journalPath)
     {
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={journalPath}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal'";
-        if (command.ExecuteScalar() is null) return false;
-        command.CommandText = "CREATE INDEX IF NOT EXISTS ix_journal_persistence_sequence ON journal (persistence_id, sequence_number)";
-        command.ExecuteNonQuery();
-        return true;
+        try
+        {
+            using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={journalPath}");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal'";
+            if (command.ExecuteScalar() is null) return "the journal table does not exist yet";
+            command.CommandText = "CREATE INDEX IF NOT EXISTS ix_journal_persistence_sequence ON journal (persistence_id, sequence_number)";
+            command.ExecuteNonQuery();
+            return null;
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            return e.Message;
+        }
     }
 
     public static DataOptions Options(string journalPath, TimeSpan busyTimeout) =>

@@ -251,6 +251,7 @@ public static class NodeHost
             command.CommandText = "PRAGMA journal_mode=WAL;";
             command.ExecuteNonQuery();
         }
+        // An existing journal's index, before its recovery reads it; a new one's comes after catch-up (ReadModelCatchUpService).
         JournalConnections.EnsureSequenceIndex(path);
     }
 
@@ -307,7 +308,8 @@ internal sealed class ReadModelCatchUpService(ActorSystem system, ReadModelStore
         log.LogInformation("Read model caught up with the journal: {Groups} journal groups applied, offset {Offset}",
             groups, store.Writer.ProjectionOffset());
         // The journal has recovered, so its table exists: a new journal gets its index now (still empty, no doors open).
-        JournalConnections.EnsureSequenceIndex(settings.JournalPath);
+        if (JournalConnections.EnsureSequenceIndex(settings.JournalPath) is { } notIndexed)
+            log.LogWarning("The journal's recovery index is missing ({Reason}); the next start tries again", notIndexed);
         readiness.CaughtUp = true;
     }
 

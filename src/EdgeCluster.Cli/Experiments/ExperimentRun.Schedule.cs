@@ -163,8 +163,11 @@ public sealed partial class ExperimentRun
         }
         catch (CliException)
         {
+            // The fault ends where the heal begins, as in every other window: an operation answered while the heal is
+            // being applied may have reached a majority through links already healed.
+            var to = Now;
             await HealAsync();
-            _windows.Add(new Window(from, Now, minority, kind));
+            _windows.Add(new Window(from, to, minority, kind));
             throw;
         }
     }
